@@ -1,0 +1,78 @@
+/**
+ * The secure baseline as data: names from the kubectl walk-through, and one consistent security
+ * profile per Pod Security level. Every value here is asserted by a unit test.
+ */
+import { PolicyRule, readPods } from "./rbac";
+
+/** The Pod Security Standards levels a workload can run under. `privileged` is not offered. */
+export const POD_SECURITY_LEVELS = ["restricted", "baseline"] as const;
+
+/** A Pod Security Standards level. */
+export type PodSecurityLevel = (typeof POD_SECURITY_LEVELS)[number];
+
+/** What runs, and how, under one Pod Security level: all parts agree with each other. */
+export interface SecurityProfile {
+    /** Image that runs under this level as configured here, pinned by tag. */
+    readonly image: string;
+    /** Port the image's nginx listens on. */
+    readonly port: number;
+    /** User the container runs as; undefined keeps the image's own (root for stock nginx). */
+    readonly runAsUser?: number;
+    /** Whether the API server must refuse to start the container as root. */
+    readonly runAsNonRoot: boolean;
+    /** Capabilities added back after dropping ALL. */
+    readonly addCapabilities: readonly string[];
+    /** Paths nginx writes to, each an emptyDir because the root filesystem is read-only. */
+    readonly writablePaths: readonly string[];
+}
+
+export const PROFILES: Readonly<Record<PodSecurityLevel, SecurityProfile>> = {
+    // The unprivileged nginx build runs as uid 101 on port 8080 and writes only under /tmp.
+    restricted: {
+        image: "nginxinc/nginx-unprivileged:1.27.4-alpine",
+        port: 8080,
+        runAsUser: 101,
+        runAsNonRoot: true,
+        addCapabilities: [],
+        writablePaths: ["/tmp"],
+    },
+    // Stock nginx starts as root to bind port 80 and switch to its worker user; these are the
+    // capabilities that needs, all of them allowed by `baseline`.
+    baseline: {
+        image: "nginx:1.27.4-alpine",
+        port: 80,
+        runAsNonRoot: false,
+        addCapabilities: ["CHOWN", "DAC_OVERRIDE", "NET_BIND_SERVICE", "SETGID", "SETUID"],
+        writablePaths: ["/var/cache/nginx", "/run"],
+    },
+};
+
+/** Defaults for every optional field of a workload. */
+export const DEFAULTS = {
+    namespace: "my-ns",
+    serviceAccountName: "my-sa",
+    podName: "my-pod",
+    podSecurity: "restricted" as PodSecurityLevel,
+    rules: (): PolicyRule[] => [readPods()],
+    allowWildcards: false,
+    tokenMode: "automount" as const,
+    projectedTokenPath: "/var/run/secrets/tokens",
+    projectedTokenExpirationSeconds: 3600,
+    legacyTokenSecret: false,
+    readyTimeoutSeconds: 180,
+    resources: {
+        requests: { cpu: "50m", memory: "32Mi" },
+        limits: { cpu: "200m", memory: "128Mi" },
+    },
+} as const;
+
+/** The shortest lifetime the API server accepts for a requested ServiceAccount token. */
+export const MIN_TOKEN_EXPIRATION_SECONDS = 600;
+
+/** Namespaces a workload may never be created in or take over. */
+export const RESERVED_NAMESPACES: readonly string[] = [
+    "default",
+    "kube-system",
+    "kube-public",
+    "kube-node-lease",
+];

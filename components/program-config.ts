@@ -1,0 +1,86 @@
+/**
+ * Reads and validates the program's stack config. Every key is declared, with its type and
+ * description, in Pulumi.yaml; defaults live in defaults.ts.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+import { DEFAULTS } from "./defaults";
+import type { ServiceAccountWorkloadArgs } from "./service-account-workload";
+import { checkWorkload, Problems } from "./validate";
+
+/** The project's config namespace: keys are `sa-workload:<key>`. */
+export const CONFIG_NAMESPACE = "sa-workload";
+
+/** One workload of the stack: its Pulumi name and its arguments. */
+export interface ConfiguredWorkload {
+    /** Pulumi name of the component: the workload's namespace, unique in the stack. */
+    readonly name: string;
+    readonly args: ServiceAccountWorkloadArgs;
+}
+
+/** The validated config of a stack. */
+export interface ProgramConfig {
+    /** Kube context to deploy to. @default the kubeconfig's current context */
+    readonly kubeContext?: string;
+    /** The workloads, each in a namespace of its own. @default one with every default */
+    readonly workloads: readonly ConfiguredWorkload[];
+}
+
+/** Reads the stack config; throws a ConfigError, before anything is registered, if it is bad. */
+export function readProgramConfig(config: pulumi.Config): ProgramConfig {
+    const p = new Problems();
+    const key = `${CONFIG_NAMESPACE}:workloads`;
+    const raw = config.get("workloads");
+    let workloads: unknown = [{}];
+    if (raw !== undefined) {
+        try {
+            workloads = JSON.parse(raw);
+        } catch {
+            workloads = raw;
+        }
+    }
+    const kubeContext = config.get("kubeContext");
+    p.check(
+        kubeContext === undefined || kubeContext.trim() !== "",
+        `${CONFIG_NAMESPACE}:kubeContext`,
+        kubeContext,
+        "an empty context name",
+        "name a context from your kubeconfig, or remove the key to use the current context",
+    );
+    if (
+        p.check(
+            Array.isArray(workloads) && workloads.length > 0,
+            key,
+            workloads,
+            "not a non-empty list of workloads",
+            "give a list such as [{ namespace: my-ns }], or remove the key for one default workload",
+        )
+    ) {
+        (workloads as unknown[]).forEach((w, i) => checkWorkload(p, w, `${key}[${i}]`));
+    }
+    p.throwIfAny();
+
+    const list = workloads as ServiceAccountWorkloadArgs[];
+    const seen = new Map<string, number>();
+    list.forEach((w, i) => {
+        const namespace = w.namespace ?? DEFAULTS.namespace;
+        const first = seen.get(namespace);
+        p.check(
+            first === undefined,
+            `${key}[${i}].namespace`,
+            namespace,
+            `already used by ${key}[${first}]; each workload needs a namespace of its own`,
+            "give this workload a different namespace",
+        );
+        seen.set(namespace, first ?? i);
+    });
+    p.throwIfAny();
+
+    return {
+        kubeContext,
+        workloads: list.map((args) => ({
+            name: args.namespace ?? DEFAULTS.namespace,
+            args: kubeContext === undefined ? args : { ...args, kubeContext },
+        })),
+    };
+}

@@ -1,0 +1,77 @@
+/**
+ * Typed, least-privilege RBAC rules for a namespaced Role.
+ *
+ * Rules are plain data so they can be validated before anything is registered and compared in
+ * tests; the helpers spell out intent (`allowRead`) instead of raw verb lists.
+ */
+
+/** The verbs the Kubernetes API server authorizes on resources (not `*`: see `WILDCARD`). */
+export const KNOWN_VERBS = [
+    "get",
+    "list",
+    "watch",
+    "create",
+    "update",
+    "patch",
+    "delete",
+    "deletecollection",
+    "bind",
+    "escalate",
+    "impersonate",
+    "use",
+    "approve",
+    "sign",
+] as const;
+
+/** A verb the API server knows. */
+export type Verb = (typeof KNOWN_VERBS)[number];
+
+/** Matches every verb, resource or API group: refused unless a workload opts in. */
+export const WILDCARD = "*";
+
+/** The read-only verbs. */
+export const READ_VERBS: readonly Verb[] = ["get", "list", "watch"];
+
+/** One rule of a namespaced Role: what `verbs` are allowed on which `resources`. */
+export interface PolicyRule {
+    /** API groups of the resources; `""` is the core group (pods, secrets, configmaps). */
+    readonly apiGroups: readonly string[];
+    /** Resource types, plural and lower-case (`pods`, `pods/log`, `configmaps`). */
+    readonly resources: readonly string[];
+    /** What may be done with them. `*` only with the workload's `allowWildcards`. */
+    readonly verbs: readonly (Verb | typeof WILDCARD)[];
+    /** Restricts the rule to these object names. @default every object of the resources */
+    readonly resourceNames?: readonly string[];
+}
+
+/** Options shared by the helpers. */
+export interface RuleOptions {
+    /** API group of the resources. @default "" (the core group) */
+    readonly apiGroup?: string;
+    /** Restricts the rule to these object names. @default every object of the resources */
+    readonly resourceNames?: readonly string[];
+}
+
+/** Allows exactly `verbs` on `resources`. */
+export function allow(
+    verbs: readonly Verb[],
+    resources: readonly string[],
+    options: RuleOptions = {},
+): PolicyRule {
+    return {
+        apiGroups: [options.apiGroup ?? ""],
+        resources: [...resources],
+        verbs: [...verbs],
+        ...(options.resourceNames ? { resourceNames: [...options.resourceNames] } : {}),
+    };
+}
+
+/** Allows `get`, `list` and `watch` on `resources`. */
+export function allowRead(resources: readonly string[], options: RuleOptions = {}): PolicyRule {
+    return allow(READ_VERBS, resources, options);
+}
+
+/** The default grant: read pods in the workload's own namespace. */
+export function readPods(): PolicyRule {
+    return allowRead(["pods"]);
+}

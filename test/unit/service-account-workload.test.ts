@@ -1,0 +1,240 @@
+import * as assert from "node:assert/strict";
+
+import * as k8s from "@pulumi/kubernetes";
+
+import { DEFAULTS, PROFILES } from "../../components";
+import { delays, registrations } from "../helpers/mocks";
+import { only, promiseOf, settled, TYPES } from "../helpers/outputs";
+import { newWorkload } from "../helpers/workload";
+
+describe("ServiceAccountWorkload", () => {
+    describe("with no arguments", () => {
+        it("creates exactly a namespace, a service account, a role, a binding and a pod", async () => {
+            await newWorkload();
+            assert.deepEqual(registrations.map((r) => r.type).sort(), [
+                TYPES.component,
+                TYPES.namespace,
+                TYPES.pod,
+                TYPES.role,
+                TYPES.roleBinding,
+                TYPES.serviceAccount,
+            ].sort());
+        });
+
+        it("uses the walk-through's names my-ns, my-sa and my-pod", async () => {
+            await newWorkload();
+            assert.equal(only(TYPES.namespace).inputs.metadata.name, "my-ns");
+            assert.equal(only(TYPES.serviceAccount).inputs.metadata.name, "my-sa");
+            assert.equal(only(TYPES.pod).inputs.metadata.name, "my-pod");
+        });
+
+        it("names the role and the binding after the service account", async () => {
+            await newWorkload({ serviceAccountName: "reader" });
+            assert.equal(only(TYPES.role).inputs.metadata.name, "reader");
+            assert.equal(only(TYPES.roleBinding).inputs.metadata.name, "reader");
+        });
+
+        it("grants only get, list and watch on pods in the core group", async () => {
+            await newWorkload();
+            assert.deepEqual(only(TYPES.role).inputs.rules, [
+                { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] },
+            ]);
+        });
+
+        it("turns token automount off on the service account", async () => {
+            await newWorkload();
+            assert.equal(only(TYPES.serviceAccount).inputs.automountServiceAccountToken, false);
+        });
+
+        it("mounts the standard API token into the pod, which opts in explicitly", async () => {
+            await newWorkload();
+            const spec = only(TYPES.pod).inputs.spec;
+            assert.equal(spec.automountServiceAccountToken, true);
+            assert.equal(spec.volumes.filter((v: any) => v.projected).length, 0);
+        });
+
+        it("creates no long-lived token secret", async () => {
+            await newWorkload();
+            assert.equal(registrations.filter((r) => r.type === TYPES.secret).length, 0);
+        });
+
+        it("runs the pinned unprivileged nginx image on port 8080", async () => {
+            await newWorkload();
+            const container = only(TYPES.pod).inputs.spec.containers[0];
+            assert.equal(container.image, "nginxinc/nginx-unprivileged:1.27.4-alpine");
+            assert.deepEqual(container.ports, [{ name: "http", containerPort: 8080 }]);
+        });
+
+        it("names the container after the pod, as kubectl run does", async () => {
+            await newWorkload({ podName: "web" });
+            assert.equal(only(TYPES.pod).inputs.spec.containers[0].name, "web");
+        });
+
+        it("sets resource requests and limits", async () => {
+            await newWorkload();
+            assert.deepEqual(only(TYPES.pod).inputs.spec.containers[0].resources, {
+                requests: { cpu: "50m", memory: "32Mi" },
+                limits: { cpu: "200m", memory: "128Mi" },
+            });
+        });
+
+        it("probes readiness and liveness over HTTP on the named port", async () => {
+            await newWorkload();
+            const container = only(TYPES.pod).inputs.spec.containers[0];
+            for (const probe of [container.readinessProbe, container.livenessProbe]) {
+                assert.deepEqual(probe.httpGet, { path: "/", port: "http" });
+            }
+        });
+
+        it("waits 180 seconds for the pod to become ready", async () => {
+            await newWorkload();
+            const annotations = only(TYPES.pod).inputs.metadata.annotations;
+            assert.equal(annotations["pulumi.com/timeoutSeconds"], "180");
+        });
+
+        it("enforces the restricted Pod Security level on the namespace", async () => {
+            await newWorkload();
+            const labels = only(TYPES.namespace).inputs.metadata.labels;
+            assert.equal(labels["pod-security.kubernetes.io/enforce"], "restricted");
+            assert.equal(labels["pod-security.kubernetes.io/enforce-version"], "latest");
+        });
+
+        it("keeps every default documented in DEFAULTS", () => {
+            assert.deepEqual(
+                {
+                    namespace: DEFAULTS.namespace,
+                    serviceAccountName: DEFAULTS.serviceAccountName,
+                    podName: DEFAULTS.podName,
+                    podSecurity: DEFAULTS.podSecurity,
+                    allowWildcards: DEFAULTS.allowWildcards,
+                    tokenMode: DEFAULTS.tokenMode,
+                    legacyTokenSecret: DEFAULTS.legacyTokenSecret,
+                    readyTimeoutSeconds: DEFAULTS.readyTimeoutSeconds,
+                    image: PROFILES.restricted.image,
+                    port: PROFILES.restricted.port,
+                    runAsUser: PROFILES.restricted.runAsUser,
+                },
+                {
+                    namespace: "my-ns",
+                    serviceAccountName: "my-sa",
+                    podName: "my-pod",
+                    podSecurity: "restricted",
+                    allowWildcards: false,
+                    tokenMode: "automount",
+                    legacyTokenSecret: false,
+                    readyTimeoutSeconds: 180,
+                    image: "nginxinc/nginx-unprivileged:1.27.4-alpine",
+                    port: 8080,
+                    runAsUser: 101,
+                },
+            );
+        });
+    });
+
+    describe("data flow", () => {
+        it("puts every namespaced object in the namespace it creates", async () => {
+            await newWorkload({ namespace: "team-a" });
+            for (const type of [TYPES.serviceAccount, TYPES.role, TYPES.roleBinding, TYPES.pod]) {
+                assert.equal(only(type).inputs.metadata.namespace, "team-a", type);
+            }
+        });
+
+        it("runs the pod as the service account it creates", async () => {
+            await newWorkload({ serviceAccountName: "api-reader" });
+            assert.equal(only(TYPES.pod).inputs.spec.serviceAccountName, "api-reader");
+        });
+
+        it("binds the role it creates to the service account of its own namespace", async () => {
+            await newWorkload({ namespace: "team-a", serviceAccountName: "api-reader" });
+            const binding = only(TYPES.roleBinding).inputs;
+            assert.deepEqual(binding.roleRef, {
+                apiGroup: "rbac.authorization.k8s.io",
+                kind: "Role",
+                name: only(TYPES.role).inputs.metadata.name,
+            });
+            assert.deepEqual(binding.subjects, [
+                { kind: "ServiceAccount", name: "api-reader", namespace: "team-a" },
+            ]);
+        });
+
+        it("registers the pod only after its role binding exists", async () => {
+            delays.set(TYPES.roleBinding, 100);
+            await newWorkload();
+            const binding = only(TYPES.roleBinding);
+            const pod = only(TYPES.pod);
+            assert.ok(
+                pod.requestedAt > binding.completedAt!,
+                `pod requested at ${pod.requestedAt}, binding answered at ${binding.completedAt}`,
+            );
+        });
+    });
+
+    describe("resource graph", () => {
+        it("parents every child to the component", async () => {
+            const workload = await newWorkload({}, "parented");
+            const prefix = `${TYPES.component}$`;
+            for (const child of [
+                workload.namespace,
+                workload.serviceAccount,
+                workload.role,
+                workload.roleBinding,
+                workload.pod,
+            ]) {
+                const urn = await promiseOf(child.urn);
+                assert.ok(urn.includes(prefix), `${urn} is not a child of the component`);
+            }
+        });
+
+        it("names children after the component", async () => {
+            await newWorkload({}, "alpha");
+            assert.deepEqual(
+                registrations.filter((r) => r.type !== TYPES.component).map((r) => r.name).sort(),
+                [
+                    "alpha-namespace",
+                    "alpha-pod",
+                    "alpha-role",
+                    "alpha-role-binding",
+                    "alpha-service-account",
+                ],
+            );
+        });
+
+        it("passes the component's provider to every child", async () => {
+            const provider = new k8s.Provider("target", { context: "minikube" });
+            await settled(provider);
+            const providerUrn = await promiseOf(provider.urn);
+            await newWorkload({}, "provided", { provider });
+            const children = registrations.filter((r) => r.type.startsWith("kubernetes:"));
+            assert.equal(children.length, 5);
+            for (const child of children) {
+                assert.ok(child.provider?.startsWith(`${providerUrn}::`), child.type);
+            }
+        });
+    });
+
+    describe("outputs", () => {
+        it("exposes the namespace, service account and pod names", async () => {
+            const workload = await newWorkload();
+            assert.equal(await promiseOf(workload.namespaceName), "my-ns");
+            assert.equal(await promiseOf(workload.serviceAccountName), "my-sa");
+            assert.equal(await promiseOf(workload.podName), "my-pod");
+        });
+
+        it("prints the walk-through's kubectl commands, ready to paste", async () => {
+            const workload = await newWorkload();
+            assert.deepEqual(await promiseOf(workload.commands), {
+                getPod: "kubectl -n my-ns get pod my-pod",
+                describePod: "kubectl -n my-ns describe pod my-pod",
+                canI: "kubectl auth can-i list pods -n my-ns --as=system:serviceaccount:my-ns:my-sa",
+                createToken: "kubectl -n my-ns create token my-sa",
+                portForward: "kubectl -n my-ns port-forward pod/my-pod 8080",
+            });
+        });
+
+        it("names the kube context in the commands when one is configured", async () => {
+            const workload = await newWorkload({ kubeContext: "minikube" });
+            const commands = await promiseOf(workload.commands);
+            assert.equal(commands.describePod, "kubectl --context minikube -n my-ns describe pod my-pod");
+        });
+    });
+});
