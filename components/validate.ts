@@ -1,7 +1,8 @@
 /**
- * Every input check, run before anything is registered (this file and validate-rules.ts,
- * validate-token.ts): a check that throws after the first registration could leave objects behind. Inputs are treated as untrusted JSON (stack
- * config is), and every problem is reported at once, each naming the key, the value and the fix.
+ * Every input check, run before anything is registered (here and in validate-rules.ts and
+ * validate-token.ts): a check that throws after the first registration could leave objects
+ * behind. Inputs are treated as untrusted JSON (stack config is), and every problem is reported
+ * at once, each naming the key, the value and the fix.
  */
 import {
     DEFAULTS,
