@@ -2,7 +2,8 @@
 # Builds the test toolchain from published Go modules, once per version, into a cache outside the
 # repository: the Pulumi CLI, the Kubernetes provider plugin, kube-apiserver,
 # kube-controller-manager, kube-scheduler, kubectl, etcd, kwok and kwokctl. A second run that
-# changes nothing only checks the cache. Usage: build.sh [pulumi|provider|cluster|all]
+# changes nothing only checks the cache. Usage: build.sh [pulumi|provider|cluster|all|env]
+# (`env` builds nothing: it prints the PATH that puts the toolchain first, for other scripts).
 #
 # No binary can be downloaded on the machines this runs on, only Go modules; each piece is built by
 # a small wrapper module in this folder (go.mod + go.sum) because `go install mod@version` refuses
@@ -100,6 +101,7 @@ case "$what" in
     provider) build_provider ;;
     cluster) build_cluster ;;
     all) build_pulumi && build_provider && build_cluster ;;
-    *) echo "usage: $0 [pulumi|provider|cluster|all]" >&2 && exit 2 ;;
+    env) toolchain_env && echo "PATH=$PATH" && exit 0 ;;
+    *) echo "usage: $0 [pulumi|provider|cluster|all|env]" >&2 && exit 2 ;;
 esac
 log "toolchain ($what) ready in $((SECONDS - start)) s"

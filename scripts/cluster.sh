@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# A local Kubernetes control plane for tests and for deploying without minikube (Linux only):
+# etcd, kube-apiserver (RBAC, admission incl. PodSecurity and ServiceAccount, ServiceAccount token
+# signing), kube-controller-manager, kube-scheduler and kwok, which fakes one node and the status
+# of the pods bound to it (no container runtime is needed). kwokctl orchestrates the binaries that
+# scripts/toolchain/build.sh built; it writes the PKI, the kubeconfig and kwok's stages.
+#
+# Usage: cluster.sh start | stop | status | kubeconfig
+#   start       builds what is missing, creates the cluster, waits for the API and a Ready node
+#   stop        deletes the cluster: every process start began, and its data
+#   kubeconfig  prints the path of the cluster's own kubeconfig (never ~/.kube/config)
+set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/toolchain/lib.sh"
+
+CLUSTER=sa-workload
+CLUSTER_DIR="$CACHE_ROOT/cluster"
+KUBECONFIG_PATH="$CLUSTER_DIR/kubeconfig"
+# kwokctl keeps each cluster's PKI, logs and pids under its workdir.
+export KWOK_WORKDIR="$CLUSTER_DIR/kwok"
+toolchain_env
+
+# Label that keeps a pod from ever becoming Ready (for tests of readiness timeouts).
+NEVER_READY_LABEL=sa-workload.test/never-ready
+
+running() {
+    [ -f "$KUBECONFIG_PATH" ] &&
+        kubectl --kubeconfig "$KUBECONFIG_PATH" --request-timeout=3s get --raw /readyz >/dev/null 2>&1
+}
+
+# kwok's own stages (they replace all defaults once any is given), with pod-ready skipping pods
+# that carry NEVER_READY_LABEL, and one more stage that holds those pods Running but not Ready.
+write_stages() {
+    local src
+    src=$(cd "$TOOLCHAIN_SRC/kwok" && GOFLAGS=-mod=mod go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)/kustomize/stage
+    {
+        cat "$src/node/fast/node-initialize.yaml"
+        echo "---"
+        cat "$src/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml"
+        echo "---"
+        awk -v label="$NEVER_READY_LABEL" '
+            { print }
+            /^    matchExpressions:$/ && !done {
+                print "    - key: '\''.metadata.labels[\"" label "\"]'\''"
+                print "      operator: '\''DoesNotExist'\''"
+                done = 1
+            }' "$src/pod/fast/pod-ready.yaml"
+        echo "---"
+        cat "$src/pod/fast/pod-complete.yaml"
+        echo "---"
+        cat "$src/pod/fast/pod-delete.yaml"
+        cat <<EOF
+---
+apiVersion: kwok.x-k8s.io/v1alpha1
+kind: Stage
+metadata:
+  name: pod-never-ready
+spec:
+  resourceRef:
+    apiGroup: v1
+    kind: Pod
+  selector:
+    matchExpressions:
+    - key: '.metadata.deletionTimestamp'
+      operator: 'DoesNotExist'
+    - key: '.metadata.labels["$NEVER_READY_LABEL"]'
+      operator: 'Exists'
+    - key: '.status.phase'
+      operator: 'In'
+      values:
+      - 'Pending'
+  next:
+    statusTemplate: |
+      {{ \$now := Now }}
+      conditions:
+      - lastTransitionTime: {{ \$now | Quote }}
+        status: "False"
+        type: Ready
+        reason: ContainersNotReady
+        message: "containers with unready status: [{{ range .spec.containers }}{{ .name }} {{ end }}]"
+      containerStatuses:
+      {{ range .spec.containers }}
+      - image: {{ .image | Quote }}
+        name: {{ .name | Quote }}
+        ready: false
+        restartCount: 3
+        state:
+          waiting:
+            reason: CrashLoopBackOff
+            message: "back-off restarting failed container (marked never-ready)"
+      {{ end }}
+      phase: Running
+      startTime: {{ \$now | Quote }}
+EOF
+    } >"$CLUSTER_DIR/stages.yaml"
+}
+
+write_config() {
+    cat >"$CLUSTER_DIR/kwokctl.yaml" <<EOF
+apiVersion: config.kwok.x-k8s.io/v1alpha1
+kind: KwokctlConfiguration
+options:
+  runtime: binary
+  bindAddress: 127.0.0.1
+  kubeAuthorization: true
+  kubeAdmission: true
+  kubeVersion: v$KUBERNETES_VERSION
+  etcdVersion: v$ETCD_VERSION
+  kubeApiserverBinary: $KUBE_BIN_DIR/kube-apiserver
+  kubeControllerManagerBinary: $KUBE_BIN_DIR/kube-controller-manager
+  kubeSchedulerBinary: $KUBE_BIN_DIR/kube-scheduler
+  kubectlBinary: $KUBE_BIN_DIR/kubectl
+  kwokControllerBinary: $KWOK_BIN_DIR/kwok
+  etcdBinary: $ETCD_BIN_DIR/etcd
+componentsPatches:
+- name: etcd
+  extraArgs:
+  # Test data only: skipping fsync makes writes an order of magnitude faster.
+  - key: unsafe-no-fsync
+    value: "true"
+- name: kube-apiserver
+  extraArgs:
+  # The host may have no default route; the API server must still pick an address.
+  - key: advertise-address
+    value: 127.0.0.1
+EOF
+}
+
+start() {
+    if running; then
+        log "cluster $CLUSTER: already running ($KUBECONFIG_PATH)"
+        return
+    fi
+    bash "$TOOLCHAIN_SRC/build.sh" cluster
+    local t0=$SECONDS
+    mkdir -p "$CLUSTER_DIR"
+    # A cluster left by a killed run is replaced, never reused half-started.
+    kwokctl delete cluster --name "$CLUSTER" >/dev/null 2>&1 || true
+    write_stages
+    write_config
+    log "cluster $CLUSTER: starting (logs: kwokctl logs <component> --name $CLUSTER)"
+    kwokctl create cluster --name "$CLUSTER" --config "$CLUSTER_DIR/kwokctl.yaml" \
+        --config "$CLUSTER_DIR/stages.yaml" --kubeconfig "$KUBECONFIG_PATH" --wait 120s >&2
+    local api=$((SECONDS - t0))
+    kwokctl scale node --replicas 1 --name "$CLUSTER" >&2
+    kubectl --kubeconfig "$KUBECONFIG_PATH" wait --for=condition=Ready node --all --timeout=60s >&2
+    log "cluster $CLUSTER: API ready after ${api} s, node Ready after $((SECONDS - t0)) s"
+    log "cluster $CLUSTER: export KUBECONFIG=$KUBECONFIG_PATH"
+}
+
+stop() {
+    if kwokctl get clusters 2>/dev/null | grep -qx "$CLUSTER"; then
+        kwokctl delete cluster --name "$CLUSTER" >&2
+        log "cluster $CLUSTER: deleted"
+    else
+        log "cluster $CLUSTER: not present"
+    fi
+    rm -f "$KUBECONFIG_PATH"
+}
+
+case "${1:-}" in
+    start) start ;;
+    stop) stop ;;
+    status) running && echo "running: $KUBECONFIG_PATH" || { echo "not running"; exit 1; } ;;
+    kubeconfig) echo "$KUBECONFIG_PATH" ;;
+    *) echo "usage: $0 start|stop|status|kubeconfig" >&2 && exit 2 ;;
+esac

@@ -1,0 +1,48 @@
+/**
+ * `npm run up | preview | down`: deploys, previews or destroys the `dev` stack (another with
+ * STACK=name) on the current kube context, or on the bundled local cluster when no context is
+ * reachable. Runs on Linux, macOS and Windows; only the bundled cluster is Linux-only.
+ */
+import { selectCluster } from "./lib/cluster";
+import { openStack } from "./lib/stack";
+import { ensureToolchain } from "./lib/toolchain";
+
+const USAGE = "usage: deploy.ts up | preview | down";
+
+async function main(action: string | undefined): Promise<void> {
+    if (!action || !["up", "preview", "down"].includes(action)) throw new Error(USAGE);
+    ensureToolchain();
+    const stack = await openStack({ stackName: process.env.STACK ?? "dev" });
+    const context = (await stack.getAllConfig())["sa-workload:kubeContext"]?.value;
+    const target = await selectCluster(context);
+    const onOutput = (out: string): boolean => process.stdout.write(out);
+    console.log(`Stack ${stack.name}: ${action} on ${target}`);
+
+    if (action === "preview") {
+        await stack.preview({ onOutput, diff: true });
+    } else if (action === "down") {
+        await stack.destroy({ onOutput });
+    } else {
+        const result = await stack.up({ onOutput });
+        printNextSteps(result.outputs.workloads?.value as Record<string, WorkloadOutputs>);
+    }
+}
+
+interface WorkloadOutputs {
+    commands: Record<string, string>;
+}
+
+function printNextSteps(workloads: Record<string, WorkloadOutputs> | undefined): void {
+    for (const [name, workload] of Object.entries(workloads ?? {})) {
+        console.log(`\nWorkload ${name}: try`);
+        for (const command of Object.values(workload.commands)) console.log(`  ${command}`);
+    }
+    console.log("\nProve the identity works: npm run verify");
+}
+
+main(process.argv[2]).catch((error: unknown) => {
+    // The engine has already printed its own diagnostics; keep the last word short.
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`\n${message.split("\n").slice(-12).join("\n")}`);
+    process.exitCode = 1;
+});

@@ -1,0 +1,217 @@
+/**
+ * Proof that a deployed workload's identity works, against any cluster: the Pod runs as its
+ * ServiceAccount, and a token issued for that ServiceAccount (TokenRequest) may do what its Role
+ * allows and nothing else. Every check talks to the API server; none reads Pulumi state.
+ */
+import * as k8s from "@kubernetes/client-node";
+
+/** The names of one deployed workload (the stack outputs of index.ts). */
+export interface WorkloadNames {
+    readonly namespace: string;
+    readonly serviceAccount: string;
+    readonly pod: string;
+}
+
+/** One line of the verify table. */
+export interface Check {
+    readonly workload: string;
+    readonly check: string;
+    readonly expected: string;
+    readonly actual: string;
+    readonly ok: boolean;
+}
+
+interface Access {
+    readonly verb: string;
+    readonly group: string;
+    readonly resource: string;
+    readonly namespace?: string;
+}
+
+type Rule = k8s.V1PolicyRule;
+
+/** Whether one of `rules` grants `access` (names aside: rules limited to names never match). */
+export function ruleAllows(rules: readonly Rule[], access: Access): boolean {
+    const has = (list: string[] | undefined, value: string): boolean =>
+        (list ?? []).some((v) => v === "*" || v === value);
+    return rules.some(
+        (r) =>
+            !r.resourceNames?.length &&
+            has(r.apiGroups, access.group) &&
+            has(r.resources, access.resource) &&
+            has(r.verbs, access.verb),
+    );
+}
+
+function describeAccess(a: Access): string {
+    const resource = a.group ? `${a.resource}.${a.group}` : a.resource;
+    return `${a.verb} ${resource} ${a.namespace ? `in ${a.namespace}` : "cluster-wide"}`;
+}
+
+/** Requests the API server may answer in the ServiceAccount's name, beyond its own Role. */
+function probes(namespace: string): Access[] {
+    return [
+        { verb: "get", group: "", resource: "secrets", namespace },
+        { verb: "create", group: "", resource: "pods", namespace },
+        { verb: "delete", group: "rbac.authorization.k8s.io", resource: "rolebindings", namespace },
+        { verb: "list", group: "", resource: "pods", namespace: "kube-system" },
+        { verb: "list", group: "", resource: "namespaces" },
+    ];
+}
+
+function statusOf(error: unknown): number | undefined {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === "number" ? code : undefined;
+}
+
+/** Runs every check for one workload with the admin credentials of `admin`. */
+export async function verifyWorkload(admin: k8s.KubeConfig, w: WorkloadNames): Promise<Check[]> {
+    const checks: Check[] = [];
+    const add = (check: string, expected: string, actual: string): void => {
+        checks.push({ workload: w.namespace, check, expected, actual, ok: expected === actual });
+    };
+    const core = admin.makeApiClient(k8s.CoreV1Api);
+    const rbac = admin.makeApiClient(k8s.RbacAuthorizationV1Api);
+
+    const pod = await core.readNamespacedPod({ name: w.pod, namespace: w.namespace });
+    const ready = pod.status?.conditions?.find((c) => c.type === "Ready")?.status === "True";
+    add(
+        `pod ${w.pod} is running and ready`,
+        "Running, Ready",
+        `${pod.status?.phase}, ${ready ? "Ready" : "not Ready"}`,
+    );
+    add(
+        `pod ${w.pod} runs as the service account`,
+        w.serviceAccount,
+        pod.spec?.serviceAccountName ?? "(none)",
+    );
+
+    // The ServiceAccount admission plugin injects the token volume only into pods that opt in.
+    const optedIn = pod.spec?.automountServiceAccountToken === true;
+    const injected = (pod.spec?.volumes ?? []).some((v) => v.name.startsWith("kube-api-access-"));
+    add("standard API token mounted by admission", optedIn ? "yes" : "no", injected ? "yes" : "no");
+
+    const sa = await core.readNamespacedServiceAccount({
+        name: w.serviceAccount,
+        namespace: w.namespace,
+    });
+    add(
+        "service account does not automount tokens",
+        "false",
+        String(sa.automountServiceAccountToken),
+    );
+
+    const tokenRequest = await core.createNamespacedServiceAccountToken({
+        name: w.serviceAccount,
+        namespace: w.namespace,
+        body: { spec: { expirationSeconds: 600, audiences: [] } },
+    });
+    const token = tokenRequest.status?.token;
+    if (!token)
+        throw new Error(`TokenRequest for ${w.namespace}/${w.serviceAccount} returned no token`);
+    const cluster = admin.getCurrentCluster();
+    if (!cluster) throw new Error("the kubeconfig has no current cluster");
+    const asSa = new k8s.KubeConfig();
+    asSa.loadFromClusterAndUser(cluster, { name: `${w.serviceAccount}-token`, token });
+
+    const review = await asSa.makeApiClient(k8s.AuthenticationV1Api).createSelfSubjectReview({
+        body: { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" },
+    });
+    add(
+        "a requested token authenticates as the service account",
+        `system:serviceaccount:${w.namespace}:${w.serviceAccount}`,
+        review.status?.userInfo?.username ?? "(anonymous)",
+    );
+
+    // What the Role grants, read from the cluster, must be allowed; the probes beyond it denied.
+    const bindings = await rbac.listNamespacedRoleBinding({ namespace: w.namespace });
+    const roles = bindings.items
+        .filter((b) =>
+            b.subjects?.some((s) => s.kind === "ServiceAccount" && s.name === w.serviceAccount),
+        )
+        .map((b) => b.roleRef)
+        .filter((ref) => ref.kind === "Role");
+    const rules: Rule[] = [];
+    for (const ref of roles) {
+        const role = await rbac.readNamespacedRole({ name: ref.name, namespace: w.namespace });
+        rules.push(...(role.rules ?? []));
+    }
+    const granted: Access[] = rules
+        .filter((r) => !r.resourceNames?.length)
+        .flatMap((r) =>
+            (r.apiGroups ?? []).flatMap((group) =>
+                (r.resources ?? []).flatMap((resource) =>
+                    r.verbs.map((verb) => ({ verb, group, resource, namespace: w.namespace })),
+                ),
+            ),
+        )
+        .filter((a) => a.verb !== "*" && a.group !== "*" && a.resource !== "*");
+    const authz = asSa.makeApiClient(k8s.AuthorizationV1Api);
+    for (const access of [...granted, ...probes(w.namespace)]) {
+        const answer = await authz.createSelfSubjectAccessReview({
+            body: {
+                spec: {
+                    resourceAttributes: {
+                        verb: access.verb,
+                        group: access.group,
+                        resource: access.resource,
+                        namespace: access.namespace,
+                    },
+                },
+            },
+        });
+        const expected = ruleAllows(rules, access) ? "allowed" : "denied";
+        add(
+            `token may ${describeAccess(access)}`,
+            expected,
+            answer.status?.allowed ? "allowed" : "denied",
+        );
+    }
+
+    // One real request each way, not only the authorizer's opinion.
+    const asSaCore = asSa.makeApiClient(k8s.CoreV1Api);
+    const listPods = { verb: "list", group: "", resource: "pods", namespace: w.namespace };
+    const attempt = async (call: () => Promise<unknown>): Promise<string> => {
+        try {
+            await call();
+            return "200 OK";
+        } catch (error) {
+            const status = statusOf(error);
+            if (status === undefined) throw error;
+            return status === 403 ? "403 Forbidden" : `HTTP ${status}`;
+        }
+    };
+    add(
+        `token lists pods in ${w.namespace} (real request)`,
+        ruleAllows(rules, listPods) ? "200 OK" : "403 Forbidden",
+        await attempt(() => asSaCore.listNamespacedPod({ namespace: w.namespace })),
+    );
+    add(
+        `token lists secrets in ${w.namespace} (real request)`,
+        ruleAllows(rules, { ...listPods, resource: "secrets" }) ? "200 OK" : "403 Forbidden",
+        await attempt(() => asSaCore.listNamespacedSecret({ namespace: w.namespace })),
+    );
+    return checks;
+}
+
+/** Renders checks as a fixed-width table. */
+export function formatTable(checks: readonly Check[]): string {
+    const header = {
+        workload: "WORKLOAD",
+        check: "CHECK",
+        expected: "EXPECTED",
+        actual: "ACTUAL",
+        ok: "RESULT",
+    };
+    const rows = [header, ...checks.map((c) => ({ ...c, ok: c.ok ? "ok" : "MISMATCH" }))];
+    const keys = ["workload", "check", "expected", "actual", "ok"] as const;
+    const widths = keys.map((k) => Math.max(...rows.map((r) => String(r[k]).length)));
+    return rows
+        .map((r) =>
+            keys
+                .map((k, i) => String(r[k]).padEnd(widths[i]))
+                .join("  ")
+                .trimEnd(),
+        )
+        .join("\n");
+}

@@ -1,0 +1,46 @@
+/**
+ * `npm run verify`: after `npm run up`, proves on the live cluster that each workload's identity
+ * works (see scripts/lib/verify.ts) and prints a table. Exits non-zero on any mismatch.
+ */
+import * as k8s from "@kubernetes/client-node";
+
+import { localClusterKubeconfig, reachable } from "./lib/cluster";
+import { openStack } from "./lib/stack";
+import { ensureToolchain } from "./lib/toolchain";
+import { Check, formatTable, verifyWorkload, WorkloadNames } from "./lib/verify";
+
+async function main(): Promise<void> {
+    ensureToolchain();
+    const stack = await openStack({ stackName: process.env.STACK ?? "dev" });
+    const outputs = await stack.outputs();
+    const workloads = outputs.workloads?.value as Record<string, WorkloadNames> | undefined;
+    if (!workloads || Object.keys(workloads).length === 0) {
+        throw new Error(`Stack ${stack.name} has no workloads deployed: run \`npm run up\` first.`);
+    }
+    const context = (await stack.getAllConfig())["sa-workload:kubeContext"]?.value;
+    const admin = new k8s.KubeConfig();
+    // The same cluster `npm run up` chose: the selected context, else the bundled local cluster.
+    if (!(await reachable(process.env.KUBECONFIG, context)) && process.platform === "linux") {
+        admin.loadFromFile(localClusterKubeconfig());
+    } else {
+        admin.loadFromDefault();
+        if (context) admin.setCurrentContext(context);
+    }
+    const checks: Check[] = [];
+    for (const workload of Object.values(workloads)) {
+        checks.push(...(await verifyWorkload(admin, workload)));
+    }
+    console.log(formatTable(checks));
+    const failed = checks.filter((c) => !c.ok).length;
+    console.log(
+        failed === 0
+            ? `\nverify: all ${checks.length} checks passed`
+            : `\nverify: ${failed} of ${checks.length} checks failed`,
+    );
+    if (failed > 0) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+    console.error(`verify: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+});
