@@ -1,0 +1,120 @@
+/**
+ * The kubectl walk-through, done by the real Pulumi engine against a real API server:
+ * create ns my-ns, create serviceaccount my-sa, run my-pod as my-sa, get and describe it, clean up.
+ */
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+
+import { Stack } from "@pulumi/pulumi/automation";
+
+import { REPO_ROOT } from "../../scripts/lib/toolchain";
+import { verifyWorkload } from "../../scripts/lib/verify";
+import {
+    adminConfig,
+    e2eStack,
+    eventually,
+    kubectl,
+    namespaceExists,
+    stateResourceCount,
+    TempBackend,
+    testKubeconfig,
+} from "../helpers/e2e";
+
+describe("the dev stack on a live API server", () => {
+    const backend = new TempBackend();
+    let stack: Stack;
+
+    before(async () => {
+        stack = await e2eStack(backend, "dev");
+    });
+
+    after(async () => {
+        // Always leave the cluster as found, whatever failed above.
+        await stack?.destroy().catch(() => undefined);
+        backend.dispose();
+    });
+
+    it("1. creates the namespace, service account, role, binding and pod with pulumi up", async () => {
+        const result = await stack.up();
+        assert.equal(result.summary.result, "succeeded");
+        const workload = result.outputs.workloads.value["my-ns"];
+        assert.deepEqual(
+            {
+                namespace: workload.namespace,
+                serviceAccount: workload.serviceAccount,
+                pod: workload.pod,
+            },
+            { namespace: "my-ns", serviceAccount: "my-sa", pod: "my-pod" },
+        );
+        assert.equal(result.summary.resourceChanges?.create, 7); // stack, component, 5 objects
+    });
+
+    it("2. shows my-pod Running with kubectl get po my-pod -n my-ns", () => {
+        const line = kubectl("get", "po", "my-pod", "-n", "my-ns", "--no-headers");
+        assert.match(line, /^my-pod\s+1\/1\s+Running\s+0\s/);
+    });
+
+    it("3. shows Service Account: my-sa with kubectl describe po my-pod -n my-ns", () => {
+        const description = kubectl("describe", "po", "my-pod", "-n", "my-ns");
+        assert.match(description, /^Service Account:\s+my-sa$/m);
+        assert.match(description, /^Namespace:\s+my-ns$/m);
+    });
+
+    it("4. labels my-ns to enforce the restricted Pod Security level", () => {
+        const labels = JSON.parse(
+            kubectl("get", "ns", "my-ns", "-o", "jsonpath={.metadata.labels}"),
+        );
+        assert.equal(labels["pod-security.kubernetes.io/enforce"], "restricted");
+    });
+
+    it("5. proves the identity: my-sa's token reads pods in my-ns and nothing more", async () => {
+        const checks = await verifyWorkload(adminConfig(), {
+            namespace: "my-ns",
+            serviceAccount: "my-sa",
+            pod: "my-pod",
+        });
+        const failed = checks.filter((c) => !c.ok);
+        assert.deepEqual(failed, []);
+        const row = (text: string): string | undefined =>
+            checks.find((c) => c.check.includes(text))?.actual;
+        assert.equal(row("list pods in my-ns (real request)"), "200 OK");
+        assert.equal(row("lists secrets in my-ns (real request)"), "403 Forbidden");
+        assert.equal(row("list pods in kube-system"), "denied");
+        assert.equal(row("list namespaces cluster-wide"), "denied");
+    });
+
+    it("6. prints the same proof as a table with npm run verify", () => {
+        const run = spawnSync(
+            process.execPath,
+            [join(REPO_ROOT, "scripts", "run.mjs"), join("scripts", "verify.ts")],
+            {
+                cwd: REPO_ROOT,
+                encoding: "utf8",
+                env: {
+                    ...process.env,
+                    PULUMI_BACKEND_URL: backend.url,
+                    KUBECONFIG: testKubeconfig(),
+                },
+            },
+        );
+        assert.equal(run.status, 0, `${run.stdout}${run.stderr}`);
+        assert.match(run.stdout, /^WORKLOAD\s+CHECK\s+EXPECTED\s+ACTUAL\s+RESULT$/m);
+        assert.match(run.stdout, /verify: all \d+ checks passed/);
+    });
+
+    it("7. previews no changes on a second run", async () => {
+        await stack.preview({ expectNoChanges: true });
+    });
+
+    it("8. refreshes without finding drift", async () => {
+        await stack.refresh({ expectNoChanges: true });
+    });
+
+    it("9. deletes the pod and the namespace with pulumi destroy, and leaves no state", async () => {
+        const result = await stack.destroy();
+        assert.equal(result.summary.result, "succeeded");
+        await eventually("my-ns is gone", () => !namespaceExists("my-ns"));
+        assert.equal(await stateResourceCount(stack), 0);
+    });
+});

@@ -1,0 +1,144 @@
+/** Two workloads with non-default names in one stack, changed in place, then destroyed. */
+import * as assert from "node:assert/strict";
+import { rmSync } from "node:fs";
+
+import { Stack } from "@pulumi/pulumi/automation";
+
+import { verifyWorkload } from "../../scripts/lib/verify";
+import {
+    adminConfig,
+    e2eStack,
+    eventually,
+    kubectl,
+    namespaceExists,
+    stackFile,
+    stateResourceCount,
+    TempBackend,
+} from "../helpers/e2e";
+
+const STACK = "e2e-workloads";
+const readPods = { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] };
+const workloads = [
+    { namespace: "e2e-team-a", serviceAccountName: "reader", podName: "web" },
+    {
+        namespace: "e2e-team-b",
+        serviceAccountName: "projected",
+        podName: "api",
+        token: { mode: "projected", audience: "e2e", expirationSeconds: 900 },
+    },
+];
+
+describe("a stack of two workloads on a live API server", () => {
+    const backend = new TempBackend();
+    let stack: Stack;
+
+    before(async () => {
+        stack = await e2eStack(backend, STACK, { "sa-workload:workloads": workloads });
+    });
+
+    after(async () => {
+        await stack?.destroy().catch(() => undefined);
+        rmSync(stackFile(STACK), { force: true });
+        backend.dispose();
+    });
+
+    it("creates both workloads, each in its own namespace", async () => {
+        const result = await stack.up();
+        assert.deepEqual(Object.keys(result.outputs.workloads.value).sort(), [
+            "e2e-team-a",
+            "e2e-team-b",
+        ]);
+        assert.match(kubectl("get", "po", "web", "-n", "e2e-team-a", "--no-headers"), /Running/);
+        assert.match(
+            kubectl("describe", "po", "api", "-n", "e2e-team-b"),
+            /^Service Account:\s+projected$/m,
+        );
+    });
+
+    it("mounts the projected token and no standard token into the projected workload", () => {
+        const spec = JSON.parse(
+            kubectl("get", "po", "api", "-n", "e2e-team-b", "-o", "jsonpath={.spec}"),
+        );
+        const projected = spec.volumes.find((v: { projected?: unknown }) => v.projected);
+        assert.deepEqual(projected.projected.sources[0].serviceAccountToken, {
+            audience: "e2e",
+            expirationSeconds: 900,
+            path: "token",
+        });
+        assert.equal(
+            spec.volumes.filter((v: { name: string }) => v.name.startsWith("kube-api-access-"))
+                .length,
+            0,
+        );
+    });
+
+    it("proves each identity on its own namespace only", async () => {
+        for (const [namespace, serviceAccount, pod] of [
+            ["e2e-team-a", "reader", "web"],
+            ["e2e-team-b", "projected", "api"],
+        ]) {
+            const checks = await verifyWorkload(adminConfig(), { namespace, serviceAccount, pod });
+            assert.deepEqual(
+                checks.filter((c) => !c.ok),
+                [],
+                namespace,
+            );
+        }
+    });
+
+    it("grants a new rule in place, without replacing the pod", async () => {
+        const uidBefore = kubectl(
+            "get",
+            "po",
+            "web",
+            "-n",
+            "e2e-team-a",
+            "-o",
+            "jsonpath={.metadata.uid}",
+        );
+        const configMaps = { apiGroups: [""], resources: ["configmaps"], verbs: ["get"] };
+        await stack.setConfig("sa-workload:workloads", {
+            value: JSON.stringify([
+                { ...workloads[0], rules: [readPods, configMaps] },
+                workloads[1],
+            ]),
+        });
+        const result = await stack.up();
+        assert.equal(result.summary.resourceChanges?.update, 1);
+        assert.equal(result.summary.resourceChanges?.replace ?? 0, 0);
+        const uidAfter = kubectl(
+            "get",
+            "po",
+            "web",
+            "-n",
+            "e2e-team-a",
+            "-o",
+            "jsonpath={.metadata.uid}",
+        );
+        assert.equal(uidAfter, uidBefore);
+
+        const checks = await verifyWorkload(adminConfig(), {
+            namespace: "e2e-team-a",
+            serviceAccount: "reader",
+            pod: "web",
+        });
+        assert.deepEqual(
+            checks.filter((c) => !c.ok),
+            [],
+        );
+        const granted = checks.find((c) => c.check === "token may get configmaps in e2e-team-a");
+        assert.equal(granted?.actual, "allowed");
+    });
+
+    it("previews no changes after the update", async () => {
+        await stack.preview({ expectNoChanges: true });
+    });
+
+    it("destroys both namespaces and empties the state", async () => {
+        await stack.destroy();
+        await eventually("both namespaces are gone", () =>
+            ["e2e-team-a", "e2e-team-b"].every((ns) => !namespaceExists(ns)),
+        );
+        assert.equal(await stateResourceCount(stack), 0);
+    });
+});

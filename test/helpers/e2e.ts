@@ -1,0 +1,101 @@
+/**
+ * End-to-end helpers: stacks of this project on a temporary file backend, run by the real engine
+ * against the API server that KUBECONFIG points at (scripts/e2e.sh starts the local cluster).
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+import * as k8s from "@kubernetes/client-node";
+import { Stack } from "@pulumi/pulumi/automation";
+
+import { openStack } from "../../scripts/lib/stack";
+import { REPO_ROOT } from "../../scripts/lib/toolchain";
+
+/** The test cluster's kubeconfig; the suite refuses to run against whatever happens to be current. */
+export function testKubeconfig(): string {
+    const path = process.env.KUBECONFIG;
+    if (!path || !process.env.SA_WORKLOAD_E2E) {
+        throw new Error(
+            "run the e2e suite with `npm run test:e2e`, which starts the local cluster",
+        );
+    }
+    return path;
+}
+
+export function adminConfig(): k8s.KubeConfig {
+    const config = new k8s.KubeConfig();
+    config.loadFromFile(testKubeconfig());
+    return config;
+}
+
+/** Runs the real kubectl against the test cluster and returns its stdout. */
+export function kubectl(...args: string[]): string {
+    return execFileSync("kubectl", ["--kubeconfig", testKubeconfig(), ...args], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+    });
+}
+
+/** kubectl's exit status and combined output, for commands expected to fail. */
+export function kubectlStatus(...args: string[]): { status: number | null; output: string } {
+    const r = spawnSync("kubectl", ["--kubeconfig", testKubeconfig(), ...args], {
+        encoding: "utf8",
+    });
+    return { status: r.status, output: `${r.stdout}${r.stderr}` };
+}
+
+/** A throwaway backend directory, removed by `dispose`. */
+export class TempBackend {
+    readonly dir = mkdtempSync(join(tmpdir(), "sa-workload-state-"));
+    readonly url = `file://${this.dir}`;
+    dispose(): void {
+        rmSync(this.dir, { recursive: true, force: true });
+    }
+}
+
+/** Opens a stack on `backend`; config, when given, is written to Pulumi.<stack>.yaml. */
+export async function e2eStack(
+    backend: TempBackend,
+    stackName: string,
+    config?: Record<string, unknown>,
+): Promise<Stack> {
+    const stack = await openStack({ stackName, backendUrl: backend.url });
+    for (const [key, value] of Object.entries(config ?? {})) {
+        await stack.setConfig(key, {
+            value: typeof value === "string" ? value : JSON.stringify(value),
+        });
+    }
+    return stack;
+}
+
+/** The stack settings file a test stack writes into the project directory. */
+export function stackFile(stackName: string): string {
+    return join(REPO_ROOT, `Pulumi.${stackName}.yaml`);
+}
+
+/** Polls until `condition` holds, or fails after `timeoutMs`. */
+export async function eventually(
+    what: string,
+    condition: () => boolean | Promise<boolean>,
+    timeoutMs = 120_000,
+): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await condition())) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+}
+
+/** Whether a namespace still exists (Terminating counts as existing). */
+export function namespaceExists(name: string): boolean {
+    return kubectlStatus("get", "namespace", name).status === 0;
+}
+
+/** Number of resources in a stack's state, the stack resource itself excluded. */
+export async function stateResourceCount(stack: Stack): Promise<number> {
+    const state = await stack.exportStack();
+    const resources = (state.deployment as { resources?: { type: string }[] }).resources ?? [];
+    return resources.filter((r) => r.type !== "pulumi:pulumi:Stack").length;
+}
