@@ -54,6 +54,11 @@ build_pulumi() {
 }
 
 build_provider() {
+    toolchain_env
+    if pulumi plugin ls 2>/dev/null | grep -qE "^kubernetes +resource +$K8S_PROVIDER_VERSION "; then
+        log "kubernetes provider $K8S_PROVIDER_VERSION: installed as a Pulumi plugin"
+        return
+    fi
     local src
     src=$(cd "$TOOLCHAIN_SRC/kubernetes-provider" && go list -m -f '{{.Dir}}' \
         github.com/pulumi/pulumi-kubernetes/provider/v4)/cmd/pulumi-resource-kubernetes
@@ -64,16 +69,11 @@ build_provider() {
     build_piece kubernetes-provider "$K8S_PROVIDER_VERSION" "$PROVIDER_BIN_DIR" osusergo,grpcnotrace \
         "-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=v$K8S_PROVIDER_VERSION" \
         .
-    mv -f "$PROVIDER_BIN_DIR/kubernetes-provider" "$PROVIDER_BIN_DIR/pulumi-resource-kubernetes" \
-        2>/dev/null || true
-    toolchain_env
-    if pulumi plugin ls 2>/dev/null | grep -qE "^kubernetes +resource +$K8S_PROVIDER_VERSION "; then
-        log "kubernetes provider $K8S_PROVIDER_VERSION: already installed as a Pulumi plugin"
-    else
-        pulumi plugin install resource kubernetes "$K8S_PROVIDER_VERSION" \
-            --file "$PROVIDER_BIN_DIR/pulumi-resource-kubernetes" >&2
-        log "kubernetes provider $K8S_PROVIDER_VERSION: installed as a Pulumi plugin"
-    fi
+    [ -x "$PROVIDER_BIN_DIR/pulumi-resource-kubernetes" ] ||
+        mv "$PROVIDER_BIN_DIR/kubernetes-provider" "$PROVIDER_BIN_DIR/pulumi-resource-kubernetes"
+    pulumi plugin install resource kubernetes "$K8S_PROVIDER_VERSION" \
+        --file "$PROVIDER_BIN_DIR/pulumi-resource-kubernetes" >&2
+    log "kubernetes provider $K8S_PROVIDER_VERSION: installed as a Pulumi plugin"
 }
 
 build_cluster() {
