@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the test toolchain from published Go modules, once per version, into a cache outside the
 # repository: the Pulumi CLI, the Kubernetes provider plugin, kube-apiserver,
-# kube-controller-manager, kube-scheduler, kubectl, etcd, kwok and kwokctl. A second run that
-# changes nothing only checks the cache. Usage: build.sh [pulumi|provider|cluster|all|env]
+# kube-controller-manager, kube-scheduler, kubectl, etcd, kwok, kwokctl and actionlint. A second
+# run that changes nothing only checks the cache.
+# Usage: build.sh [pulumi|provider|cluster|actionlint|all|env]
 # (`env` builds nothing: it prints the PATH that puts the toolchain first, for other scripts).
 #
 # No binary can be downloaded on the machines this runs on, only Go modules; each piece is built by
@@ -95,13 +96,19 @@ build_cluster() {
         k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl
 }
 
+build_actionlint() {
+    build_piece actionlint "$ACTIONLINT_VERSION" "$ACTIONLINT_BIN_DIR" "" \
+        "-X main.version=v$ACTIONLINT_VERSION" github.com/rhysd/actionlint/cmd/actionlint
+}
+
 start=$SECONDS
 case "$what" in
     pulumi) build_pulumi ;;
     provider) build_provider ;;
     cluster) build_cluster ;;
-    all) build_pulumi && build_provider && build_cluster ;;
+    actionlint) build_actionlint ;;
+    all) build_pulumi && build_provider && build_cluster && build_actionlint ;;
     env) toolchain_env && echo "PATH=$PATH" && exit 0 ;;
-    *) echo "usage: $0 [pulumi|provider|cluster|all|env]" >&2 && exit 2 ;;
+    *) echo "usage: $0 [pulumi|provider|cluster|actionlint|all|env]" >&2 && exit 2 ;;
 esac
 log "toolchain ($what) ready in $((SECONDS - start)) s"

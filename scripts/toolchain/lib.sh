@@ -26,11 +26,12 @@ PROVIDER_BIN_DIR="$(piece_dir kubernetes-provider "$K8S_PROVIDER_VERSION")"
 KUBE_BIN_DIR="$(piece_dir kubernetes "$KUBERNETES_VERSION")"
 ETCD_BIN_DIR="$(piece_dir etcd "$ETCD_VERSION")"
 KWOK_BIN_DIR="$(piece_dir kwok "$KWOK_VERSION")"
+ACTIONLINT_BIN_DIR="$(piece_dir actionlint "$ACTIONLINT_VERSION")"
 NODE_DIR="$CACHE_ROOT/node-$NODE_VERSION"
 
 # The environment every script and test runs the toolchain with: no downloads, no update checks.
 toolchain_env() {
-    export PATH="$PULUMI_BIN_DIR:$KUBE_BIN_DIR:$ETCD_BIN_DIR:$KWOK_BIN_DIR:$PATH"
+    export PATH="$PULUMI_BIN_DIR:$KUBE_BIN_DIR:$ETCD_BIN_DIR:$KWOK_BIN_DIR:$ACTIONLINT_BIN_DIR:$PATH"
     export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
     export PULUMI_SKIP_UPDATE_CHECK=true
 }
