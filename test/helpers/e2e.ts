@@ -16,7 +16,7 @@ import { REPO_ROOT } from "../../scripts/lib/toolchain";
 /** The test cluster's kubeconfig; the suite refuses to run against whatever happens to be current. */
 export function testKubeconfig(): string {
     const path = process.env.KUBECONFIG;
-    if (!path || !process.env.SA_WORKLOAD_E2E) {
+    if (!path || !process.env.SA_WORKLOAD_LOCAL_CLUSTER) {
         throw new Error(
             "run the e2e suite with `npm run test:e2e`, which starts the local cluster",
         );

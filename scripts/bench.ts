@@ -1,0 +1,231 @@
+/**
+ * `npm run bench`: Pulumi against kubectl on the same API server, in one run, alternating sides.
+ *
+ * For N workloads (default 1, 10, 50) and after one warm-up round, each repetition measures on
+ * each side: deploy (`pulumi up --yes --skip-preview` through the Automation API, vs `kubectl apply
+ * -f` of the same objects + `kubectl wait` for Ready pods), a no-change check (`pulumi preview` vs
+ * `kubectl diff -f`) and teardown (`pulumi destroy` vs `kubectl delete -f --wait`). The manifest
+ * comes from `npm run render`, i.e. the same program and config. Also: unit suite wall time, peak
+ * memory of the Pulumi processes, and `npm run up` cold (creates) vs warm (no changes).
+ *
+ * Writes docs/benchmarks.md. Env: BENCH_N="1 10 50", BENCH_REPS=5. Needs KUBECONFIG to point at a
+ * cluster it may fill with bench-* namespaces (scripts/bench.sh starts the local one).
+ */
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+
+import { Stack } from "@pulumi/pulumi/automation";
+
+import { openStack } from "./lib/stack";
+import { REPO_ROOT } from "./lib/toolchain";
+
+type Side = "pulumi" | "kubectl";
+type Operation = "deploy" | "no-change check" | "teardown";
+const OPERATIONS: Operation[] = ["deploy", "no-change check", "teardown"];
+
+const sizes = (process.env.BENCH_N ?? "1 10 50").split(/\s+/).filter(Boolean).map(Number);
+const reps = Number(process.env.BENCH_REPS ?? 5);
+const samples = new Map<string, number[]>();
+let peakRssMb = 0;
+
+function record(n: number, op: Operation, side: Side, seconds: number): void {
+    const key = `${n}|${op}|${side}`;
+    samples.set(key, [...(samples.get(key) ?? []), seconds]);
+}
+
+async function timed(fn: () => unknown): Promise<number> {
+    const start = process.hrtime.bigint();
+    await fn();
+    return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+function kubectl(...args: string[]): void {
+    const r = spawnSync("kubectl", args, { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+    // `kubectl diff` exits 1 when it finds differences: that is a result, not a failure.
+    if (r.status !== 0 && !(args[0] === "diff" && r.status === 1)) {
+        throw new Error(`kubectl ${args.join(" ")}: exit ${r.status}: ${r.stderr}`);
+    }
+}
+
+function workloadsConfig(n: number): Record<string, unknown> {
+    const workloads = Array.from({ length: n }, (_, i) => ({ namespace: `bench-${i}` }));
+    return { "sa-workload:workloads": workloads };
+}
+
+/** Samples the resident memory of every pulumi* process (the engine and its plugins) and this one. */
+function watchMemory(): () => void {
+    const timer = setInterval(() => {
+        const ps = spawnSync("ps", ["-eo", "rss,comm"], { encoding: "utf8" }).stdout ?? "";
+        const pulumiKb = ps
+            .split("\n")
+            .filter((l) => /\bpulumi/.test(l))
+            .reduce((sum, l) => sum + Number(l.trim().split(/\s+/)[0] || 0), 0);
+        const totalMb = pulumiKb / 1024 + process.memoryUsage().rss / 2 ** 20;
+        peakRssMb = Math.max(peakRssMb, totalMb);
+    }, 250);
+    return () => clearInterval(timer);
+}
+
+async function pulumiRound(stack: Stack, n: number, measure: boolean): Promise<void> {
+    const times = [
+        await timed(() => stack.up()),
+        await timed(() => stack.preview({ expectNoChanges: true })),
+        await timed(() => stack.destroy()),
+    ];
+    if (measure) OPERATIONS.forEach((op, i) => record(n, op, "pulumi", times[i]));
+}
+
+async function kubectlRound(manifest: string, n: number, measure: boolean): Promise<void> {
+    const namespaces = Array.from({ length: n }, (_, i) => `bench-${i}`);
+    const times = [
+        await timed(() => {
+            kubectl("apply", "-f", manifest);
+            for (const ns of namespaces) {
+                kubectl(
+                    "wait",
+                    "--for=condition=Ready",
+                    "pod",
+                    "--all",
+                    "-n",
+                    ns,
+                    "--timeout=180s",
+                );
+            }
+        }),
+        await timed(() => kubectl("diff", "-f", manifest)),
+        await timed(() => kubectl("delete", "-f", manifest, "--wait=true")),
+    ];
+    if (measure) OPERATIONS.forEach((op, i) => record(n, op, "kubectl", times[i]));
+}
+
+function median(xs: number[]): number {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+function renderManifest(n: number, dir: string): string {
+    const yaml = execFileSync(
+        process.execPath,
+        ["--require", "ts-node/register", join(REPO_ROOT, "scripts", "render-manifest.ts")],
+        {
+            cwd: REPO_ROOT,
+            encoding: "utf8",
+            env: { ...process.env, SA_WORKLOAD_CONFIG: JSON.stringify(workloadsConfig(n)) },
+        },
+    );
+    const file = join(dir, `manifest-${n}.yaml`);
+    writeFileSync(file, yaml);
+    return file;
+}
+
+function commandSeconds(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+    return timed(
+        () =>
+            new Promise<void>((resolve, reject) => {
+                const child = spawn(command, args, { cwd: REPO_ROOT, env, stdio: "ignore" });
+                child.on("exit", (code) =>
+                    code === 0
+                        ? resolve()
+                        : reject(new Error(`${command} ${args.join(" ")}: ${code}`)),
+                );
+            }),
+    );
+}
+
+async function main(): Promise<void> {
+    if (!process.env.KUBECONFIG) throw new Error("set KUBECONFIG (scripts/bench.sh does)");
+    const work = mkdtempSync(join(tmpdir(), "sa-workload-bench-"));
+    const backendUrl = `file://${join(work, "state")}`;
+    const stopWatching = watchMemory();
+    const extra: string[] = [];
+    try {
+        for (const n of sizes) {
+            const manifest = renderManifest(n, work);
+            const stack = await openStack({ stackName: `bench-${n}`, backendUrl });
+            await stack.setConfig("sa-workload:workloads", {
+                value: JSON.stringify(workloadsConfig(n)["sa-workload:workloads"]),
+            });
+            for (let rep = 0; rep <= reps; rep++) {
+                const measure = rep > 0; // round 0 warms caches on both sides
+                const order: Side[] = rep % 2 === 0 ? ["pulumi", "kubectl"] : ["kubectl", "pulumi"];
+                for (const side of order) {
+                    if (side === "pulumi") await pulumiRound(stack, n, measure);
+                    else await kubectlRound(manifest, n, measure);
+                }
+                console.error(`bench: N=${n} round ${rep}/${reps} done`);
+            }
+            await stack.workspace.removeStack(stack.name);
+            rmSync(join(REPO_ROOT, `Pulumi.bench-${n}.yaml`), { force: true });
+        }
+        const env = { ...process.env, PULUMI_BACKEND_URL: backendUrl, STACK: "dev" };
+        const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+        const cold = await commandSeconds(npm, ["run", "up"], env);
+        const warm = await commandSeconds(npm, ["run", "up"], env);
+        await commandSeconds(npm, ["run", "down"], env);
+        const unit = await commandSeconds(npm, ["test"], env);
+        extra.push(
+            `- \`npm run up\` (dev stack, wall time including start-up): cold (creates) ` +
+                `${cold.toFixed(1)} s, warm (no changes) ${warm.toFixed(1)} s`,
+            `- unit suite (\`npm test\`, wall time including start-up): ${unit.toFixed(1)} s`,
+            `- peak resident memory of the Pulumi processes (engine, provider, program): ` +
+                `${peakRssMb.toFixed(0)} MiB`,
+        );
+    } finally {
+        stopWatching();
+        rmSync(work, { recursive: true, force: true });
+    }
+    writeReport(extra);
+}
+
+function writeReport(extra: string[]): void {
+    const rows: string[] = [];
+    for (const n of sizes) {
+        for (const op of OPERATIONS) {
+            const p = samples.get(`${n}|${op}|pulumi`) ?? [];
+            const k = samples.get(`${n}|${op}|kubectl`) ?? [];
+            if (!p.length || !k.length) continue;
+            const fmt = (xs: number[]): string =>
+                `${median(xs).toFixed(2)} (${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)})`;
+            rows.push(
+                `| ${n} | ${op} | ${fmt(p)} | ${fmt(k)} | ${(median(p) / median(k)).toFixed(2)}x |`,
+            );
+        }
+    }
+    const versions = readFileSync(join(REPO_ROOT, "scripts", "toolchain", "versions.env"), "utf8")
+        .split("\n")
+        .filter((l) => /^[A-Z_]+=/.test(l))
+        .join(", ");
+    const report = [
+        "# Benchmarks: Pulumi vs kubectl on the same API server",
+        "",
+        "Generated by `npm run bench` (scripts/bench.ts); do not edit by hand.",
+        "",
+        `- date: ${new Date().toISOString()}`,
+        `- machine: ${cpus().length} x ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${process.platform}, Node.js ${process.versions.node}`,
+        `- toolchain: ${versions}`,
+        `- cluster: the bundled local cluster (real API server, kwok node); ${reps} measured rounds after 1 warm-up, sides alternating`,
+        "",
+        "Seconds, median (min-max). Ratio = Pulumi median / kubectl median.",
+        "",
+        "| N | operation | pulumi | kubectl | ratio |",
+        "| --- | --- | --- | --- | --- |",
+        ...rows,
+        "",
+        "Pulumi: deploy = `pulumi up --yes --skip-preview`, check = `pulumi preview`, teardown =",
+        "`pulumi destroy --yes`, each through the Automation API with the inline program.",
+        "kubectl: deploy = `kubectl apply -f` + `kubectl wait --for=condition=Ready pod --all` per",
+        "namespace, check = `kubectl diff -f`, teardown = `kubectl delete -f --wait`.",
+        "",
+        ...extra,
+        "",
+    ].join("\n");
+    writeFileSync(join(REPO_ROOT, "docs", "benchmarks.md"), report);
+    console.log(report);
+}
+
+main().catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exitCode = 1;
+});
