@@ -19,8 +19,9 @@ KUBECONFIG_PATH="$CLUSTER_DIR/kubeconfig"
 export KWOK_WORKDIR="$CLUSTER_DIR/kwok"
 toolchain_env
 
-# Label that keeps a pod from ever becoming Ready (for tests of readiness timeouts).
-NEVER_READY_LABEL=sa-workload.test/never-ready
+# Image that keeps a pod from ever becoming Ready (for tests of readiness timeouts): well formed and
+# pinned, so the program accepts it, and on a host no registry answers for.
+NEVER_READY_IMAGE=example.invalid/never-ready:1.0
 
 running() {
     [ -f "$KUBECONFIG_PATH" ] &&
@@ -28,7 +29,8 @@ running() {
 }
 
 # kwok's own stages (they replace all defaults once any is given), with pod-ready skipping pods
-# that carry NEVER_READY_LABEL, and one more stage that holds those pods Running but not Ready.
+# whose first container runs NEVER_READY_IMAGE, and one more stage that holds those pods Running
+# but not Ready, their container in CrashLoopBackOff.
 write_stages() {
     local src
     src=$(cd "$TOOLCHAIN_SRC/kwok" && GOFLAGS=-mod=mod go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)/kustomize/stage
@@ -37,11 +39,13 @@ write_stages() {
         echo "---"
         cat "$src/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml"
         echo "---"
-        awk -v label="$NEVER_READY_LABEL" '
+        awk -v image="$NEVER_READY_IMAGE" '
             { print }
             /^    matchExpressions:$/ && !done {
-                print "    - key: '\''.metadata.labels[\"" label "\"]'\''"
-                print "      operator: '\''DoesNotExist'\''"
+                print "    - key: '\''.spec.containers.[0].image'\''"
+                print "      operator: '\''NotIn'\''"
+                print "      values:"
+                print "      - '\''" image "'\''"
                 done = 1
             }' "$src/pod/fast/pod-ready.yaml"
         echo "---"
@@ -62,8 +66,10 @@ spec:
     matchExpressions:
     - key: '.metadata.deletionTimestamp'
       operator: 'DoesNotExist'
-    - key: '.metadata.labels["$NEVER_READY_LABEL"]'
-      operator: 'Exists'
+    - key: '.spec.containers.[0].image'
+      operator: 'In'
+      values:
+      - '$NEVER_READY_IMAGE'
     - key: '.status.phase'
       operator: 'In'
       values:
@@ -86,7 +92,7 @@ spec:
         state:
           waiting:
             reason: CrashLoopBackOff
-            message: "back-off restarting failed container (marked never-ready)"
+            message: "back-off restarting failed container {{ .name }} (image $NEVER_READY_IMAGE never starts)"
       {{ end }}
       phase: Running
       startTime: {{ \$now | Quote }}

@@ -87,8 +87,8 @@ build_cluster() {
         kv+=" -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
     done
     build_piece etcd "$ETCD_VERSION" "$ETCD_BIN_DIR" "" "" go.etcd.io/etcd/server/v3
-    mv -f "$ETCD_BIN_DIR/v3" "$ETCD_BIN_DIR/etcd" 2>/dev/null || true
-    [ -x "$ETCD_BIN_DIR/etcd" ] || mv -f "$ETCD_BIN_DIR/server" "$ETCD_BIN_DIR/etcd" 2>/dev/null || true
+    # Go names a /v3 module's binary after the element before it.
+    [ -x "$ETCD_BIN_DIR/etcd" ] || mv "$ETCD_BIN_DIR/server" "$ETCD_BIN_DIR/etcd"
     build_piece kwok "$KWOK_VERSION" "$KWOK_BIN_DIR" "" "" \
         sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok/cmd/kwokctl
     build_piece kubernetes "$KUBERNETES_VERSION" "$KUBE_BIN_DIR" selinux,notest,grpcnotrace "$kv" \
