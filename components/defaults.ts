@@ -60,6 +60,7 @@ export const DEFAULTS = {
     projectedTokenExpirationSeconds: 3600,
     legacyTokenSecret: false,
     readyTimeoutSeconds: 180,
+    deleteTimeoutSeconds: 300,
     resources: {
         requests: { cpu: "50m", memory: "32Mi" },
         limits: { cpu: "200m", memory: "128Mi" },

@@ -49,6 +49,11 @@ export interface ServiceAccountWorkloadArgs {
     readonly resources?: k8s.types.input.core.v1.ResourceRequirements;
     /** How long `pulumi up` waits for the Pod to become Ready before failing. @default 180 */
     readonly readyTimeoutSeconds?: number;
+    /**
+     * How long `pulumi destroy` waits for the namespace, and everything in it, to be gone before
+     * failing (a finalizer that never finishes would otherwise hold it for 10 minutes). @default 300
+     */
+    readonly deleteTimeoutSeconds?: number;
     /** `kubectl --context` to print in the ready-to-paste commands. @default the current context */
     readonly kubeContext?: string;
 }
@@ -101,6 +106,11 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
                 metadata: {
                     name: args.namespace ?? DEFAULTS.namespace,
                     labels: { ...labels, ...podSecurityLabels(level) },
+                    annotations: {
+                        "pulumi.com/timeoutSeconds": String(
+                            args.deleteTimeoutSeconds ?? DEFAULTS.deleteTimeoutSeconds,
+                        ),
+                    },
                 },
             },
             { parent: this },

@@ -38,6 +38,7 @@ const ARG_KEYS: readonly (keyof ServiceAccountWorkloadArgs)[] = [
     "legacyTokenSecret",
     "resources",
     "readyTimeoutSeconds",
+    "deleteTimeoutSeconds",
     "kubeContext",
 ];
 
@@ -201,15 +202,15 @@ export function checkWorkload(p: Problems, args: unknown, prefix: string): void 
             `use e.g. { requests: { cpu: "50m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } }`,
         );
     }
-    if (a.readyTimeoutSeconds !== undefined) {
+    for (const timeout of ["readyTimeoutSeconds", "deleteTimeoutSeconds"] as const) {
+        const value = a[timeout];
+        if (value === undefined) continue;
         p.check(
-            isInteger(a.readyTimeoutSeconds) &&
-                a.readyTimeoutSeconds >= 10 &&
-                a.readyTimeoutSeconds <= 3600,
-            key("readyTimeoutSeconds"),
-            a.readyTimeoutSeconds,
+            isInteger(value) && value >= 10 && value <= 3600,
+            key(timeout),
+            value,
             "not a whole number of seconds from 10 to 3600",
-            `use e.g. ${DEFAULTS.readyTimeoutSeconds}`,
+            `use e.g. ${DEFAULTS[timeout]}`,
         );
     }
     if (a.kubeContext !== undefined) {

@@ -95,6 +95,12 @@ describe("ServiceAccountWorkload", () => {
             assert.equal(annotations["pulumi.com/timeoutSeconds"], "180");
         });
 
+        it("waits 300 seconds for the namespace to be deleted", async () => {
+            await newWorkload();
+            const annotations = only(TYPES.namespace).inputs.metadata.annotations;
+            assert.equal(annotations["pulumi.com/timeoutSeconds"], "300");
+        });
+
         it("enforces the restricted Pod Security level on the namespace", async () => {
             await newWorkload();
             const labels = only(TYPES.namespace).inputs.metadata.labels;
@@ -113,6 +119,7 @@ describe("ServiceAccountWorkload", () => {
                     tokenMode: DEFAULTS.tokenMode,
                     legacyTokenSecret: DEFAULTS.legacyTokenSecret,
                     readyTimeoutSeconds: DEFAULTS.readyTimeoutSeconds,
+                    deleteTimeoutSeconds: DEFAULTS.deleteTimeoutSeconds,
                     image: PROFILES.restricted.image,
                     port: PROFILES.restricted.port,
                     runAsUser: PROFILES.restricted.runAsUser,
@@ -126,6 +133,7 @@ describe("ServiceAccountWorkload", () => {
                     tokenMode: "automount",
                     legacyTokenSecret: false,
                     readyTimeoutSeconds: 180,
+                    deleteTimeoutSeconds: 300,
                     image: "nginxinc/nginx-unprivileged:1.27.4-alpine",
                     port: 8080,
                     runAsUser: 101,

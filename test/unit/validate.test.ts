@@ -220,6 +220,10 @@ describe("validation", () => {
             refuses({ readyTimeoutSeconds: 5 }, "readyTimeoutSeconds", 5, "180");
         });
 
+        it("refuses a delete timeout that is not a whole number of seconds", () => {
+            refuses({ deleteTimeoutSeconds: 1.5 }, "deleteTimeoutSeconds", 1.5, "300");
+        });
+
         it("reports every problem at once", () => {
             const error = refuses(
                 { namespace: "kube-system", image: "nginx", token: { mode: "x" } },
