@@ -3,7 +3,10 @@
  * STACK=name) on the current kube context, or on the bundled local cluster when no context is
  * reachable. Runs on Linux, macOS and Windows; only the bundled cluster is Linux-only.
  */
+import * as k8s from "@kubernetes/client-node";
+
 import { selectCluster } from "./lib/cluster";
+import { describeRemainingNamespaces } from "./lib/diagnose";
 import { openStack } from "./lib/stack";
 import { ensureToolchain } from "./lib/toolchain";
 
@@ -21,7 +24,18 @@ async function main(action: string | undefined): Promise<void> {
     if (action === "preview") {
         await stack.preview({ onOutput, diff: true });
     } else if (action === "down") {
-        await stack.destroy({ onOutput });
+        const deployed = (await stack.outputs()).workloads?.value as
+            Record<string, WorkloadOutputs> | undefined;
+        try {
+            await stack.destroy({ onOutput });
+        } catch (error) {
+            const admin = new k8s.KubeConfig();
+            admin.loadFromDefault();
+            const namespaces = Object.values(deployed ?? {}).map((w) => w.namespace);
+            const remaining = await describeRemainingNamespaces(admin, namespaces);
+            if (remaining.length) console.error(`\n${remaining.join("\n")}`);
+            throw error;
+        }
     } else {
         const result = await stack.up({ onOutput });
         printNextSteps(result.outputs.workloads?.value as Record<string, WorkloadOutputs>);
@@ -29,6 +43,7 @@ async function main(action: string | undefined): Promise<void> {
 }
 
 interface WorkloadOutputs {
+    namespace: string;
     commands: Record<string, string>;
 }
 

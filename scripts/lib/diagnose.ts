@@ -1,0 +1,36 @@
+/**
+ * Explains a destroy that could not finish: which namespaces are still there, what the namespace
+ * controller says remains in them, and the kubectl commands to look. Finalizers are never removed
+ * here: they guard cleanup that something else must finish (or a person must decide to skip).
+ */
+import * as k8s from "@kubernetes/client-node";
+
+/** One line per namespace that still exists, with the controller's reasons and how to inspect. */
+export async function describeRemainingNamespaces(
+    admin: k8s.KubeConfig,
+    namespaces: readonly string[],
+): Promise<string[]> {
+    const core = admin.makeApiClient(k8s.CoreV1Api);
+    const lines: string[] = [];
+    for (const name of namespaces) {
+        let namespace: k8s.V1Namespace;
+        try {
+            namespace = await core.readNamespace({ name });
+        } catch {
+            continue; // gone, or unreadable: nothing to report about it
+        }
+        const reasons = (namespace.status?.conditions ?? [])
+            .filter((c) => c.status === "True" && c.message)
+            .map((c) => c.message);
+        lines.push(
+            `namespace ${name} is still ${namespace.status?.phase ?? "present"}` +
+                (reasons.length ? `: ${reasons.join("; ")}` : "") +
+                `\n  inspect: kubectl get namespace ${name} -o yaml` +
+                `\n  list what remains: kubectl api-resources --verbs=list --namespaced -o name | ` +
+                `xargs -n 1 kubectl get --show-kind --ignore-not-found -n ${name}` +
+                `\n  then finish or remove what holds it (its finalizers say who owns it), and run ` +
+                `npm run down again`,
+        );
+    }
+    return lines;
+}
