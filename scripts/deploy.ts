@@ -31,6 +31,7 @@ async function main(action: string | undefined): Promise<void> {
         } catch (error) {
             const admin = new k8s.KubeConfig();
             admin.loadFromDefault();
+            if (context) admin.setCurrentContext(context);
             const namespaces = Object.values(deployed ?? {}).map((w) => w.namespace);
             const remaining = await describeRemainingNamespaces(admin, namespaces);
             if (remaining.length) console.error(`\n${remaining.join("\n")}`);

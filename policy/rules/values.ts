@@ -72,6 +72,12 @@ export function show(value: unknown): string {
     return JSON.stringify(value);
 }
 
+/** A value inside a quoted name: strings as they are, `UNKNOWN` as "?", anything else empty. */
+export function text(value: unknown): string {
+    if (typeof value === "string") return value;
+    return isUnknown(value) ? "?" : "";
+}
+
 /** The resource's kind, from its type token: "kubernetes:core/v1:Pod" gives "Pod". */
 export function kindOf(type: string): string {
     return type.split(":").pop() ?? type;
@@ -81,7 +87,6 @@ export function kindOf(type: string): string {
 export function subject(type: string, props: unknown): string {
     const name = get(props, "metadata", "name");
     const namespace = get(props, "metadata", "namespace");
-    const text = (v: unknown): string => (typeof v === "string" ? v : isUnknown(v) ? "?" : "");
     const qualified = namespace === undefined ? text(name) : `${text(namespace)}/${text(name)}`;
     return `${kindOf(type)} "${qualified}"`;
 }
