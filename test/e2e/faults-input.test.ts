@@ -1,0 +1,214 @@
+/**
+ * Bad input against a deployed stack: every case makes `pulumi up` fail before anything changes.
+ * Asserted on the API server's objects and the stack's state, not on log text alone.
+ */
+import * as assert from "node:assert/strict";
+import { rmSync } from "node:fs";
+
+import { Stack } from "@pulumi/pulumi/automation";
+
+import { recordCase } from "../helpers/reliability";
+import { e2eStack, kubectl, stackFile, TempBackend } from "../helpers/e2e";
+
+const STACK = "e2e-faults-input";
+const good = { namespace: "e2e-input", serviceAccountName: "input-sa", podName: "input-pod" };
+
+interface BadInput {
+    readonly what: string;
+    readonly key: string;
+    readonly value: unknown;
+    /** Text the error must contain: the key, the bad value and the fix. */
+    readonly expect: readonly string[];
+}
+
+const w = (patch: Record<string, unknown>): unknown[] => [{ ...good, ...patch }];
+const key = (field: string): string => `sa-workload:workloads[0].${field}`;
+
+const cases: BadInput[] = [
+    {
+        what: "invalid namespace name",
+        key: "sa-workload:workloads",
+        value: w({ namespace: "My_NS" }),
+        expect: [key("namespace"), '"My_NS"', "Fix:"],
+    },
+    {
+        what: "reserved namespace kube-system",
+        key: "sa-workload:workloads",
+        value: w({ namespace: "kube-system" }),
+        expect: [key("namespace"), '"kube-system"', "a namespace of its own"],
+    },
+    {
+        what: "reserved namespace default",
+        key: "sa-workload:workloads",
+        value: w({ namespace: "default" }),
+        expect: [key("namespace"), '"default"', "Fix:"],
+    },
+    {
+        what: "two workloads in one namespace",
+        key: "sa-workload:workloads",
+        value: [good, { ...good, podName: "other" }],
+        expect: ["sa-workload:workloads[1].namespace", '"e2e-input"', "already used", "Fix:"],
+    },
+    {
+        what: "the default service account",
+        key: "sa-workload:workloads",
+        value: w({ serviceAccountName: "default" }),
+        expect: [key("serviceAccountName"), '"default"', "dedicated"],
+    },
+    {
+        what: "invalid pod name",
+        key: "sa-workload:workloads",
+        value: w({ podName: "input.pod" }),
+        expect: [key("podName"), '"input.pod"', "Fix:"],
+    },
+    {
+        what: "unpinned image",
+        key: "sa-workload:workloads",
+        value: w({ image: "nginx" }),
+        expect: [key("image"), '"nginx"', "pin a version tag or a digest"],
+    },
+    {
+        what: "image pinned to latest",
+        key: "sa-workload:workloads",
+        value: w({ image: "nginx:latest" }),
+        expect: [key("image"), '"nginx:latest"', "pin a version tag"],
+    },
+    {
+        what: "malformed image",
+        key: "sa-workload:workloads",
+        value: w({ image: "NGINX:1.27" }),
+        expect: [key("image"), '"NGINX:1.27"', "repository:tag"],
+    },
+    {
+        what: "unknown verb",
+        key: "sa-workload:workloads",
+        value: w({ rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["read"] }] }),
+        expect: [key("rules[0].verbs"), '"read"', "get, list, watch"],
+    },
+    {
+        what: "wildcard without opt-in",
+        key: "sa-workload:workloads",
+        value: w({ rules: [{ apiGroups: [""], resources: ["*"], verbs: ["get"] }] }),
+        expect: [key("rules[0].resources"), '["*"]', "allowWildcards: true"],
+    },
+    {
+        what: "unknown token mode",
+        key: "sa-workload:workloads",
+        value: w({ token: { mode: "always" } }),
+        expect: [key("token.mode"), '"always"', "none, automount, projected"],
+    },
+    {
+        what: "token expiration under 600 s",
+        key: "sa-workload:workloads",
+        value: w({ token: { mode: "projected", expirationSeconds: 300 } }),
+        expect: [key("token.expirationSeconds"), "300", "600 or more"],
+    },
+    {
+        what: "root under the restricted profile",
+        key: "sa-workload:workloads",
+        value: w({ runAsUser: 0 }),
+        expect: [key("runAsUser"), "0", 'podSecurity: "baseline"'],
+    },
+    {
+        what: "unknown Pod Security level",
+        key: "sa-workload:workloads",
+        value: w({ podSecurity: "privileged" }),
+        expect: [key("podSecurity"), '"privileged"', "restricted, baseline"],
+    },
+    {
+        what: "port of the wrong type",
+        key: "sa-workload:workloads",
+        value: w({ port: "80" }),
+        expect: [key("port"), '"80"', "1 to 65535"],
+    },
+    {
+        what: "misspelled setting",
+        key: "sa-workload:workloads",
+        value: w({ namspace: "x" }),
+        expect: [key("namspace"), '"x"', "namespace, serviceAccountName"],
+    },
+    {
+        what: "ready timeout too short",
+        key: "sa-workload:workloads",
+        value: w({ readyTimeoutSeconds: 1 }),
+        expect: [key("readyTimeoutSeconds"), "1", "from 10 to 3600"],
+    },
+    {
+        what: "empty kube context",
+        key: "sa-workload:kubeContext",
+        value: " ",
+        expect: ["sa-workload:kubeContext", '" "', "current context"],
+    },
+    {
+        what: "workloads not a list (wrong type)",
+        key: "sa-workload:workloads",
+        value: { namespace: "e2e-input" },
+        expect: ["sa-workload:workloads"],
+    },
+];
+
+/** Every object of the kinds the program manages, with resource versions: any change shows. */
+function clusterObjects(): string {
+    return kubectl(
+        "get",
+        "namespaces,serviceaccounts,roles,rolebindings,pods,secrets",
+        "-A",
+        "-o",
+        "jsonpath={range .items[*]}{.kind}/{.metadata.namespace}/{.metadata.name}@{.metadata.resourceVersion}{'\\n'}{end}",
+    );
+}
+
+async function resources(stack: Stack): Promise<unknown> {
+    return ((await stack.exportStack()).deployment as { resources?: unknown }).resources;
+}
+
+describe("fault: bad input", () => {
+    const backend = new TempBackend();
+    let stack: Stack;
+
+    before(async () => {
+        stack = await e2eStack(backend, STACK, { "sa-workload:workloads": [good] });
+        await stack.up();
+    });
+
+    after(async () => {
+        await stack?.destroy().catch(() => undefined);
+        rmSync(stackFile(STACK), { force: true });
+        backend.dispose();
+    });
+
+    for (const bad of cases) {
+        it(`refuses ${bad.what} before changing anything`, async () => {
+            const objectsBefore = clusterObjects();
+            const stateBefore = await resources(stack);
+            await stack.setConfig(bad.key, {
+                value: typeof bad.value === "string" ? bad.value : JSON.stringify(bad.value),
+            });
+            let message = "";
+            try {
+                await stack.up();
+                assert.fail("up accepted bad config");
+            } catch (error) {
+                message = error instanceof Error ? error.message : String(error);
+            } finally {
+                await stack.setConfig("sa-workload:workloads", { value: JSON.stringify([good]) });
+                await stack.removeConfig("sa-workload:kubeContext").catch(() => undefined);
+            }
+            for (const text of bad.expect)
+                assert.ok(message.includes(text), `"${text}" missing:\n${message}`);
+            assert.equal(clusterObjects(), objectsBefore, "the API server's objects changed");
+            assert.deepEqual(await resources(stack), stateBefore, "the stack's state changed");
+            const line = message.split("\n").find((l) => l.includes(bad.expect[0])) ?? "";
+            recordCase({
+                name: `bad input: ${bad.what}`,
+                done: `pulumi up with ${bad.key} = ${JSON.stringify(bad.value)}`,
+                happened: `refused before any registration: ${line.trim().slice(0, 220)}`,
+                left: "API server objects and stack state identical to before",
+            });
+        });
+    }
+
+    it("still deploys the good config afterwards, with nothing to change", async () => {
+        await stack.preview({ expectNoChanges: true });
+    });
+});

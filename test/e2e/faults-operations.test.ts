@@ -1,0 +1,293 @@
+/**
+ * Faults while operating a stack: drift, a pod that never becomes ready, a namespace that will not
+ * go, two concurrent updates, and an immutable change. Each case asserts on the cluster's objects
+ * and the stack's state, and leaves nothing behind.
+ */
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+
+import { Stack } from "@pulumi/pulumi/automation";
+
+import { REPO_ROOT } from "../../scripts/lib/toolchain";
+import { verifyWorkload } from "../../scripts/lib/verify";
+import {
+    adminConfig,
+    e2eStack,
+    kubectl,
+    kubectlStatus,
+    namespaceExists,
+    stackFile,
+    stateResourceCount,
+    TempBackend,
+    testKubeconfig,
+} from "../helpers/e2e";
+import { recordCase } from "../helpers/reliability";
+
+const NEVER_READY_IMAGE = "example.invalid/never-ready:1.0";
+
+async function setWorkloads(stack: Stack, workloads: unknown[]): Promise<void> {
+    await stack.setConfig("sa-workload:workloads", { value: JSON.stringify(workloads) });
+}
+
+async function allChecksPass(
+    namespace: string,
+    serviceAccount: string,
+    pod: string,
+): Promise<void> {
+    const checks = await verifyWorkload(adminConfig(), { namespace, serviceAccount, pod });
+    assert.deepEqual(
+        checks.filter((c) => !c.ok),
+        [],
+    );
+}
+
+function errorText(error: unknown): string {
+    return error instanceof Error ? error.message : String(error);
+}
+
+/** Runs `npm run <script>` the way a user would, against the test backend and cluster. */
+function npmRun(
+    script: string,
+    stack: string,
+    backend: TempBackend,
+): { status: number | null; output: string } {
+    const r = spawnSync(
+        process.execPath,
+        [join(REPO_ROOT, "scripts", "run.mjs"), join("scripts", "deploy.ts"), script],
+        {
+            cwd: REPO_ROOT,
+            encoding: "utf8",
+            env: {
+                ...process.env,
+                STACK: stack,
+                PULUMI_BACKEND_URL: backend.url,
+                KUBECONFIG: testKubeconfig(),
+            },
+        },
+    );
+    return { status: r.status, output: `${r.stdout}${r.stderr}` };
+}
+
+describe("fault: operations on a live stack", () => {
+    const backend = new TempBackend();
+    const stacks: Stack[] = [];
+
+    async function newStack(name: string, workloads: unknown[]): Promise<Stack> {
+        const stack = await e2eStack(backend, name, { "sa-workload:workloads": workloads });
+        stacks.push(stack);
+        return stack;
+    }
+
+    after(async () => {
+        for (const stack of stacks) {
+            await stack.destroy().catch(() => undefined);
+            rmSync(stackFile(stack.name), { force: true });
+        }
+        backend.dispose();
+    });
+
+    it("sees and repairs drift made with kubectl", async () => {
+        const drift = {
+            namespace: "e2e-drift",
+            serviceAccountName: "drift-sa",
+            podName: "drift-pod",
+        };
+        const stack = await newStack("e2e-drift", [drift]);
+        await stack.up();
+        kubectl("delete", "rolebinding", "drift-sa", "-n", "e2e-drift");
+        kubectl(
+            "patch",
+            "role",
+            "drift-sa",
+            "-n",
+            "e2e-drift",
+            "--type=json",
+            "-p",
+            '[{"op":"replace","path":"/rules/0/verbs","value":["get","list","watch","delete"]}]',
+        );
+        kubectl("delete", "pod", "drift-pod", "-n", "e2e-drift", "--wait=true");
+
+        const preview = await stack.preview({ refresh: true, diff: true });
+        const changes = preview.changeSummary;
+        // The deleted binding and pod are re-created; the edited role is updated back.
+        assert.equal(changes.create, 2, JSON.stringify(changes));
+        assert.equal(changes.update, 1, JSON.stringify(changes));
+
+        const up = await stack.up({ refresh: true });
+        assert.equal(up.summary.resourceChanges?.create, 2);
+        assert.deepEqual(
+            JSON.parse(
+                kubectl(
+                    "get",
+                    "role",
+                    "drift-sa",
+                    "-n",
+                    "e2e-drift",
+                    "-o",
+                    "jsonpath={.rules[0].verbs}",
+                ),
+            ),
+            ["get", "list", "watch"],
+        );
+        await allChecksPass("e2e-drift", "drift-sa", "drift-pod");
+        await stack.preview({ expectNoChanges: true, refresh: true });
+        await stack.destroy();
+        recordCase({
+            name: "drift",
+            done: "kubectl deleted the RoleBinding and the Pod and added `delete` to the Role's verbs",
+            happened:
+                "`preview --refresh` showed 2 creates and 1 update; `up --refresh` re-created and reverted them; verify passed",
+            left: "nothing after destroy",
+        });
+    });
+
+    it("fails a pod that never becomes ready within its timeout, with the pod's reason", async () => {
+        const stuck = {
+            namespace: "e2e-never-ready",
+            image: NEVER_READY_IMAGE,
+            readyTimeoutSeconds: 15,
+        };
+        const stack = await newStack("e2e-never-ready", [stuck]);
+        const started = Date.now();
+        let message = "";
+        await stack.up().then(
+            () => assert.fail("up succeeded with a pod that never becomes ready"),
+            (error: unknown) => (message = errorText(error)),
+        );
+        const seconds = (Date.now() - started) / 1000;
+        assert.ok(seconds < 120, `up took ${seconds} s to fail`);
+        assert.match(message, /CrashLoopBackOff|containers with unready status|not ready/i);
+        assert.equal(kubectlStatus("get", "pod", "my-pod", "-n", "e2e-never-ready").status, 0);
+        await stack.destroy();
+        assert.ok(!namespaceExists("e2e-never-ready"));
+        assert.equal(await stateResourceCount(stack), 0);
+        recordCase({
+            name: "pod never ready",
+            done: `up with image ${NEVER_READY_IMAGE} (kwok keeps it in CrashLoopBackOff), readyTimeoutSeconds 15`,
+            happened: `up failed after ${seconds.toFixed(0)} s naming the pod's state; destroy succeeded`,
+            left: "nothing",
+        });
+    });
+
+    it("fails to destroy a namespace held by a finalizer in bounded time, saying what remains", async () => {
+        const held = { namespace: "e2e-held", deleteTimeoutSeconds: 20 };
+        const stack = await newStack("e2e-held", [held]);
+        await stack.up();
+        kubectl("create", "configmap", "held", "-n", "e2e-held");
+        kubectl(
+            "patch",
+            "configmap",
+            "held",
+            "-n",
+            "e2e-held",
+            "--type=merge",
+            "-p",
+            '{"metadata":{"finalizers":["sa-workload.test/hold"]}}',
+        );
+
+        const started = Date.now();
+        const down = npmRun("down", "e2e-held", backend);
+        const seconds = (Date.now() - started) / 1000;
+        assert.notEqual(down.status, 0, down.output);
+        assert.ok(seconds < 120, `down took ${seconds} s to fail`);
+        assert.match(down.output, /namespace e2e-held is still Terminating/);
+        assert.match(down.output, /sa-workload\.test\/hold/);
+        assert.match(down.output, /kubectl get namespace e2e-held -o yaml/);
+        // Nothing stripped the finalizer: the object is still there, waiting for its owner.
+        assert.equal(
+            kubectl(
+                "get",
+                "configmap",
+                "held",
+                "-n",
+                "e2e-held",
+                "-o",
+                "jsonpath={.metadata.finalizers[0]}",
+            ),
+            "sa-workload.test/hold",
+        );
+
+        // The owner finishes its cleanup; the next down succeeds.
+        kubectl(
+            "patch",
+            "configmap",
+            "held",
+            "-n",
+            "e2e-held",
+            "--type=merge",
+            "-p",
+            '{"metadata":{"finalizers":null}}',
+        );
+        const again = npmRun("down", "e2e-held", backend);
+        assert.equal(again.status, 0, again.output);
+        assert.ok(!namespaceExists("e2e-held"));
+        assert.equal(await stateResourceCount(stack), 0);
+        recordCase({
+            name: "namespace stuck Terminating",
+            done: "a ConfigMap with finalizer sa-workload.test/hold in the namespace; deleteTimeoutSeconds 20; npm run down",
+            happened: `down failed after ${seconds.toFixed(0)} s listing the remaining finalizer and the kubectl commands; finalizer left in place; after its owner removed it, down succeeded`,
+            left: "nothing after the second down",
+        });
+    });
+
+    it("lets only one of two concurrent updates of a stack run", async () => {
+        const stack = await newStack("e2e-concurrent", [{ namespace: "e2e-concurrent" }]);
+        // The same stack, opened a second time, as a second user would.
+        const second = await e2eStack(backend, stack.name);
+        const results = await Promise.allSettled([stack.up(), second.up()]);
+        const failed = results.filter((r) => r.status === "rejected");
+        assert.equal(failed.length, 1, JSON.stringify(results.map((r) => r.status)));
+        assert.match(errorText((failed[0]).reason), /locked/i);
+        await stack.preview({ expectNoChanges: true });
+        await stack.destroy();
+        assert.equal(await stateResourceCount(stack), 0);
+        recordCase({
+            name: "two concurrent ups",
+            done: "two `up`s of one stack started together",
+            happened: "one succeeded, the other failed at once on the stack's lock",
+            left: "valid state (preview: no changes); nothing after destroy",
+        });
+    });
+
+    it("replaces the pod under its fixed name when the image changes", async () => {
+        const workload = {
+            namespace: "e2e-image",
+            serviceAccountName: "image-sa",
+            podName: "image-pod",
+        };
+        const stack = await newStack("e2e-image", [workload]);
+        await stack.up();
+        const uid = (): string =>
+            kubectl("get", "pod", "image-pod", "-n", "e2e-image", "-o", "jsonpath={.metadata.uid}");
+        const before = uid();
+        await setWorkloads(stack, [
+            { ...workload, image: "nginxinc/nginx-unprivileged:1.27.5-alpine" },
+        ]);
+        const up = await stack.up();
+        assert.equal(up.summary.resourceChanges?.replace, 1);
+        assert.notEqual(uid(), before);
+        assert.equal(
+            kubectl(
+                "get",
+                "pod",
+                "image-pod",
+                "-n",
+                "e2e-image",
+                "-o",
+                "jsonpath={.spec.containers[0].image}",
+            ),
+            "nginxinc/nginx-unprivileged:1.27.5-alpine",
+        );
+        await allChecksPass("e2e-image", "image-sa", "image-pod");
+        await stack.destroy();
+        recordCase({
+            name: "immutable change",
+            done: "changed the pod's image",
+            happened:
+                "the pod was deleted and re-created under the same name (new uid); verify passed",
+            left: "nothing after destroy",
+        });
+    });
+});

@@ -1,0 +1,181 @@
+import * as assert from "node:assert/strict";
+
+import { podLevel } from "../../policy/rules/pod-level";
+import { assertViolation, check, pod, TYPES } from "./fixtures";
+
+const container = (p: any) => p.spec.containers[0];
+
+describe("pod-runs-as-non-root", () => {
+    const name = "pod-runs-as-non-root";
+
+    it("passes the component's pod", () => {
+        assert.deepEqual(check(name, TYPES.pod, pod()), []);
+    });
+
+    it("flags a pod that allows root", () => {
+        const p = pod();
+        p.spec.securityContext.runAsNonRoot = false;
+        assertViolation(check(name, TYPES.pod, p), `container "my-pod" may run as root`);
+    });
+
+    it("flags a container that runs as user 0", () => {
+        const p = pod();
+        container(p).securityContext.runAsUser = 0;
+        assertViolation(check(name, TYPES.pod, p), `container "my-pod" runs as user 0 (root)`);
+    });
+
+    it("passes a pod whose every container sets runAsNonRoot itself", () => {
+        const p = pod();
+        delete p.spec.securityContext.runAsNonRoot;
+        container(p).securityContext.runAsNonRoot = true;
+        assert.deepEqual(check(name, TYPES.pod, p), []);
+    });
+});
+
+describe("pod-no-privilege-escalation", () => {
+    const name = "pod-no-privilege-escalation";
+
+    it("passes the component's pod", () => {
+        assert.deepEqual(check(name, TYPES.pod, pod()), []);
+    });
+
+    it("flags a container that leaves privilege escalation to the default", () => {
+        const p = pod();
+        delete container(p).securityContext.allowPrivilegeEscalation;
+        assertViolation(check(name, TYPES.pod, p), "allowPrivilegeEscalation is unset");
+    });
+});
+
+describe("pod-drops-all-capabilities", () => {
+    const name = "pod-drops-all-capabilities";
+
+    it("passes the component's pod", () => {
+        assert.deepEqual(check(name, TYPES.pod, pod()), []);
+    });
+
+    it("flags a container that drops only some capabilities", () => {
+        const p = pod();
+        container(p).securityContext.capabilities.drop = ["NET_RAW"];
+        assertViolation(check(name, TYPES.pod, p), `capabilities.drop lacks "ALL"`);
+    });
+});
+
+describe("pod-seccomp-runtime-default", () => {
+    const name = "pod-seccomp-runtime-default";
+
+    it("passes the component's pod", () => {
+        assert.deepEqual(check(name, TYPES.pod, pod()), []);
+    });
+
+    it("flags a pod without a seccomp profile", () => {
+        const p = pod();
+        delete p.spec.securityContext.seccompProfile;
+        assertViolation(check(name, TYPES.pod, p), "seccompProfile.type is unset");
+    });
+
+    it("flags a container that overrides the pod's profile with Unconfined", () => {
+        const p = pod();
+        container(p).securityContext.seccompProfile = { type: "Unconfined" };
+        assertViolation(check(name, TYPES.pod, p), `seccompProfile.type is "Unconfined"`);
+    });
+});
+
+describe("pod-not-privileged", () => {
+    const name = "pod-not-privileged";
+
+    it("passes the component's pod", () => {
+        assert.deepEqual(check(name, TYPES.pod, pod()), []);
+    });
+
+    it("flags a privileged container", () => {
+        const p = pod();
+        container(p).securityContext.privileged = true;
+        assertViolation(check(name, TYPES.pod, p), `container "my-pod" is privileged`);
+    });
+});
+
+describe("pod-no-host-path", () => {
+    const name = "pod-no-host-path";
+
+    it("passes the component's pod", () => {
+        assert.deepEqual(check(name, TYPES.pod, pod()), []);
+    });
+
+    it("flags a hostPath volume", () => {
+        const p = pod();
+        p.spec.volumes[0] = { name: "writable-0", hostPath: { path: "/var/lib/kubelet" } };
+        assertViolation(check(name, TYPES.pod, p), `mounts the node's path "/var/lib/kubelet"`);
+    });
+});
+
+describe("pod-no-host-namespaces", () => {
+    const name = "pod-no-host-namespaces";
+
+    it("passes the component's pod", () => {
+        assert.deepEqual(check(name, TYPES.pod, pod()), []);
+    });
+
+    for (const field of ["hostNetwork", "hostPID", "hostIPC"]) {
+        it(`flags ${field}`, () => {
+            const p = pod();
+            p.spec[field] = true;
+            assertViolation(check(name, TYPES.pod, p), `(${field}: true)`);
+        });
+    }
+});
+
+describe("pod rules on pod templates and init containers", () => {
+    it("flag a Deployment's pod template as they flag a pod", () => {
+        const template = pod();
+        template.spec.hostNetwork = true;
+        const deployment = {
+            metadata: { name: "web", namespace: "my-ns" },
+            spec: { template: { metadata: {}, spec: template.spec } },
+        };
+        const messages = check(
+            "pod-no-host-namespaces",
+            "kubernetes:apps/v1:Deployment",
+            deployment,
+        );
+        assertViolation(messages, `Deployment "my-ns/web" shares the node's namespace`);
+    });
+
+    it("flag an init container as they flag a container", () => {
+        const p = pod();
+        p.spec.initContainers = [{ ...container(p), name: "setup", securityContext: {} }];
+        const messages = check("pod-no-privilege-escalation", TYPES.pod, p);
+        assertViolation(messages, `init container "setup"`);
+    });
+});
+
+describe("podLevel", () => {
+    it("places the component's pod at restricted, exactly", () => {
+        const level = podLevel(pod().spec);
+        assert.equal(level.level, "restricted");
+        assert.equal(level.exact, true);
+    });
+
+    it("places a pod that adds a capability baseline allows at baseline", () => {
+        const p = pod();
+        container(p).securityContext.capabilities.add = ["CHOWN"];
+        assert.equal(podLevel(p.spec).level, "baseline");
+    });
+
+    it("places a pod that adds SYS_ADMIN at privileged", () => {
+        const p = pod();
+        container(p).securityContext.capabilities.add = ["SYS_ADMIN"];
+        assert.equal(podLevel(p.spec).level, "privileged");
+    });
+
+    it("places a pod with a host port at privileged", () => {
+        const p = pod();
+        container(p).ports[0].hostPort = 8080;
+        assert.equal(podLevel(p.spec).level, "privileged");
+    });
+
+    it("places a pod with an NFS volume at baseline", () => {
+        const p = pod();
+        p.spec.volumes.push({ name: "shared", nfs: { server: "nfs", path: "/" } });
+        assert.equal(podLevel(p.spec).level, "baseline");
+    });
+});

@@ -1,0 +1,164 @@
+import * as assert from "node:assert/strict";
+
+import { unknownCheckingProxy } from "@pulumi/policy";
+
+import { toPlain, toPolicy } from "../../policy/adapt";
+import { POLICIES, PolicySpec } from "../../policy/policies";
+import { StackResource, UNKNOWN } from "../../policy/rules/values";
+import { newWorkload } from "../helpers/workload";
+import { check, pod, policy, renderedStack, TYPES } from "./fixtures";
+
+// How the engine marks a string it cannot know during preview (the protocol's sentinel).
+const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** Every path from the root of `value` to each of its objects, arrays and leaves. */
+function paths(value: unknown, prefix: (string | number)[] = []): (string | number)[][] {
+    if (typeof value !== "object" || value === null) return [prefix];
+    const children = Object.entries(value).flatMap(([k, v]) =>
+        paths(v, [...prefix, Array.isArray(value) ? Number(k) : k]),
+    );
+    return prefix.length === 0 ? children : [prefix, ...children];
+}
+
+/** A copy of `value` with the node at `path` replaced (or removed, for `undefined`). */
+function replaced(value: unknown, path: (string | number)[], by: unknown): any {
+    const copy = structuredClone(value) as any;
+    const parent = path.slice(0, -1).reduce((node, key) => node[key], copy);
+    const last = path[path.length - 1];
+    if (by === undefined && !Array.isArray(parent)) delete parent[last];
+    else parent[last] = by;
+    return copy;
+}
+
+/** The number of violations of each policy, for a stack with one resource changed. */
+function counts(stack: readonly StackResource[]): number[] {
+    return POLICIES.map((p: PolicySpec) =>
+        p.kind === "stack"
+            ? p.check(stack).length
+            : stack.reduce((n, r) => n + p.check(r.type, r.props, {}).length, 0),
+    );
+}
+
+/** Every stack the good one becomes when a single value is replaced by `by`. */
+function* variants(stack: StackResource[], by: unknown): Generator<[string, StackResource[]]> {
+    for (const [i, resource] of stack.entries()) {
+        for (const path of paths(resource.props)) {
+            const props = replaced(resource.props, path, by);
+            const changed = stack.map((r, j) => (j === i ? { ...r, props } : r));
+            yield [`${resource.name}.${path.join(".")}`, changed];
+        }
+    }
+}
+
+describe("values unknown during preview", () => {
+    for (const args of [
+        {},
+        { podSecurity: "baseline" as const, token: { mode: "projected" as const } },
+    ]) {
+        it(`never add a violation to the component's output ${JSON.stringify(args)}`, async () => {
+            await newWorkload(args);
+            const stack = renderedStack();
+            const before = counts(stack);
+            for (const [where, changed] of variants(stack, UNKNOWN)) {
+                const after = counts(changed);
+                after.forEach((n, k) =>
+                    assert.ok(
+                        n <= before[k],
+                        `${POLICIES[k].name} flags more with ${where} unknown`,
+                    ),
+                );
+            }
+        });
+    }
+
+    it("make no rule throw, nor do missing, null or ill-typed values", async () => {
+        await newWorkload({ token: { mode: "projected" } });
+        const stack = renderedStack();
+        for (const by of [undefined, null, 42, "x", [], {}]) {
+            for (const [where, changed] of variants(stack, by)) {
+                assert.doesNotThrow(() => counts(changed), `with ${where} = ${JSON.stringify(by)}`);
+            }
+        }
+    });
+
+    it("are judged on what is known: a known violation next to an unknown value still counts", () => {
+        const p = pod();
+        p.spec.serviceAccountName = UNKNOWN;
+        p.spec.hostNetwork = true;
+        assert.deepEqual(check("pod-has-own-service-account", TYPES.pod, p), []);
+        assert.equal(check("pod-no-host-namespaces", TYPES.pod, p).length, 1);
+    });
+});
+
+describe("the adapter to @pulumi/policy", () => {
+    it("copies props out of the framework's proxy, with UNKNOWN for each unknown value", () => {
+        const proxied = unknownCheckingProxy({
+            metadata: { name: "my-pod", namespace: UNKNOWN_STRING },
+            spec: { containers: [{ name: "web" }, UNKNOWN_STRING] },
+        });
+        assert.deepEqual(toPlain(proxied), {
+            metadata: { name: "my-pod", namespace: UNKNOWN },
+            spec: { containers: [{ name: "web" }, UNKNOWN] },
+        });
+    });
+
+    it("reports each message of a resource rule, with the policy's config", async () => {
+        const adapted = toPolicy(policy("rbac-no-wildcards")) as any;
+        const role = {
+            metadata: { name: "r", namespace: UNKNOWN_STRING },
+            rules: [{ verbs: ["*"] }],
+        };
+        const reported: string[] = [];
+        const args = (config: object) => ({
+            type: TYPES.role,
+            props: unknownCheckingProxy(role),
+            getConfig: () => config,
+        });
+        await adapted.validateResource(args({}), (m: string) => reported.push(m));
+        assert.equal(reported.length, 1);
+        assert.ok(reported[0].startsWith(`Role "?/r" rule 0 has "*" in verbs`), reported[0]);
+        await adapted.validateResource(args({ allowWildcards: true }), (m: string) =>
+            reported.push(m),
+        );
+        assert.equal(reported.length, 1);
+    });
+
+    it("gives stack rules every resource as plain data", async () => {
+        const adapted = toPolicy(policy("namespace-admits-its-pods")) as any;
+        const root = pod();
+        root.spec.securityContext.runAsNonRoot = false;
+        const reported: string[] = [];
+        await adapted.validateStack(
+            {
+                resources: [{ type: TYPES.pod, name: "p", props: unknownCheckingProxy(root) }],
+                getConfig: () => ({}),
+            },
+            (m: string) => reported.push(m),
+        );
+        assert.equal(reported.length, 1);
+        assert.ok(reported[0].includes(`namespace "my-ns" is not managed`), reported[0]);
+    });
+
+    it("declares each policy's opt-out in its config schema", () => {
+        for (const [name, key] of [
+            ["rbac-no-wildcards", "allowWildcards"],
+            ["rbac-no-sensitive-access", "allowSensitiveAccess"],
+        ]) {
+            const schema = toPolicy(policy(name)).configSchema;
+            assert.deepEqual(schema?.properties[key], {
+                type: "boolean",
+                default: false,
+                description: schema?.properties[key] && (schema.properties[key] as any).description,
+            });
+        }
+    });
+
+    it("names every policy uniquely, in kebab-case, with a level", () => {
+        const names = POLICIES.map((p) => p.name);
+        assert.equal(new Set(names).size, names.length);
+        for (const p of POLICIES) {
+            assert.match(p.name, /^[a-z]+(-[a-z]+)*$/);
+            assert.ok(["mandatory", "advisory"].includes(p.enforcementLevel), p.name);
+        }
+    });
+});
