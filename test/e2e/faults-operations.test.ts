@@ -239,7 +239,7 @@ describe("fault: operations on a live stack", () => {
         const results = await Promise.allSettled([stack.up(), second.up()]);
         const failed = results.filter((r) => r.status === "rejected");
         assert.equal(failed.length, 1, JSON.stringify(results.map((r) => r.status)));
-        assert.match(errorText((failed[0]).reason), /locked/i);
+        assert.match(errorText(failed[0].reason), /locked/i);
         await stack.preview({ expectNoChanges: true });
         await stack.destroy();
         assert.equal(await stateResourceCount(stack), 0);
