@@ -39,7 +39,8 @@ export function readProgramConfig(config: pulumi.Config): ProgramConfig {
             workloads = raw;
         }
     }
-    const kubeContext = config.get("kubeContext");
+    // Pulumi.yaml declares "" as the default: the kubeconfig's current context.
+    const kubeContext = config.get("kubeContext") || undefined;
     p.check(
         kubeContext === undefined || kubeContext.trim() !== "",
         `${CONFIG_NAMESPACE}:kubeContext`,

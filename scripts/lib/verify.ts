@@ -160,7 +160,9 @@ export async function verifyWorkload(admin: k8s.KubeConfig, w: WorkloadNames): P
                 },
             },
         });
-        const expected = ruleAllows(rules, access) ? "allowed" : "denied";
+        // A Role grants nothing outside its own namespace.
+        const inScope = access.namespace === w.namespace;
+        const expected = inScope && ruleAllows(rules, access) ? "allowed" : "denied";
         add(
             `token may ${describeAccess(access)}`,
             expected,
