@@ -27,6 +27,7 @@ export = function program() {
                     namespace: w.namespaceName,
                     serviceAccount: w.serviceAccountName,
                     pod: w.podName,
+                    rules: w.rules,
                     commands: w.commands,
                 },
             ]),

@@ -80,6 +80,8 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
     public readonly namespaceName: pulumi.Output<string>;
     public readonly serviceAccountName: pulumi.Output<string>;
     public readonly podName: pulumi.Output<string>;
+    /** The Role's rules as intended, to compare with what the cluster actually allows. */
+    public readonly rules: readonly PolicyRule[];
     public readonly commands: pulumi.Output<WorkloadCommands>;
 
     constructor(
@@ -95,6 +97,13 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
         const level = args.podSecurity ?? DEFAULTS.podSecurity;
         const profile = PROFILES[level];
         const port = args.port ?? profile.port;
+        // These objects belong to this stack alone: an `up` takes back fields that someone else
+        // changed (kubectl edit, another apply) instead of failing on the server-side apply conflict,
+        // so drift such as an escalated Role is repaired, not merely reported.
+        const owned = { "pulumi.com/patchForce": "true" };
+        // Every child has a fixed name, so a replacement must delete the old object first: created
+        // first, the new one would be the old one, and the delete that follows would remove it.
+        const child = { parent: this, deleteBeforeReplace: true };
         const labels = {
             "app.kubernetes.io/name": args.podName ?? DEFAULTS.podName,
             "app.kubernetes.io/managed-by": "pulumi",
@@ -107,13 +116,14 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
                     name: args.namespace ?? DEFAULTS.namespace,
                     labels: { ...labels, ...podSecurityLabels(level) },
                     annotations: {
+                        ...owned,
                         "pulumi.com/timeoutSeconds": String(
                             args.deleteTimeoutSeconds ?? DEFAULTS.deleteTimeoutSeconds,
                         ),
                     },
                 },
             },
-            { parent: this },
+            child,
         );
         const namespace = this.namespace.metadata.name;
 
@@ -124,32 +134,34 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
                     name: args.serviceAccountName ?? DEFAULTS.serviceAccountName,
                     namespace,
                     labels,
+                    annotations: owned,
                 },
                 // Pods opt in one by one through the token option, never by inheritance.
                 automountServiceAccountToken: false,
             },
-            { parent: this },
+            child,
         );
         const serviceAccountName = this.serviceAccount.metadata.name;
 
+        this.rules = args.rules ?? DEFAULTS.rules();
         this.role = new k8s.rbac.v1.Role(
             `${name}-role`,
             {
-                metadata: { name: serviceAccountName, namespace, labels },
-                rules: (args.rules ?? DEFAULTS.rules()).map((rule) => ({
+                metadata: { name: serviceAccountName, namespace, labels, annotations: owned },
+                rules: this.rules.map((rule) => ({
                     apiGroups: [...rule.apiGroups],
                     resources: [...rule.resources],
                     verbs: [...rule.verbs],
                     ...(rule.resourceNames ? { resourceNames: [...rule.resourceNames] } : {}),
                 })),
             },
-            { parent: this },
+            child,
         );
 
         this.roleBinding = new k8s.rbac.v1.RoleBinding(
             `${name}-role-binding`,
             {
-                metadata: { name: serviceAccountName, namespace, labels },
+                metadata: { name: serviceAccountName, namespace, labels, annotations: owned },
                 roleRef: {
                     apiGroup: "rbac.authorization.k8s.io",
                     kind: "Role",
@@ -157,7 +169,7 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
                 },
                 subjects: [{ kind: "ServiceAccount", name: serviceAccountName, namespace }],
             },
-            { parent: this },
+            child,
         );
 
         if (args.legacyTokenSecret ?? DEFAULTS.legacyTokenSecret) {
@@ -168,11 +180,14 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
                         name: pulumi.interpolate`${serviceAccountName}-token`,
                         namespace,
                         labels,
-                        annotations: { "kubernetes.io/service-account.name": serviceAccountName },
+                        annotations: {
+                            ...owned,
+                            "kubernetes.io/service-account.name": serviceAccountName,
+                        },
                     },
                     type: "kubernetes.io/service-account-token",
                 },
-                { parent: this },
+                child,
             );
             // The token controller fills `data.token` in base64.
             this.legacyToken = pulumi.secret(
@@ -194,6 +209,7 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
                     namespace,
                     labels,
                     annotations: {
+                        ...owned,
                         "pulumi.com/timeoutSeconds": String(
                             args.readyTimeoutSeconds ?? DEFAULTS.readyTimeoutSeconds,
                         ),
@@ -220,7 +236,7 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
                 },
             },
             // No value flows from the binding, but the Pod must not run without its rights.
-            { parent: this, dependsOn: [this.roleBinding] },
+            { ...child, dependsOn: [this.roleBinding] },
         );
 
         this.namespaceName = namespace;

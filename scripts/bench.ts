@@ -143,9 +143,10 @@ async function main(): Promise<void> {
     try {
         for (const n of sizes) {
             const manifest = renderManifest(n, work);
-            const stack = await openStack({ stackName: `bench-${n}`, backendUrl });
-            await stack.setConfig("sa-workload:workloads", {
-                value: JSON.stringify(workloadsConfig(n)["sa-workload:workloads"]),
+            const stack = await openStack({
+                stackName: `bench-${n}`,
+                backendUrl,
+                config: workloadsConfig(n),
             });
             for (let rep = 0; rep <= reps; rep++) {
                 const measure = rep > 0; // round 0 warms caches on both sides
@@ -157,7 +158,6 @@ async function main(): Promise<void> {
                 console.error(`bench: N=${n} round ${rep}/${reps} done`);
             }
             await stack.workspace.removeStack(stack.name);
-            rmSync(join(REPO_ROOT, `Pulumi.bench-${n}.yaml`), { force: true });
         }
         const env = { ...process.env, PULUMI_BACKEND_URL: backendUrl, STACK: "dev" };
         const npm = process.platform === "win32" ? "npm.cmd" : "npm";

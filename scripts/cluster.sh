@@ -5,10 +5,11 @@
 # of the pods bound to it (no container runtime is needed). kwokctl orchestrates the binaries that
 # scripts/toolchain/build.sh built; it writes the PKI, the kubeconfig and kwok's stages.
 #
-# Usage: cluster.sh start | stop | status | kubeconfig
+# Usage: cluster.sh start | stop | status | kubeconfig | kill COMPONENT | resume
 #   start       builds what is missing, creates the cluster, waits for the API and a Ready node
 #   stop        deletes the cluster: every process start began, and its data
 #   kubeconfig  prints the path of the cluster's own kubeconfig (never ~/.kube/config)
+#   kill, resume  for fault tests: kill one component (e.g. kube-apiserver), start it again
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/toolchain/lib.sh"
 
@@ -143,11 +144,15 @@ start() {
     kwokctl delete cluster --name "$CLUSTER" >/dev/null 2>&1 || true
     write_stages
     write_config
-    log "cluster $CLUSTER: starting (logs: kwokctl logs <component> --name $CLUSTER)"
-    kwokctl create cluster --name "$CLUSTER" --config "$CLUSTER_DIR/kwokctl.yaml" \
-        --config "$CLUSTER_DIR/stages.yaml" --kubeconfig "$KUBECONFIG_PATH" --wait 120s >&2
+    log "cluster $CLUSTER: starting (KWOK_WORKDIR=$KWOK_WORKDIR kwokctl logs <component> --name $CLUSTER)"
+    if ! kwokctl create cluster --name "$CLUSTER" --config "$CLUSTER_DIR/kwokctl.yaml" \
+        --config "$CLUSTER_DIR/stages.yaml" --kubeconfig "$KUBECONFIG_PATH" --wait 120s \
+        >"$CLUSTER_DIR/create.log" 2>&1; then
+        cat "$CLUSTER_DIR/create.log" >&2
+        exit 1
+    fi
     local api=$((SECONDS - t0))
-    kwokctl scale node --replicas 1 --name "$CLUSTER" >&2
+    kwokctl scale node --replicas 1 --name "$CLUSTER" >>"$CLUSTER_DIR/create.log" 2>&1
     kubectl --kubeconfig "$KUBECONFIG_PATH" wait --for=condition=Ready node --all --timeout=60s >&2
     log "cluster $CLUSTER: API ready after ${api} s, node Ready after $((SECONDS - t0)) s"
     log "cluster $CLUSTER: export KUBECONFIG=$KUBECONFIG_PATH"
@@ -163,10 +168,31 @@ stop() {
     rm -f "$KUBECONFIG_PATH"
 }
 
+kill_component() {
+    local pidfile="$KWOK_WORKDIR/clusters/$CLUSTER/pids/$1.pid"
+    [ -f "$pidfile" ] || { echo "no such component: $1" >&2 && exit 2; }
+    local pid
+    pid=$(cat "$pidfile")
+    kill "$pid" 2>/dev/null || true
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+    log "cluster $CLUSTER: $1 (pid $pid) stopped"
+}
+
+resume() {
+    local t0=$SECONDS
+    # Starts only the components that are not running; the data in etcd is kept.
+    kwokctl start cluster --name "$CLUSTER" >"$CLUSTER_DIR/resume.log" 2>&1 ||
+        { cat "$CLUSTER_DIR/resume.log" >&2 && exit 1; }
+    until running; do sleep 0.2; done
+    log "cluster $CLUSTER: resumed in $((SECONDS - t0)) s"
+}
+
 case "${1:-}" in
     start) start ;;
     stop) stop ;;
     status) running && echo "running: $KUBECONFIG_PATH" || { echo "not running"; exit 1; } ;;
     kubeconfig) echo "$KUBECONFIG_PATH" ;;
-    *) echo "usage: $0 start|stop|status|kubeconfig" >&2 && exit 2 ;;
+    kill) kill_component "${2:?component name}" ;;
+    resume) resume ;;
+    *) echo "usage: $0 start|stop|status|kubeconfig|kill COMPONENT|resume" >&2 && exit 2 ;;
 esac

@@ -4,9 +4,11 @@
  * reachable. Runs on Linux, macOS and Windows; only the bundled cluster is Linux-only.
  */
 import * as k8s from "@kubernetes/client-node";
+import type { ConfigMap } from "@pulumi/pulumi/automation";
 
+import { DEFAULTS } from "../components";
 import { selectCluster } from "./lib/cluster";
-import { describeRemainingNamespaces } from "./lib/diagnose";
+import { describeRemainingNamespaces, describeUnreadyPods } from "./lib/diagnose";
 import { openStack } from "./lib/stack";
 import { ensureToolchain } from "./lib/toolchain";
 
@@ -29,18 +31,45 @@ async function main(action: string | undefined): Promise<void> {
         try {
             await stack.destroy({ onOutput });
         } catch (error) {
-            const admin = new k8s.KubeConfig();
-            admin.loadFromDefault();
-            if (context) admin.setCurrentContext(context);
             const namespaces = Object.values(deployed ?? {}).map((w) => w.namespace);
-            const remaining = await describeRemainingNamespaces(admin, namespaces);
+            const remaining = await describeRemainingNamespaces(adminConfig(context), namespaces);
             if (remaining.length) console.error(`\n${remaining.join("\n")}`);
             throw error;
         }
     } else {
-        const result = await stack.up({ onOutput });
-        printNextSteps(result.outputs.workloads?.value as Record<string, WorkloadOutputs>);
+        try {
+            const result = await stack.up({ onOutput });
+            printNextSteps(result.outputs.workloads?.value as Record<string, WorkloadOutputs>);
+        } catch (error) {
+            const pods = configuredPods(await stack.getAllConfig());
+            const unready = await describeUnreadyPods(adminConfig(context), pods);
+            if (unready.length) console.error(`\n${unready.join("\n")}`);
+            throw error;
+        }
     }
+}
+
+/** The kubeconfig the engine used: KUBECONFIG as selectCluster left it, at the chosen context. */
+function adminConfig(context: string | undefined): k8s.KubeConfig {
+    const admin = new k8s.KubeConfig();
+    admin.loadFromDefault();
+    if (context) admin.setCurrentContext(context);
+    return admin;
+}
+
+/** The pods the stack's config asks for, defaults applied (config validation may have failed). */
+function configuredPods(config: ConfigMap): { namespace: string; pod: string }[] {
+    let workloads: unknown = [{}];
+    try {
+        workloads = JSON.parse(config["sa-workload:workloads"]?.value ?? "[{}]");
+    } catch {
+        return [];
+    }
+    if (!Array.isArray(workloads)) return [];
+    return workloads.map((w: { namespace?: unknown; podName?: unknown }) => ({
+        namespace: typeof w?.namespace === "string" ? w.namespace : DEFAULTS.namespace,
+        pod: typeof w?.podName === "string" ? w.podName : DEFAULTS.podName,
+    }));
 }
 
 interface WorkloadOutputs {

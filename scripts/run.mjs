@@ -79,7 +79,8 @@ if (!target) {
 const bin = nodeBinDir();
 const env = {
     ...process.env,
-    PATH: `${bin}${delimiter}${process.env.PATH ?? ""}`,
+    // node_modules/.bin too, as `npm run` would, so the script also works when run directly.
+    PATH: [bin, join(here, "..", "node_modules", ".bin"), process.env.PATH ?? ""].join(delimiter),
 };
 const [command, commandArgs] = target.endsWith(".ts")
     ? [

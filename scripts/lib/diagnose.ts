@@ -34,3 +34,39 @@ export async function describeRemainingNamespaces(
     }
     return lines;
 }
+
+/** One line per pod of `pods` that exists but is not Ready, with its containers' reasons. */
+export async function describeUnreadyPods(
+    admin: k8s.KubeConfig,
+    pods: readonly { namespace: string; pod: string }[],
+): Promise<string[]> {
+    const core = admin.makeApiClient(k8s.CoreV1Api);
+    const lines: string[] = [];
+    for (const { namespace, pod: name } of pods) {
+        let pod: k8s.V1Pod;
+        try {
+            pod = await core.readNamespacedPod({ name, namespace });
+        } catch {
+            continue; // never created, or unreadable: the engine's own error says why
+        }
+        const ready = pod.status?.conditions?.find((c) => c.type === "Ready");
+        if (ready?.status === "True") continue;
+        const reasons = (pod.status?.containerStatuses ?? []).map((c) => {
+            const waiting = c.state?.waiting ?? c.state?.terminated;
+            return (
+                `container ${c.name}: ${waiting?.reason ?? "not ready"}` +
+                (waiting?.message ? ` (${waiting.message})` : "") +
+                ` after ${c.restartCount} restarts`
+            );
+        });
+        lines.push(
+            `pod ${namespace}/${name} is ${pod.status?.phase ?? "present"} but not Ready: ` +
+                (reasons.length
+                    ? reasons.join("; ")
+                    : (ready?.message ?? "no container status yet")) +
+                `\n  inspect: kubectl -n ${namespace} describe pod ${name}` +
+                `\n  logs: kubectl -n ${namespace} logs ${name} --previous`,
+        );
+    }
+    return lines;
+}

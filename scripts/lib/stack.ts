@@ -2,12 +2,18 @@
  * Opens a stack of this project with the Automation API and the program in index.ts as an inline
  * program: the real engine, with no language host binary to install. State goes to
  * PULUMI_BACKEND_URL when set, otherwise to a local file backend in .pulumi/ (no account needed).
+ *
+ * The engine runs in a workspace directory beside the state, not in the repository: it gets a copy
+ * of Pulumi.yaml and a stack file whose config comes from the repository's Pulumi.<stack>.yaml (or
+ * from the caller), while the secrets salt the engine writes stays with the state it belongs to.
+ * So committed stack files never change, and any number of backends can share them.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { parse, stringify } from "yaml";
 
 import program from "../../index";
 import { REPO_ROOT } from "./toolchain";
@@ -15,40 +21,66 @@ import { REPO_ROOT } from "./toolchain";
 export const PROJECT = "sa-workload";
 
 export interface StackOptions {
-    /** Stack name; its settings are Pulumi.<name>.yaml when that file exists. @default "dev" */
+    /** Stack name. @default "dev" */
     readonly stackName?: string;
     /** State backend URL. @default PULUMI_BACKEND_URL, else file://<repo>/.pulumi */
     readonly backendUrl?: string;
-    /** Extra environment for the engine. */
-    readonly env?: Record<string, string>;
+    /**
+     * Stack config (keys like "sa-workload:workloads").
+     * @default Pulumi.<stack>.yaml's config, else the config the stack's workspace already has
+     */
+    readonly config?: Record<string, unknown>;
 }
 
-/** A passphrase for the local backend's secrets, made once per backend directory. */
+type StackFile = { config?: Record<string, unknown> } & Record<string, unknown>;
+
+/** The config of the repository's Pulumi.<stack>.yaml, if there is such a file. */
+export function repoStackConfig(stackName: string): Record<string, unknown> | undefined {
+    const file = join(REPO_ROOT, `Pulumi.${stackName}.yaml`);
+    if (!existsSync(file)) return undefined;
+    return (parse(readFileSync(file, "utf8")) as StackFile | null)?.config ?? {};
+}
+
+/** Replaces a stack's config, keeping the secrets settings the engine wrote beside it. */
+export function writeStackConfig(stack: Stack, config: Record<string, unknown>): void {
+    writeStackFile(stack.workspace.workDir, stack.name, config);
+}
+
+function writeStackFile(workDir: string, stackName: string, config: Record<string, unknown>): void {
+    const file = join(workDir, `Pulumi.${stackName}.yaml`);
+    const current = existsSync(file)
+        ? ((parse(readFileSync(file, "utf8")) as StackFile) ?? {})
+        : {};
+    writeFileSync(file, stringify({ ...current, config }));
+}
+
+/** A passphrase for a local backend's secrets, made once per backend directory. */
 function localPassphrase(stateDir: string): string {
     const file = join(stateDir, "passphrase");
-    if (!existsSync(file)) {
-        mkdirSync(stateDir, { recursive: true });
-        writeFileSync(file, randomBytes(24).toString("base64"), { mode: 0o600 });
-    }
+    if (!existsSync(file)) writeFileSync(file, randomBytes(24).toString("base64"), { mode: 0o600 });
     return readFileSync(file, "utf8").trim();
 }
 
 /** Creates or selects the stack, with the program of index.ts. */
 export async function openStack(options: StackOptions = {}): Promise<Stack> {
-    const stateDir = join(REPO_ROOT, ".pulumi");
-    const backendUrl = options.backendUrl ?? process.env.PULUMI_BACKEND_URL ?? `file://${stateDir}`;
-    const env: Record<string, string> = { ...options.env };
-    if (backendUrl.startsWith("file://") && !process.env.PULUMI_CONFIG_PASSPHRASE_FILE) {
-        env.PULUMI_CONFIG_PASSPHRASE ??=
-            process.env.PULUMI_CONFIG_PASSPHRASE ?? localPassphrase(backendUrl.slice(7));
+    const stackName = options.stackName ?? "dev";
+    const defaultState = join(REPO_ROOT, ".pulumi");
+    const backendUrl =
+        options.backendUrl ?? process.env.PULUMI_BACKEND_URL ?? `file://${defaultState}`;
+    const stateDir = backendUrl.startsWith("file://") ? backendUrl.slice(7) : defaultState;
+    const workDir = join(stateDir, "workspace");
+    mkdirSync(workDir, { recursive: true });
+    copyFileSync(join(REPO_ROOT, "Pulumi.yaml"), join(workDir, "Pulumi.yaml"));
+    // Config: the caller's, else the repository's stack file, else what the workspace already has.
+    const config = options.config ?? repoStackConfig(stackName);
+    if (config) writeStackFile(workDir, stackName, config);
+
+    const env: Record<string, string> = { PULUMI_BACKEND_URL: backendUrl };
+    if (!process.env.PULUMI_CONFIG_PASSPHRASE && !process.env.PULUMI_CONFIG_PASSPHRASE_FILE) {
+        env.PULUMI_CONFIG_PASSPHRASE = localPassphrase(stateDir);
     }
-    if (backendUrl.startsWith("file://")) mkdirSync(backendUrl.slice(7), { recursive: true });
     return LocalWorkspace.createOrSelectStack(
-        {
-            stackName: options.stackName ?? "dev",
-            projectName: PROJECT,
-            program: () => Promise.resolve(program()),
-        },
-        { workDir: REPO_ROOT, envVars: { ...env, PULUMI_BACKEND_URL: backendUrl } },
+        { stackName, projectName: PROJECT, program: () => Promise.resolve(program()) },
+        { workDir, envVars: env },
     );
 }

@@ -1,7 +1,9 @@
 /**
  * Proof that a deployed workload's identity works, against any cluster: the Pod runs as its
  * ServiceAccount, and a token issued for that ServiceAccount (TokenRequest) may do what its Role
- * allows and nothing else. Every check talks to the API server; none reads Pulumi state.
+ * allows and nothing else. Every check asks the API server. The rules it holds the cluster to are the
+ * stack's intended ones when the caller has them (so a Role widened behind Pulumi's back shows up
+ * as a mismatch), otherwise those of the Roles bound to the ServiceAccount.
  */
 import * as k8s from "@kubernetes/client-node";
 
@@ -10,6 +12,8 @@ export interface WorkloadNames {
     readonly namespace: string;
     readonly serviceAccount: string;
     readonly pod: string;
+    /** The Role's intended rules (a stack output); when absent, the live bound Roles' rules. */
+    readonly rules?: readonly Rule[];
 }
 
 /** One line of the verify table. */
@@ -48,6 +52,28 @@ function describeAccess(a: Access): string {
     return `${a.verb} ${resource} ${a.namespace ? `in ${a.namespace}` : "cluster-wide"}`;
 }
 
+/** The everyday verbs: each one a rule's resource is not granted is probed, and must be denied. */
+const COMMON_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete"];
+
+/** Every (verb, group, resource) the rules grant in `namespace`, and every common verb they do not. */
+function ruleAccesses(rules: readonly Rule[], namespace: string): Access[] {
+    return rules
+        .filter((r) => !r.resourceNames?.length)
+        .flatMap((r) =>
+            (r.apiGroups ?? []).flatMap((group) =>
+                (r.resources ?? []).flatMap((resource) =>
+                    [...r.verbs, ...COMMON_VERBS].map((verb) => ({
+                        verb,
+                        group,
+                        resource,
+                        namespace,
+                    })),
+                ),
+            ),
+        )
+        .filter((a) => a.verb !== "*" && a.group !== "*" && a.resource !== "*");
+}
+
 /** Requests the API server may answer in the ServiceAccount's name, beyond its own Role. */
 function probes(namespace: string): Access[] {
     return [
@@ -64,6 +90,25 @@ function statusOf(error: unknown): number | undefined {
     return typeof code === "number" ? code : undefined;
 }
 
+/** The rules of the Roles bound to the workload's ServiceAccount, as the cluster has them. */
+async function boundRoleRules(admin: k8s.KubeConfig, w: WorkloadNames): Promise<Rule[]> {
+    const rbac = admin.makeApiClient(k8s.RbacAuthorizationV1Api);
+    const bindings = await rbac.listNamespacedRoleBinding({ namespace: w.namespace });
+    const rules: Rule[] = [];
+    for (const binding of bindings.items) {
+        const boundHere = binding.subjects?.some(
+            (s) => s.kind === "ServiceAccount" && s.name === w.serviceAccount,
+        );
+        if (!boundHere || binding.roleRef.kind !== "Role") continue;
+        const role = await rbac.readNamespacedRole({
+            name: binding.roleRef.name,
+            namespace: w.namespace,
+        });
+        rules.push(...(role.rules ?? []));
+    }
+    return rules;
+}
+
 /** Runs every check for one workload with the admin credentials of `admin`. */
 export async function verifyWorkload(admin: k8s.KubeConfig, w: WorkloadNames): Promise<Check[]> {
     const checks: Check[] = [];
@@ -71,7 +116,6 @@ export async function verifyWorkload(admin: k8s.KubeConfig, w: WorkloadNames): P
         checks.push({ workload: w.namespace, check, expected, actual, ok: expected === actual });
     };
     const core = admin.makeApiClient(k8s.CoreV1Api);
-    const rbac = admin.makeApiClient(k8s.RbacAuthorizationV1Api);
 
     const pod = await core.readNamespacedPod({ name: w.pod, namespace: w.namespace });
     const ready = pod.status?.conditions?.find((c) => c.type === "Ready")?.status === "True";
@@ -123,31 +167,15 @@ export async function verifyWorkload(admin: k8s.KubeConfig, w: WorkloadNames): P
         review.status?.userInfo?.username ?? "(anonymous)",
     );
 
-    // What the Role grants, read from the cluster, must be allowed; the probes beyond it denied.
-    const bindings = await rbac.listNamespacedRoleBinding({ namespace: w.namespace });
-    const roles = bindings.items
-        .filter((b) =>
-            b.subjects?.some((s) => s.kind === "ServiceAccount" && s.name === w.serviceAccount),
-        )
-        .map((b) => b.roleRef)
-        .filter((ref) => ref.kind === "Role");
-    const rules: Rule[] = [];
-    for (const ref of roles) {
-        const role = await rbac.readNamespacedRole({ name: ref.name, namespace: w.namespace });
-        rules.push(...(role.rules ?? []));
-    }
-    const granted: Access[] = rules
-        .filter((r) => !r.resourceNames?.length)
-        .flatMap((r) =>
-            (r.apiGroups ?? []).flatMap((group) =>
-                (r.resources ?? []).flatMap((resource) =>
-                    r.verbs.map((verb) => ({ verb, group, resource, namespace: w.namespace })),
-                ),
-            ),
-        )
-        .filter((a) => a.verb !== "*" && a.group !== "*" && a.resource !== "*");
+    // What the rules grant must be allowed; every other probe denied.
+    const rules = w.rules ?? (await boundRoleRules(admin, w));
+    const seen = new Set<string>();
+    const accesses = [...ruleAccesses(rules, w.namespace), ...probes(w.namespace)].filter((a) => {
+        const key = describeAccess(a);
+        return !seen.has(key) && seen.add(key);
+    });
     const authz = asSa.makeApiClient(k8s.AuthorizationV1Api);
-    for (const access of [...granted, ...probes(w.namespace)]) {
+    for (const access of accesses) {
         const answer = await authz.createSelfSubjectAccessReview({
             body: {
                 spec: {

@@ -78,7 +78,7 @@ describe("the dev stack on a live API server", () => {
         assert.deepEqual(failed, []);
         const row = (text: string): string | undefined =>
             checks.find((c) => c.check.includes(text))?.actual;
-        assert.equal(row("list pods in my-ns (real request)"), "200 OK");
+        assert.equal(row("lists pods in my-ns (real request)"), "200 OK");
         assert.equal(row("lists secrets in my-ns (real request)"), "403 Forbidden");
         assert.equal(row("list pods in kube-system"), "denied");
         assert.equal(row("list namespaces cluster-wide"), "denied");

@@ -1,9 +1,9 @@
 /** Two workloads with non-default names in one stack, changed in place, then destroyed. */
 import * as assert from "node:assert/strict";
-import { rmSync } from "node:fs";
 
 import { Stack } from "@pulumi/pulumi/automation";
 
+import { writeStackConfig } from "../../scripts/lib/stack";
 import { verifyWorkload } from "../../scripts/lib/verify";
 import {
     adminConfig,
@@ -11,7 +11,6 @@ import {
     eventually,
     kubectl,
     namespaceExists,
-    stackFile,
     stateResourceCount,
     TempBackend,
 } from "../helpers/e2e";
@@ -38,7 +37,6 @@ describe("a stack of two workloads on a live API server", () => {
 
     after(async () => {
         await stack?.destroy().catch(() => undefined);
-        rmSync(stackFile(STACK), { force: true });
         backend.dispose();
     });
 
@@ -97,11 +95,11 @@ describe("a stack of two workloads on a live API server", () => {
             "jsonpath={.metadata.uid}",
         );
         const configMaps = { apiGroups: [""], resources: ["configmaps"], verbs: ["get"] };
-        await stack.setConfig("sa-workload:workloads", {
-            value: JSON.stringify([
+        writeStackConfig(stack, {
+            "sa-workload:workloads": [
                 { ...workloads[0], rules: [readPods, configMaps] },
                 workloads[1],
-            ]),
+            ],
         });
         const result = await stack.up();
         assert.equal(result.summary.resourceChanges?.update, 1);

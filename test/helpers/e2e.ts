@@ -11,7 +11,6 @@ import * as k8s from "@kubernetes/client-node";
 import { Stack } from "@pulumi/pulumi/automation";
 
 import { openStack } from "../../scripts/lib/stack";
-import { REPO_ROOT } from "../../scripts/lib/toolchain";
 
 /** The test cluster's kubeconfig; the suite refuses to run against whatever happens to be current. */
 export function testKubeconfig(): string {
@@ -55,24 +54,13 @@ export class TempBackend {
     }
 }
 
-/** Opens a stack on `backend`; config, when given, is written to Pulumi.<stack>.yaml. */
-export async function e2eStack(
+/** Opens a stack on `backend`, with `config` or else the repository's Pulumi.<stack>.yaml. */
+export function e2eStack(
     backend: TempBackend,
     stackName: string,
     config?: Record<string, unknown>,
 ): Promise<Stack> {
-    const stack = await openStack({ stackName, backendUrl: backend.url });
-    for (const [key, value] of Object.entries(config ?? {})) {
-        await stack.setConfig(key, {
-            value: typeof value === "string" ? value : JSON.stringify(value),
-        });
-    }
-    return stack;
-}
-
-/** The stack settings file a test stack writes into the project directory. */
-export function stackFile(stackName: string): string {
-    return join(REPO_ROOT, `Pulumi.${stackName}.yaml`);
+    return openStack({ stackName, backendUrl: backend.url, config });
 }
 
 /** Polls until `condition` holds, or fails after `timeoutMs`. */

@@ -17,13 +17,19 @@ const labels = () => ({
     "app.kubernetes.io/managed-by": "pulumi",
     "app.kubernetes.io/name": "my-pod",
 });
-const metadata = (name: string) => ({ labels: labels(), name, namespace: "my-ns" });
+const owned = { "pulumi.com/patchForce": "true" };
+const metadata = (name: string) => ({
+    annotations: { ...owned },
+    labels: labels(),
+    name,
+    namespace: "my-ns",
+});
 
 export const namespace = (): any => ({
     apiVersion: "v1",
     kind: "Namespace",
     metadata: {
-        annotations: { "pulumi.com/timeoutSeconds": "300" },
+        annotations: { ...owned, "pulumi.com/timeoutSeconds": "300" },
         labels: {
             ...labels(),
             "pod-security.kubernetes.io/audit": "restricted",
@@ -68,7 +74,10 @@ const probe = (initialDelaySeconds: number) => ({
 export const pod = (): any => ({
     apiVersion: "v1",
     kind: "Pod",
-    metadata: { annotations: { "pulumi.com/timeoutSeconds": "180" }, ...metadata("my-pod") },
+    metadata: {
+        ...metadata("my-pod"),
+        annotations: { ...owned, "pulumi.com/timeoutSeconds": "180" },
+    },
     spec: {
         automountServiceAccountToken: true,
         containers: [
