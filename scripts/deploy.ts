@@ -1,7 +1,7 @@
 /**
  * `npm run up | preview | down`: deploys, previews or destroys the `dev` stack (another with
  * STACK=name) on the current kube context, or on the bundled local cluster when no context is
- * reachable. Runs on Linux, macOS and Windows; only the bundled cluster is Linux-only.
+ * reachable. `up` and `preview` run the policy pack in policy/, as the pull-request checks do. Runs on Linux, macOS and Windows; only the bundled cluster is Linux-only.
  */
 import * as k8s from "@kubernetes/client-node";
 import type { ConfigMap } from "@pulumi/pulumi/automation";
@@ -9,6 +9,7 @@ import type { ConfigMap } from "@pulumi/pulumi/automation";
 import { DEFAULTS } from "../components";
 import { selectCluster } from "./lib/cluster";
 import { describeRemainingNamespaces, describeUnreadyPods } from "./lib/diagnose";
+import { policyPack } from "./lib/policy";
 import { openStack } from "./lib/stack";
 import { ensureToolchain } from "./lib/toolchain";
 
@@ -21,10 +22,12 @@ async function main(action: string | undefined): Promise<void> {
     const context = (await stack.getAllConfig())["sa-workload:kubeContext"]?.value;
     const target = await selectCluster(context);
     const onOutput = (out: string): boolean => process.stdout.write(out);
+    // The same policy pack as the pull-request checks: what they would block never deploys.
+    const policyPacks = [policyPack()];
     console.log(`Stack ${stack.name}: ${action} on ${target}`);
 
     if (action === "preview") {
-        await stack.preview({ onOutput, diff: true });
+        await stack.preview({ onOutput, diff: true, policyPacks });
     } else if (action === "down") {
         const deployed = (await stack.outputs()).workloads?.value as
             Record<string, WorkloadOutputs> | undefined;
@@ -38,7 +41,7 @@ async function main(action: string | undefined): Promise<void> {
         }
     } else {
         try {
-            const result = await stack.up({ onOutput });
+            const result = await stack.up({ onOutput, policyPacks });
             printNextSteps(result.outputs.workloads?.value as Record<string, WorkloadOutputs>);
         } catch (error) {
             const pods = configuredPods(await stack.getAllConfig());

@@ -31,9 +31,8 @@ NODE_DIR="$CACHE_ROOT/node-$NODE_VERSION"
 
 # The environment every script and test runs the toolchain with: no downloads, no update checks.
 toolchain_env() {
-    # bin/ holds the policy-pack shim that a CLI without a Node.js language host falls back to.
     local built="$KUBE_BIN_DIR:$ETCD_BIN_DIR:$KWOK_BIN_DIR:$ACTIONLINT_BIN_DIR"
-    export PATH="$PULUMI_BIN_DIR:$TOOLCHAIN_SRC/bin:$built:$PATH"
+    export PATH="$PULUMI_BIN_DIR:$built:$PATH"
     export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
     export PULUMI_SKIP_UPDATE_CHECK=true
 }
