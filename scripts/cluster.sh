@@ -11,6 +11,7 @@
 #   kubeconfig  prints the path of the cluster's own kubeconfig (never ~/.kube/config)
 #   kill, resume  for fault tests: kill one component (e.g. kube-apiserver), start it again
 set -euo pipefail
+# shellcheck source=toolchain/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/toolchain/lib.sh"
 
 CLUSTER=sa-workload
@@ -190,7 +191,9 @@ resume() {
 case "${1:-}" in
     start) start ;;
     stop) stop ;;
-    status) running && echo "running: $KUBECONFIG_PATH" || { echo "not running"; exit 1; } ;;
+    status)
+        if running; then echo "running: $KUBECONFIG_PATH"; else echo "not running" && exit 1; fi
+        ;;
     kubeconfig) echo "$KUBECONFIG_PATH" ;;
     kill) kill_component "${2:?component name}" ;;
     resume) resume ;;

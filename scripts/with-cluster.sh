@@ -5,6 +5,7 @@
 # Usage: with-cluster.sh <command> [args...]   (e.g. the e2e suite, the benchmarks)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=toolchain/lib.sh
 . scripts/toolchain/lib.sh
 
 bash scripts/toolchain/build.sh all

@@ -10,6 +10,7 @@
 # a small wrapper module in this folder (go.mod + go.sum) because `go install mod@version` refuses
 # modules whose go.mod has replace lines.
 set -euo pipefail
+# shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 what="${1:-all}"
@@ -31,7 +32,7 @@ build_piece() {
     (cd "$TOOLCHAIN_SRC/$name" && "${GO_BUILD[@]}" -tags "$tags" -ldflags "-s -w $ldflags" \
         -o "$tmp/" "$@")
     rm -rf "$dir" && mv "$tmp" "$dir" && touch "$dir/.complete"
-    log "$name $version: built in $((SECONDS - start)) s: $(ls "$dir" | tr '\n' ' ')"
+    log "$name $version: built in $((SECONDS - start)) s"
 }
 
 # An existing CLI is used when it is at least as new as the npm SDK this project pins.

@@ -1,9 +1,9 @@
 # Shared by the toolchain and cluster scripts: where things live. Source it; it defines variables
 # and functions only.
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # the variables are for the scripts that source this file
 
 TOOLCHAIN_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO_ROOT="$(cd "$TOOLCHAIN_SRC/../.." && pwd)"
 # shellcheck source=versions.env
 . "$TOOLCHAIN_SRC/versions.env"
 
@@ -27,7 +27,6 @@ KUBE_BIN_DIR="$(piece_dir kubernetes "$KUBERNETES_VERSION")"
 ETCD_BIN_DIR="$(piece_dir etcd "$ETCD_VERSION")"
 KWOK_BIN_DIR="$(piece_dir kwok "$KWOK_VERSION")"
 ACTIONLINT_BIN_DIR="$(piece_dir actionlint "$ACTIONLINT_VERSION")"
-NODE_DIR="$CACHE_ROOT/node-$NODE_VERSION"
 
 # The environment every script and test runs the toolchain with: no downloads, no update checks.
 toolchain_env() {
