@@ -161,7 +161,8 @@ start() {
 
 stop() {
     if kwokctl get clusters 2>/dev/null | grep -qx "$CLUSTER"; then
-        kwokctl delete cluster --name "$CLUSTER" >&2
+        kwokctl delete cluster --name "$CLUSTER" >"$CLUSTER_DIR/delete.log" 2>&1 ||
+            { cat "$CLUSTER_DIR/delete.log" >&2 && exit 1; }
         log "cluster $CLUSTER: deleted"
     else
         log "cluster $CLUSTER: not present"

@@ -1,7 +1,9 @@
 /**
- * `npm run up | preview | down`: deploys, previews or destroys the `dev` stack (another with
- * STACK=name) on the current kube context, or on the bundled local cluster when no context is
- * reachable. `up` and `preview` run the policy pack in policy/, as the pull-request checks do. Runs on Linux, macOS and Windows; only the bundled cluster is Linux-only.
+ * `npm run up | preview | down | recover`: deploys, previews, destroys or, after an interrupted
+ * update, recovers the `dev` stack (another with STACK=name) on the current kube context, or on the
+ * bundled local cluster when no context is reachable. `up` and `preview` run the policy pack in
+ * policy/, as the pull-request checks do. Runs on Linux, macOS and Windows; only the bundled
+ * cluster is Linux-only.
  */
 import * as k8s from "@kubernetes/client-node";
 import type { ConfigMap } from "@pulumi/pulumi/automation";
@@ -13,10 +15,11 @@ import { policyPack } from "./lib/policy";
 import { openStack } from "./lib/stack";
 import { ensureToolchain } from "./lib/toolchain";
 
-const USAGE = "usage: deploy.ts up | preview | down";
+const ACTIONS = ["up", "preview", "down", "recover"];
+const USAGE = `usage: deploy.ts ${ACTIONS.join(" | ")}`;
 
 async function main(action: string | undefined): Promise<void> {
-    if (!action || !["up", "preview", "down"].includes(action)) throw new Error(USAGE);
+    if (!action || !ACTIONS.includes(action)) throw new Error(USAGE);
     ensureToolchain();
     const stack = await openStack({ stackName: process.env.STACK ?? "dev" });
     const context = (await stack.getAllConfig())["sa-workload:kubeContext"]?.value;
@@ -26,7 +29,13 @@ async function main(action: string | undefined): Promise<void> {
     const policyPacks = [policyPack()];
     console.log(`Stack ${stack.name}: ${action} on ${target}`);
 
-    if (action === "preview") {
+    if (action === "recover") {
+        // After an interrupted update: drop the stale lock, then forget operations that never
+        // finished (objects they may have created are adopted by the next `up`).
+        await stack.cancel();
+        await stack.refresh({ onOutput, clearPendingCreates: true });
+        console.log("Recovered: run `npm run up` to converge.");
+    } else if (action === "preview") {
         await stack.preview({ onOutput, diff: true, policyPacks });
     } else if (action === "down") {
         const deployed = (await stack.outputs()).workloads?.value as

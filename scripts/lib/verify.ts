@@ -56,7 +56,7 @@ function describeAccess(a: Access): string {
 const COMMON_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete"];
 
 /** Every (verb, group, resource) the rules grant in `namespace`, and every common verb they do not. */
-function ruleAccesses(rules: readonly Rule[], namespace: string): Access[] {
+export function ruleAccesses(rules: readonly Rule[], namespace: string): Access[] {
     return rules
         .filter((r) => !r.resourceNames?.length)
         .flatMap((r) =>

@@ -18,6 +18,7 @@ import {
     eventually,
     kubectlStatus,
     namespaceExists,
+    npmRun,
     stateResourceCount,
     TempBackend,
 } from "../helpers/e2e";
@@ -153,15 +154,15 @@ describe("fault: interrupted updates", () => {
         assert.match(locked, /locked/i);
         const pending = await pendingOperations(stack);
 
-        // The README's recovery: cancel (drops the stale lock), refresh clearing pending creates.
-        await stack.cancel();
-        await stack.refresh({ clearPendingCreates: true });
+        // The README's recovery: npm run recover (cancel, then refresh clearing pending creates).
+        const recover = npmRun("recover", "e2e-sigkill", backend);
+        assert.equal(recover.status, 0, recover.output);
         assert.equal(await pendingOperations(stack), 0);
         await converges(stack, "e2e-sigkill");
         recordCase({
             name: "SIGKILL of the engine",
             done: "SIGKILL to `pulumi up` once the namespace existed",
-            happened: `the stack stayed locked (next up refused) with ${pending} pending operation(s); \`pulumi cancel\` then \`pulumi refresh --clear-pending-creates\` cleared both; up converged; verify passed`,
+            happened: `the stack stayed locked (next up refused) with ${pending} pending operation(s); \`npm run recover\` (pulumi cancel, then refresh --clear-pending-creates) cleared both; up converged; verify passed`,
             left: "nothing after destroy",
         });
     });

@@ -4,13 +4,10 @@
  * and the stack's state, and leaves nothing behind.
  */
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { join } from "node:path";
 
 import { Stack } from "@pulumi/pulumi/automation";
 
 import { writeStackConfig } from "../../scripts/lib/stack";
-import { REPO_ROOT } from "../../scripts/lib/toolchain";
 import { verifyWorkload } from "../../scripts/lib/verify";
 import {
     adminConfig,
@@ -18,9 +15,9 @@ import {
     kubectl,
     kubectlStatus,
     namespaceExists,
+    npmRun,
     stateResourceCount,
     TempBackend,
-    testKubeconfig,
 } from "../helpers/e2e";
 import { recordCase } from "../helpers/reliability";
 
@@ -64,29 +61,6 @@ async function allChecksPass(
 
 function errorText(error: unknown): string {
     return error instanceof Error ? error.message : String(error);
-}
-
-/** Runs `npm run <script>` the way a user would, against the test backend and cluster. */
-function npmRun(
-    script: string,
-    stack: string,
-    backend: TempBackend,
-): { status: number | null; output: string } {
-    const r = spawnSync(
-        process.execPath,
-        [join(REPO_ROOT, "scripts", "run.mjs"), join("scripts", "deploy.ts"), script],
-        {
-            cwd: REPO_ROOT,
-            encoding: "utf8",
-            env: {
-                ...process.env,
-                STACK: stack,
-                PULUMI_BACKEND_URL: backend.url,
-                KUBECONFIG: testKubeconfig(),
-            },
-        },
-    );
-    return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 
 describe("fault: operations on a live stack", () => {

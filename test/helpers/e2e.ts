@@ -11,6 +11,7 @@ import * as k8s from "@kubernetes/client-node";
 import { Stack } from "@pulumi/pulumi/automation";
 
 import { openStack } from "../../scripts/lib/stack";
+import { REPO_ROOT } from "../../scripts/lib/toolchain";
 
 /** The test cluster's kubeconfig; the suite refuses to run against whatever happens to be current. */
 export function testKubeconfig(): string {
@@ -86,4 +87,27 @@ export async function stateResourceCount(stack: Stack): Promise<number> {
     const state = await stack.exportStack();
     const resources = (state.deployment as { resources?: { type: string }[] }).resources ?? [];
     return resources.filter((r) => r.type !== "pulumi:pulumi:Stack").length;
+}
+
+/** Runs `npm run <up|down|recover|...>` as a user would, against `backend` and the test cluster. */
+export function npmRun(
+    script: string,
+    stack: string,
+    backend: TempBackend,
+): { status: number | null; output: string } {
+    const r = spawnSync(
+        process.execPath,
+        [join(REPO_ROOT, "scripts", "run.mjs"), join("scripts", "deploy.ts"), script],
+        {
+            cwd: REPO_ROOT,
+            encoding: "utf8",
+            env: {
+                ...process.env,
+                STACK: stack,
+                PULUMI_BACKEND_URL: backend.url,
+                KUBECONFIG: testKubeconfig(),
+            },
+        },
+    );
+    return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }

@@ -1,0 +1,57 @@
+import * as assert from "node:assert/strict";
+
+import { formatTable, ruleAccesses, ruleAllows } from "../../scripts/lib/verify";
+
+const readPods = { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] };
+
+describe("verify's expectations", () => {
+    it("allows what a rule grants and nothing else", () => {
+        const pods = { group: "", resource: "pods", namespace: "my-ns" };
+        assert.equal(ruleAllows([readPods], { ...pods, verb: "list" }), true);
+        assert.equal(ruleAllows([readPods], { ...pods, verb: "delete" }), false);
+        assert.equal(ruleAllows([readPods], { ...pods, resource: "secrets", verb: "get" }), false);
+    });
+
+    it("honours wildcards in rules", () => {
+        const all = { apiGroups: ["*"], resources: ["*"], verbs: ["*"] };
+        assert.equal(
+            ruleAllows([all], { verb: "delete", group: "apps", resource: "deployments" }),
+            true,
+        );
+    });
+
+    it("never counts a rule limited to named objects as a general grant", () => {
+        const named = { ...readPods, resourceNames: ["web"] };
+        assert.equal(ruleAllows([named], { verb: "get", group: "", resource: "pods" }), false);
+    });
+
+    it("probes every everyday verb a granted resource lacks", () => {
+        const verbs = ruleAccesses([readPods], "my-ns").map((a) => a.verb);
+        assert.deepEqual([...new Set(verbs)].sort(), [
+            "create",
+            "delete",
+            "get",
+            "list",
+            "patch",
+            "update",
+            "watch",
+        ]);
+    });
+
+    it("prints an aligned table that marks mismatches", () => {
+        const table = formatTable([
+            { workload: "my-ns", check: "a", expected: "x", actual: "x", ok: true },
+            {
+                workload: "my-ns",
+                check: "longer check",
+                expected: "denied",
+                actual: "allowed",
+                ok: false,
+            },
+        ]).split("\n");
+        assert.match(table[0], /^WORKLOAD\s+CHECK\s+EXPECTED\s+ACTUAL\s+RESULT$/);
+        assert.match(table[1], /\sok$/);
+        assert.match(table[2], /\sMISMATCH$/);
+        assert.equal(table[1].indexOf("x"), table[2].indexOf("denied"));
+    });
+});
