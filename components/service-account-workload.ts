@@ -126,6 +126,9 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
             child,
         );
         const namespace = this.namespace.metadata.name;
+        // Everything else lives in the namespace, and deleting a namespace deletes its contents:
+        // on destroy, one delete (awaited until the namespace is gone) instead of one per object.
+        const inNamespace = { ...child, deletedWith: this.namespace };
 
         this.serviceAccount = new k8s.core.v1.ServiceAccount(
             `${name}-service-account`,
@@ -139,7 +142,7 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
                 // Pods opt in one by one through the token option, never by inheritance.
                 automountServiceAccountToken: false,
             },
-            child,
+            inNamespace,
         );
         const serviceAccountName = this.serviceAccount.metadata.name;
 
@@ -155,7 +158,7 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
                     ...(rule.resourceNames ? { resourceNames: [...rule.resourceNames] } : {}),
                 })),
             },
-            child,
+            inNamespace,
         );
 
         this.roleBinding = new k8s.rbac.v1.RoleBinding(
@@ -169,7 +172,7 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
                 },
                 subjects: [{ kind: "ServiceAccount", name: serviceAccountName, namespace }],
             },
-            child,
+            inNamespace,
         );
 
         if (args.legacyTokenSecret ?? DEFAULTS.legacyTokenSecret) {
@@ -187,7 +190,7 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
                     },
                     type: "kubernetes.io/service-account-token",
                 },
-                child,
+                inNamespace,
             );
             // The token controller fills `data.token` in base64.
             this.legacyToken = pulumi.secret(
@@ -236,7 +239,7 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
                 },
             },
             // No value flows from the binding, but the Pod must not run without its rights.
-            { ...child, dependsOn: [this.roleBinding] },
+            { ...inNamespace, dependsOn: [this.roleBinding] },
         );
 
         this.namespaceName = namespace;

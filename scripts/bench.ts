@@ -16,12 +16,20 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 
+import * as pulumi from "@pulumi/pulumi";
 import { Stack } from "@pulumi/pulumi/automation";
 
+import program from "../index";
 import { openStack } from "./lib/stack";
 import { REPO_ROOT } from "./lib/toolchain";
 
-type Side = "pulumi" | "kubectl";
+/**
+ * `pulumi`: the program as shipped. `kubectl`: the floor. `baseline`: the program with its
+ * speed-ups switched off by a stack transform (today: `deletedWith`), so each speed-up is measured
+ * against the same program without it, in the same run.
+ */
+type Side = "pulumi" | "kubectl" | "baseline";
+const SIDES: Side[] = ["pulumi", "kubectl", "baseline"];
 type Operation = "deploy" | "no-change check" | "teardown";
 const OPERATIONS: Operation[] = ["deploy", "no-change check", "teardown"];
 
@@ -68,13 +76,22 @@ function watchMemory(): () => void {
     return () => clearInterval(timer);
 }
 
-async function pulumiRound(stack: Stack, n: number, measure: boolean): Promise<void> {
+async function pulumiRound(stack: Stack, n: number, side: Side, measure: boolean): Promise<void> {
     const times = [
         await timed(() => stack.up()),
         await timed(() => stack.preview({ expectNoChanges: true })),
         await timed(() => stack.destroy()),
     ];
-    if (measure) OPERATIONS.forEach((op, i) => record(n, op, "pulumi", times[i]));
+    if (measure) OPERATIONS.forEach((op, i) => record(n, op, side, times[i]));
+}
+
+/** index.ts's program with the speed-ups undone, for the `baseline` side. */
+function baselineProgram(): Record<string, unknown> {
+    pulumi.runtime.registerResourceTransform((args) => ({
+        props: args.props,
+        opts: { ...args.opts, deletedWith: undefined },
+    }));
+    return program();
 }
 
 async function kubectlRound(manifest: string, n: number, measure: boolean): Promise<void> {
@@ -143,21 +160,28 @@ async function main(): Promise<void> {
     try {
         for (const n of sizes) {
             const manifest = renderManifest(n, work);
-            const stack = await openStack({
-                stackName: `bench-${n}`,
-                backendUrl,
-                config: workloadsConfig(n),
-            });
+            const config = workloadsConfig(n);
+            const stacks = {
+                pulumi: await openStack({ stackName: `bench-${n}`, backendUrl, config }),
+                baseline: await openStack({
+                    stackName: `bench-${n}-baseline`,
+                    backendUrl,
+                    config,
+                    program: baselineProgram,
+                }),
+            };
             for (let rep = 0; rep <= reps; rep++) {
-                const measure = rep > 0; // round 0 warms caches on both sides
-                const order: Side[] = rep % 2 === 0 ? ["pulumi", "kubectl"] : ["kubectl", "pulumi"];
+                const measure = rep > 0; // round 0 warms caches on every side
+                // Each side goes first, second and third in turn.
+                const order = SIDES.map((_, i) => SIDES[(i + rep) % SIDES.length]);
                 for (const side of order) {
-                    if (side === "pulumi") await pulumiRound(stack, n, measure);
-                    else await kubectlRound(manifest, n, measure);
+                    if (side === "kubectl") await kubectlRound(manifest, n, measure);
+                    else await pulumiRound(stacks[side], n, side, measure);
                 }
                 console.error(`bench: N=${n} round ${rep}/${reps} done`);
             }
-            await stack.workspace.removeStack(stack.name);
+            for (const stack of Object.values(stacks))
+                await stack.workspace.removeStack(stack.name);
         }
         const env = { ...process.env, PULUMI_BACKEND_URL: backendUrl, STACK: "dev" };
         const npm = process.platform === "win32" ? "npm.cmd" : "npm";
@@ -193,6 +217,18 @@ function writeReport(extra: string[]): void {
             );
         }
     }
+    const abRows: string[] = [];
+    for (const n of sizes) {
+        for (const op of OPERATIONS) {
+            const p = samples.get(`${n}|${op}|pulumi`) ?? [];
+            const b = samples.get(`${n}|${op}|baseline`) ?? [];
+            if (!p.length || !b.length) continue;
+            const change = (median(p) / median(b) - 1) * 100;
+            abRows.push(
+                `| ${n} | ${op} | ${median(p).toFixed(2)} | ${median(b).toFixed(2)} | ${change >= 0 ? "+" : ""}${change.toFixed(0)}% |`,
+            );
+        }
+    }
     const versions = readFileSync(join(REPO_ROOT, "scripts", "toolchain", "versions.env"), "utf8")
         .split("\n")
         .filter((l) => /^[A-Z_]+=/.test(l))
@@ -205,13 +241,22 @@ function writeReport(extra: string[]): void {
         `- date: ${new Date().toISOString()}`,
         `- machine: ${cpus().length} x ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${process.platform}, Node.js ${process.versions.node}`,
         `- toolchain: ${versions}`,
-        `- cluster: the bundled local cluster (real API server, kwok node); ${reps} measured rounds after 1 warm-up, sides alternating`,
+        `- cluster: the bundled local cluster (real API server, kwok node); ${reps} measured rounds after 1 warm-up, the order of the sides rotating`,
         "",
         "Seconds, median (min-max). Ratio = Pulumi median / kubectl median.",
         "",
         "| N | operation | pulumi | kubectl | ratio |",
         "| --- | --- | --- | --- | --- |",
         ...rows,
+        "",
+        "## Speed-ups, measured against the same program without them (same run)",
+        "",
+        "`without` is the shipped program with `deletedWith` removed from every resource by a stack",
+        "transform: each object is then deleted on its own instead of with its namespace.",
+        "",
+        "| N | operation | shipped (s) | without (s) | change |",
+        "| --- | --- | --- | --- | --- |",
+        ...abRows,
         "",
         "Pulumi: deploy = `pulumi up --yes --skip-preview`, check = `pulumi preview`, teardown =",
         "`pulumi destroy --yes`, each through the Automation API with the inline program.",

@@ -9,7 +9,7 @@ import * as k8s from "@kubernetes/client-node";
 import type { ConfigMap } from "@pulumi/pulumi/automation";
 
 import { DEFAULTS } from "../components";
-import { selectCluster } from "./lib/cluster";
+import { reachable, selectCluster } from "./lib/cluster";
 import { describeRemainingNamespaces, describeUnreadyPods } from "./lib/diagnose";
 import { policyPack } from "./lib/policy";
 import { openStack } from "./lib/stack";
@@ -53,9 +53,20 @@ async function main(action: string | undefined): Promise<void> {
             const result = await stack.up({ onOutput, policyPacks });
             printNextSteps(result.outputs.workloads?.value as Record<string, WorkloadOutputs>);
         } catch (error) {
-            const pods = configuredPods(await stack.getAllConfig());
-            const unready = await describeUnreadyPods(adminConfig(context), pods);
-            if (unready.length) console.error(`\n${unready.join("\n")}`);
+            const admin = adminConfig(context);
+            if (!(await reachable(process.env.KUBECONFIG, context))) {
+                // The provider reports a lost API server as whatever it was waiting for (e.g. a
+                // pod that "timed out waiting to be Ready"): say what actually happened.
+                console.error(
+                    `\nThe Kubernetes API server (${admin.getCurrentCluster()?.server ?? "?"}) ` +
+                        "stopped answering during the update, which stopped part-way. Once it " +
+                        "answers again, run npm run up: it converges from where this one stopped.",
+                );
+            } else {
+                const pods = configuredPods(await stack.getAllConfig());
+                const unready = await describeUnreadyPods(admin, pods);
+                if (unready.length) console.error(`\n${unready.join("\n")}`);
+            }
             throw error;
         }
     }

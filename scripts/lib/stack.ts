@@ -30,6 +30,8 @@ export interface StackOptions {
      * @default Pulumi.<stack>.yaml's config, else the config the stack's workspace already has
      */
     readonly config?: Record<string, unknown>;
+    /** The program to run. @default the program of index.ts */
+    readonly program?: () => Record<string, unknown>;
 }
 
 type StackFile = { config?: Record<string, unknown> } & Record<string, unknown>;
@@ -80,7 +82,11 @@ export async function openStack(options: StackOptions = {}): Promise<Stack> {
         env.PULUMI_CONFIG_PASSPHRASE = localPassphrase(stateDir);
     }
     return LocalWorkspace.createOrSelectStack(
-        { stackName, projectName: PROJECT, program: () => Promise.resolve(program()) },
+        {
+            stackName,
+            projectName: PROJECT,
+            program: () => Promise.resolve((options.program ?? program)()),
+        },
         { workDir, envVars: env },
     );
 }

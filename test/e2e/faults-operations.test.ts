@@ -148,7 +148,7 @@ describe("fault: operations on a live stack", () => {
         };
         const stack = await newStack("e2e-never-ready", [stuck]);
         const started = Date.now();
-        const up = npmRun("up", "e2e-never-ready", backend);
+        const up = await npmRun("up", "e2e-never-ready", backend);
         const seconds = (Date.now() - started) / 1000;
         assert.notEqual(up.status, 0, up.output);
         assert.ok(seconds < 120, `up took ${seconds} s to fail`);
@@ -188,7 +188,7 @@ describe("fault: operations on a live stack", () => {
         );
 
         const started = Date.now();
-        const down = npmRun("down", "e2e-held", backend);
+        const down = await npmRun("down", "e2e-held", backend);
         const seconds = (Date.now() - started) / 1000;
         assert.notEqual(down.status, 0, down.output);
         assert.ok(seconds < 120, `down took ${seconds} s to fail`);
@@ -220,7 +220,7 @@ describe("fault: operations on a live stack", () => {
             "-p",
             '{"metadata":{"finalizers":null}}',
         );
-        const again = npmRun("down", "e2e-held", backend);
+        const again = await npmRun("down", "e2e-held", backend);
         assert.equal(again.status, 0, again.output);
         assert.ok(!namespaceExists("e2e-held"));
         assert.equal(await stateResourceCount(stack), 0);

@@ -2,7 +2,7 @@
  * End-to-end helpers: stacks of this project on a temporary file backend, run by the real engine
  * against the API server that KUBECONFIG points at (scripts/e2e.sh starts the local cluster).
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -55,13 +55,25 @@ export class TempBackend {
     }
 }
 
-/** Opens a stack on `backend`, with `config` or else the repository's Pulumi.<stack>.yaml. */
-export function e2eStack(
+/**
+ * Opens a stack on `backend`, with `config` or else the repository's Pulumi.<stack>.yaml. Its
+ * namespaces must not exist yet: one left by an aborted earlier run is deleted first, so no test
+ * mistakes old objects for the ones its stack creates.
+ */
+export async function e2eStack(
     backend: TempBackend,
     stackName: string,
     config?: Record<string, unknown>,
 ): Promise<Stack> {
-    return openStack({ stackName, backendUrl: backend.url, config });
+    const stack = await openStack({ stackName, backendUrl: backend.url, config });
+    const raw = (await stack.getAllConfig())["sa-workload:workloads"]?.value ?? "[{}]";
+    for (const w of JSON.parse(raw) as { namespace?: string }[]) {
+        const namespace = w.namespace ?? "my-ns";
+        if (namespaceExists(namespace)) {
+            kubectl("delete", "namespace", namespace, "--wait=true", "--timeout=120s");
+        }
+    }
+    return stack;
 }
 
 /** Polls until `condition` holds, or fails after `timeoutMs`. */
@@ -89,18 +101,19 @@ export async function stateResourceCount(stack: Stack): Promise<number> {
     return resources.filter((r) => r.type !== "pulumi:pulumi:Stack").length;
 }
 
-/** Runs `npm run <up|down|recover|...>` as a user would, against `backend` and the test cluster. */
-export function npmRun(
-    script: string,
-    stack: string,
-    backend: TempBackend,
-): { status: number | null; output: string } {
-    const r = spawnSync(
+/** A running `npm run <script>`: its process and its outcome. */
+export interface NpmRun {
+    readonly child: ChildProcess;
+    readonly done: Promise<{ status: number | null; output: string }>;
+}
+
+/** Starts `npm run <up|down|recover|...>` as a user would, against `backend` and the test cluster. */
+export function npmStart(script: string, stack: string, backend: TempBackend): NpmRun {
+    const child = spawn(
         process.execPath,
         [join(REPO_ROOT, "scripts", "run.mjs"), join("scripts", "deploy.ts"), script],
         {
             cwd: REPO_ROOT,
-            encoding: "utf8",
             env: {
                 ...process.env,
                 STACK: stack,
@@ -109,5 +122,20 @@ export function npmRun(
             },
         },
     );
-    return { status: r.status, output: `${r.stdout}${r.stderr}` };
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const done = new Promise<{ status: number | null; output: string }>((resolve) =>
+        child.on("close", (status) => resolve({ status, output })),
+    );
+    return { child, done };
+}
+
+/** Runs `npm run <script>` to the end (see npmStart). */
+export function npmRun(
+    script: string,
+    stack: string,
+    backend: TempBackend,
+): Promise<{ status: number | null; output: string }> {
+    return npmStart(script, stack, backend).done;
 }
