@@ -158,6 +158,17 @@ async function main(): Promise<void> {
     const stopWatching = watchMemory();
     const extra: string[] = [];
     try {
+        const env = { ...process.env, PULUMI_BACKEND_URL: backendUrl, STACK: "dev" };
+        const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+        const cold = await commandSeconds(npm, ["run", "up"], env);
+        const warm = await commandSeconds(npm, ["run", "up"], env);
+        await commandSeconds(npm, ["run", "down"], env);
+        const unit = await commandSeconds(npm, ["test"], env);
+        extra.push(
+            `- \`npm run up\` (dev stack, with the policy pack, wall time including start-up): ` +
+                `cold (creates) ${cold.toFixed(1)} s, warm (no changes) ${warm.toFixed(1)} s`,
+            `- unit and policy suites (\`npm test\`, wall time including start-up): ${unit.toFixed(1)} s`,
+        );
         for (const n of sizes) {
             const manifest = renderManifest(n, work);
             const config = workloadsConfig(n);
@@ -180,27 +191,20 @@ async function main(): Promise<void> {
                 }
                 console.error(`bench: N=${n} round ${rep}/${reps} done`);
             }
-            for (const stack of Object.values(stacks))
+            for (const stack of Object.values(stacks)) {
                 await stack.workspace.removeStack(stack.name);
+            }
+            // Written after every size, so a run cut short still leaves what it measured.
+            writeReport([
+                ...extra,
+                `- peak resident memory of the Pulumi processes (engine, provider, program) so far: ` +
+                    `${peakRssMb.toFixed(0)} MiB`,
+            ]);
         }
-        const env = { ...process.env, PULUMI_BACKEND_URL: backendUrl, STACK: "dev" };
-        const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-        const cold = await commandSeconds(npm, ["run", "up"], env);
-        const warm = await commandSeconds(npm, ["run", "up"], env);
-        await commandSeconds(npm, ["run", "down"], env);
-        const unit = await commandSeconds(npm, ["test"], env);
-        extra.push(
-            `- \`npm run up\` (dev stack, wall time including start-up): cold (creates) ` +
-                `${cold.toFixed(1)} s, warm (no changes) ${warm.toFixed(1)} s`,
-            `- unit suite (\`npm test\`, wall time including start-up): ${unit.toFixed(1)} s`,
-            `- peak resident memory of the Pulumi processes (engine, provider, program): ` +
-                `${peakRssMb.toFixed(0)} MiB`,
-        );
     } finally {
         stopWatching();
         rmSync(work, { recursive: true, force: true });
     }
-    writeReport(extra);
 }
 
 function writeReport(extra: string[]): void {
