@@ -126,9 +126,9 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
             child,
         );
         const namespace = this.namespace.metadata.name;
-        // Everything else lives in the namespace, and deleting a namespace deletes its contents:
-        // on destroy, one delete (awaited until the namespace is gone) instead of one per object.
-        const inNamespace = { ...child, deletedWith: this.namespace };
+        // No `deletedWith: namespace` for the objects in it, though it would save their deletes:
+        // measured (docs/benchmarks.md), a namespace that still holds objects takes the namespace
+        // controller longer to sweep than Pulumi takes to delete them and then an empty namespace.
 
         this.serviceAccount = new k8s.core.v1.ServiceAccount(
             `${name}-service-account`,
@@ -142,7 +142,7 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
                 // Pods opt in one by one through the token option, never by inheritance.
                 automountServiceAccountToken: false,
             },
-            inNamespace,
+            child,
         );
         const serviceAccountName = this.serviceAccount.metadata.name;
 
@@ -158,7 +158,7 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
                     ...(rule.resourceNames ? { resourceNames: [...rule.resourceNames] } : {}),
                 })),
             },
-            inNamespace,
+            child,
         );
 
         this.roleBinding = new k8s.rbac.v1.RoleBinding(
@@ -172,7 +172,7 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
                 },
                 subjects: [{ kind: "ServiceAccount", name: serviceAccountName, namespace }],
             },
-            inNamespace,
+            child,
         );
 
         if (args.legacyTokenSecret ?? DEFAULTS.legacyTokenSecret) {
@@ -190,7 +190,7 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
                     },
                     type: "kubernetes.io/service-account-token",
                 },
-                inNamespace,
+                child,
             );
             // The token controller fills `data.token` in base64.
             this.legacyToken = pulumi.secret(
@@ -239,7 +239,7 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
                 },
             },
             // No value flows from the binding, but the Pod must not run without its rights.
-            { ...inNamespace, dependsOn: [this.roleBinding] },
+            { ...child, dependsOn: [this.roleBinding] },
         );
 
         this.namespaceName = namespace;
