@@ -30,8 +30,8 @@ export type Results = (Finding | Unknown)[];
 /** One Pod Security check of a pod spec. */
 export type Check = (spec: unknown) => Results;
 
-// The capabilities baseline lets a container add back; restricted allows only NET_BIND_SERVICE.
-const BASELINE_CAPABILITIES = [
+/** The capabilities baseline lets a container add back; restricted allows only NET_BIND_SERVICE. */
+export const BASELINE_CAPABILITIES = [
     "AUDIT_WRITE",
     "CHOWN",
     "DAC_OVERRIDE",
