@@ -10,16 +10,16 @@ import { Stack } from "@pulumi/pulumi/automation";
 
 import { writeStackConfig } from "../../scripts/lib/stack";
 import { REPO_ROOT } from "../../scripts/lib/toolchain";
-import { verifyWorkload } from "../../scripts/lib/verify";
 import {
-    adminConfig,
     e2eStack,
+    errorText,
     eventually,
     kubectlStatus,
     namespaceExists,
     npmRun,
     stateResourceCount,
     TempBackend,
+    verified,
 } from "../helpers/e2e";
 import { recordCase } from "../helpers/reliability";
 
@@ -28,10 +28,6 @@ const NEVER_READY = "example.invalid/never-ready:1.0";
 
 function exists(kind: string, name: string, namespace: string): boolean {
     return kubectlStatus("get", kind, name, "-n", namespace).status === 0;
-}
-
-function errorText(error: unknown): string {
-    return error instanceof Error ? error.message : String(error);
 }
 
 /** Pending operations recorded in the stack's state (left by an engine that was killed). */
@@ -43,15 +39,7 @@ async function pendingOperations(stack: Stack): Promise<number> {
 async function converges(stack: Stack, namespace: string): Promise<void> {
     await stack.up();
     await stack.preview({ expectNoChanges: true });
-    const checks = await verifyWorkload(adminConfig(), {
-        namespace,
-        serviceAccount: "my-sa",
-        pod: "my-pod",
-    });
-    assert.deepEqual(
-        checks.filter((c) => !c.ok),
-        [],
-    );
+    await verified({ namespace, serviceAccount: "my-sa", pod: "my-pod" });
     await stack.destroy();
     assert.ok(!namespaceExists(namespace));
     assert.equal(await stateResourceCount(stack), 0);

@@ -12,12 +12,15 @@ import { verifyWorkload } from "../../scripts/lib/verify";
 import {
     adminConfig,
     e2eStack,
+    errorText,
     kubectl,
     kubectlStatus,
     namespaceExists,
     npmRun,
+    podUid,
     stateResourceCount,
     TempBackend,
+    verified,
 } from "../helpers/e2e";
 import { recordCase } from "../helpers/reliability";
 
@@ -44,23 +47,6 @@ function roleVerbs(namespace: string, role: string): string[] {
     return JSON.parse(
         kubectl("get", "role", role, "-n", namespace, "-o", "jsonpath={.rules[0].verbs}"),
     ) as string[];
-}
-
-async function allChecksPass(
-    namespace: string,
-    serviceAccount: string,
-    pod: string,
-    rules?: typeof READ_PODS,
-): Promise<void> {
-    const checks = await verifyWorkload(adminConfig(), { namespace, serviceAccount, pod, rules });
-    assert.deepEqual(
-        checks.filter((c) => !c.ok),
-        [],
-    );
-}
-
-function errorText(error: unknown): string {
-    return error instanceof Error ? error.message : String(error);
 }
 
 describe("fault: operations on a live stack", () => {
@@ -101,7 +87,12 @@ describe("fault: operations on a live stack", () => {
         const up = await stack.up({ refresh: true });
         assert.equal(up.summary.resourceChanges?.create, 2);
         assert.deepEqual(roleVerbs("e2e-drift", "drift-sa"), ["get", "list", "watch"]);
-        await allChecksPass("e2e-drift", "drift-sa", "drift-pod", READ_PODS);
+        await verified({
+            namespace: "e2e-drift",
+            serviceAccount: "drift-sa",
+            pod: "drift-pod",
+            rules: READ_PODS,
+        });
         await stack.preview({ expectNoChanges: true, refresh: true });
         recordCase({
             name: "drift: objects deleted, rule changed",
@@ -129,7 +120,12 @@ describe("fault: operations on a live stack", () => {
         ).urn as string;
         await stack.up({ replace: [roleUrn] });
         assert.deepEqual(roleVerbs("e2e-drift", "drift-sa"), ["get", "list", "watch"]);
-        await allChecksPass("e2e-drift", "drift-sa", "drift-pod", READ_PODS);
+        await verified({
+            namespace: "e2e-drift",
+            serviceAccount: "drift-sa",
+            pod: "drift-pod",
+            rules: READ_PODS,
+        });
         await stack.destroy();
         recordCase({
             name: "drift: verb appended to a rule",
@@ -259,8 +255,7 @@ describe("fault: operations on a live stack", () => {
         };
         const stack = await newStack("e2e-image", [workload]);
         await stack.up();
-        const uid = (): string =>
-            kubectl("get", "pod", "image-pod", "-n", "e2e-image", "-o", "jsonpath={.metadata.uid}");
+        const uid = (): string => podUid("e2e-image", "image-pod");
         const before = uid();
         setWorkloads(stack, [{ ...workload, image: "nginxinc/nginx-unprivileged:1.27.5-alpine" }]);
         const up = await stack.up();
@@ -278,7 +273,7 @@ describe("fault: operations on a live stack", () => {
             ),
             "nginxinc/nginx-unprivileged:1.27.5-alpine",
         );
-        await allChecksPass("e2e-image", "image-sa", "image-pod");
+        await verified({ namespace: "e2e-image", serviceAccount: "image-sa", pod: "image-pod" });
         await stack.destroy();
         recordCase({
             name: "immutable change",

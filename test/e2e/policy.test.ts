@@ -7,13 +7,9 @@ import * as assert from "node:assert/strict";
 import { Stack } from "@pulumi/pulumi/automation";
 
 import { policyPack } from "../../scripts/lib/policy";
-import { e2eStack, kubectlStatus, namespaceExists, TempBackend } from "../helpers/e2e";
+import { e2eStack, errorText, kubectlStatus, namespaceExists, TempBackend } from "../helpers/e2e";
 
 const POLICY_PACK = policyPack();
-
-function errorText(error: unknown): string {
-    return error instanceof Error ? error.message : String(error);
-}
 
 describe("the policy pack on a live API server", () => {
     const backend = new TempBackend();

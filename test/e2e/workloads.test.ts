@@ -4,15 +4,15 @@ import * as assert from "node:assert/strict";
 import { Stack } from "@pulumi/pulumi/automation";
 
 import { writeStackConfig } from "../../scripts/lib/stack";
-import { verifyWorkload } from "../../scripts/lib/verify";
 import {
-    adminConfig,
     e2eStack,
     eventually,
     kubectl,
     namespaceExists,
+    podUid,
     stateResourceCount,
     TempBackend,
+    verified,
 } from "../helpers/e2e";
 
 const STACK = "e2e-workloads";
@@ -75,25 +75,12 @@ describe("a stack of two workloads on a live API server", () => {
             ["e2e-team-a", "reader", "web"],
             ["e2e-team-b", "projected", "api"],
         ]) {
-            const checks = await verifyWorkload(adminConfig(), { namespace, serviceAccount, pod });
-            assert.deepEqual(
-                checks.filter((c) => !c.ok),
-                [],
-                namespace,
-            );
+            await verified({ namespace, serviceAccount, pod });
         }
     });
 
     it("grants a new rule in place, without replacing the pod", async () => {
-        const uidBefore = kubectl(
-            "get",
-            "po",
-            "web",
-            "-n",
-            "e2e-team-a",
-            "-o",
-            "jsonpath={.metadata.uid}",
-        );
+        const uidBefore = podUid("e2e-team-a", "web");
         const configMaps = { apiGroups: [""], resources: ["configmaps"], verbs: ["get"] };
         writeStackConfig(stack, {
             "sa-workload:workloads": [
@@ -104,26 +91,14 @@ describe("a stack of two workloads on a live API server", () => {
         const result = await stack.up();
         assert.equal(result.summary.resourceChanges?.update, 1);
         assert.equal(result.summary.resourceChanges?.replace ?? 0, 0);
-        const uidAfter = kubectl(
-            "get",
-            "po",
-            "web",
-            "-n",
-            "e2e-team-a",
-            "-o",
-            "jsonpath={.metadata.uid}",
-        );
+        const uidAfter = podUid("e2e-team-a", "web");
         assert.equal(uidAfter, uidBefore);
 
-        const checks = await verifyWorkload(adminConfig(), {
+        const checks = await verified({
             namespace: "e2e-team-a",
             serviceAccount: "reader",
             pod: "web",
         });
-        assert.deepEqual(
-            checks.filter((c) => !c.ok),
-            [],
-        );
         const granted = checks.find((c) => c.check === "token may get configmaps in e2e-team-a");
         assert.equal(granted?.actual, "allowed");
     });

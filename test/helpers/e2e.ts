@@ -2,6 +2,7 @@
  * End-to-end helpers: stacks of this project on a temporary file backend, run by the real engine
  * against the API server that KUBECONFIG points at (scripts/e2e.sh starts the local cluster).
  */
+import * as assert from "node:assert/strict";
 import { ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,6 +12,7 @@ import * as k8s from "@kubernetes/client-node";
 import { Stack } from "@pulumi/pulumi/automation";
 
 import { openStack } from "../../scripts/lib/stack";
+import { Check, verifyWorkload, WorkloadNames } from "../../scripts/lib/verify";
 import { REPO_ROOT } from "../../scripts/lib/toolchain";
 
 /** The test cluster's kubeconfig; the suite refuses to run against whatever happens to be current. */
@@ -138,4 +140,25 @@ export function npmRun(
     backend: TempBackend,
 ): Promise<{ status: number | null; output: string }> {
     return npmStart(script, stack, backend).done;
+}
+
+/** The message of whatever a rejected promise gave. */
+export function errorText(error: unknown): string {
+    return error instanceof Error ? error.message : String(error);
+}
+
+/** A pod's uid: a new one means the pod was replaced. */
+export function podUid(namespace: string, pod: string): string {
+    return kubectl("get", "pod", pod, "-n", namespace, "-o", "jsonpath={.metadata.uid}");
+}
+
+/** Runs verify for one workload, fails on any mismatch, and returns its checks. */
+export async function verified(workload: WorkloadNames): Promise<Check[]> {
+    const checks = await verifyWorkload(adminConfig(), workload);
+    assert.deepEqual(
+        checks.filter((c) => !c.ok),
+        [],
+        workload.namespace,
+    );
+    return checks;
 }
