@@ -11,6 +11,7 @@ import type { ConfigMap } from "@pulumi/pulumi/automation";
 import { DEFAULTS } from "../components";
 import { reachable, selectCluster } from "./lib/cluster";
 import { describeRemainingNamespaces, describeUnreadyPods } from "./lib/diagnose";
+import { destroy, up } from "./lib/operations";
 import { policyPack } from "./lib/policy";
 import { openStack } from "./lib/stack";
 import { ensureToolchain } from "./lib/toolchain";
@@ -38,11 +39,12 @@ async function main(action: string | undefined): Promise<void> {
     } else if (action === "preview") {
         await stack.preview({ onOutput, diff: true, policyPacks });
     } else if (action === "down") {
-        const deployed = (await stack.outputs()).workloads?.value as
-            Record<string, WorkloadOutputs> | undefined;
         try {
-            await stack.destroy({ onOutput });
+            await destroy(stack, { onOutput });
         } catch (error) {
+            // A failed destroy leaves the stack's outputs in place: they name what was deployed.
+            const deployed = (await stack.outputs()).workloads?.value as
+                Record<string, WorkloadOutputs> | undefined;
             const namespaces = Object.values(deployed ?? {}).map((w) => w.namespace);
             const remaining = await describeRemainingNamespaces(adminConfig(context), namespaces);
             if (remaining.length) console.error(`\n${remaining.join("\n")}`);
@@ -50,8 +52,8 @@ async function main(action: string | undefined): Promise<void> {
         }
     } else {
         try {
-            const result = await stack.up({ onOutput, policyPacks });
-            printNextSteps(result.outputs.workloads?.value as Record<string, WorkloadOutputs>);
+            const outputs = await up(stack, { onOutput, policyPacks });
+            printNextSteps(outputs.workloads as Record<string, WorkloadOutputs>);
         } catch (error) {
             const admin = adminConfig(context);
             if (!(await reachable(process.env.KUBECONFIG, context))) {
