@@ -6,13 +6,14 @@
  * cluster is Linux-only.
  */
 import * as k8s from "@kubernetes/client-node";
-import type { ConfigMap } from "@pulumi/pulumi/automation";
+import type { ConfigMap, Stack } from "@pulumi/pulumi/automation";
 
 import { DEFAULTS } from "../components";
 import { reachable, selectCluster } from "./lib/cluster";
 import { describeRemainingNamespaces, describeUnreadyPods } from "./lib/diagnose";
 import { destroy, up } from "./lib/operations";
 import { policyPack } from "./lib/policy";
+import { recover } from "./lib/recover";
 import { openStack } from "./lib/stack";
 import { ensureToolchain } from "./lib/toolchain";
 
@@ -31,10 +32,9 @@ async function main(action: string | undefined): Promise<void> {
     console.log(`Stack ${stack.name}: ${action} on ${target}`);
 
     if (action === "recover") {
-        // After an interrupted update: drop the stale lock, then forget operations that never
-        // finished (objects they may have created are adopted by the next `up`).
-        await stack.cancel();
-        await stack.refresh({ onOutput, clearPendingCreates: true });
+        const { imported, dropped } = await recover(stack, adminConfig(context), onOutput);
+        for (const what of imported) console.log(`Tracked again (it exists): ${what}`);
+        for (const what of dropped) console.log(`Forgotten (it was never created): ${what}`);
         console.log("Recovered: run `npm run up` to converge.");
     } else if (action === "preview") {
         await stack.preview({ onOutput, diff: true, policyPacks });
@@ -55,22 +55,28 @@ async function main(action: string | undefined): Promise<void> {
             const outputs = await up(stack, { onOutput, policyPacks });
             printNextSteps(outputs.workloads as Record<string, WorkloadOutputs>);
         } catch (error) {
-            const admin = adminConfig(context);
-            if (!(await reachable(process.env.KUBECONFIG, context))) {
-                // The provider reports a lost API server as whatever it was waiting for (e.g. a
-                // pod that "timed out waiting to be Ready"): say what actually happened.
-                console.error(
-                    `\nThe Kubernetes API server (${admin.getCurrentCluster()?.server ?? "?"}) ` +
-                        "stopped answering during the update, which stopped part-way. Once it " +
-                        "answers again, run npm run up: it converges from where this one stopped.",
-                );
-            } else {
-                const pods = configuredPods(await stack.getAllConfig());
-                const unready = await describeUnreadyPods(admin, pods);
-                if (unready.length) console.error(`\n${unready.join("\n")}`);
-            }
+            // A held lock means nothing ran: the pods (if any) are not why this failed.
+            if (!locked(error)) await explainFailedUp(stack, context);
             throw error;
         }
+    }
+}
+
+/** Says why an `up` that ran may have failed: a lost API server, or pods that never got ready. */
+async function explainFailedUp(stack: Stack, context: string | undefined): Promise<void> {
+    const admin = adminConfig(context);
+    if (!(await reachable(process.env.KUBECONFIG, context))) {
+        // The provider reports a lost API server as whatever it was waiting for (e.g. a
+        // pod that "timed out waiting to be Ready"): say what actually happened.
+        console.error(
+            `\nThe Kubernetes API server (${admin.getCurrentCluster()?.server ?? "?"}) ` +
+                "stopped answering during the update, which stopped part-way. Once it " +
+                "answers again, run npm run up: it converges from where this one stopped.",
+        );
+    } else {
+        const pods = configuredPods(await stack.getAllConfig());
+        const unready = await describeUnreadyPods(admin, pods);
+        if (unready.length) console.error(`\n${unready.join("\n")}`);
     }
 }
 
@@ -110,9 +116,20 @@ function printNextSteps(workloads: Record<string, WorkloadOutputs> | undefined):
     console.log("\nProve the identity works: npm run verify");
 }
 
+/** Whether the engine refused to start because the stack's lock is held. */
+function locked(error: unknown): boolean {
+    return /the stack is currently locked/.test(error instanceof Error ? error.message : "");
+}
+
 main(process.argv[2]).catch((error: unknown) => {
     // The engine has already printed its own diagnostics; keep the last word short.
     const message = error instanceof Error ? error.message : String(error);
     console.error(`\n${message.split("\n").slice(-12).join("\n")}`);
+    if (locked(error)) {
+        console.error(
+            "\nAnother update of this stack holds its lock. If none is running (it was killed or " +
+                "crashed), run npm run recover, then this command again.",
+        );
+    }
     process.exitCode = 1;
 });

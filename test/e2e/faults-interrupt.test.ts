@@ -1,6 +1,7 @@
 /**
- * Interrupted updates: Ctrl-C (SIGINT) at two points, and the API server stopped mid-update. After each, the documented recovery converges, verify passes,
- * and destroy leaves nothing.
+ * Interrupted updates: Ctrl-C (SIGINT) at two points, SIGKILL mid-run, and the API server stopped
+ * mid-update. After each, the documented recovery converges, verify passes, and destroy leaves
+ * nothing.
  */
 import * as assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
@@ -17,6 +18,8 @@ import {
     kubectlStatus,
     namespaceExists,
     npmRun,
+    npmStart,
+    podUid,
     stateResourceCount,
     TempBackend,
     verified,
@@ -28,6 +31,34 @@ const NEVER_READY = "example.invalid/never-ready:1.0";
 
 function exists(kind: string, name: string, namespace: string): boolean {
     return kubectlStatus("get", kind, name, "-n", namespace).status === 0;
+}
+
+/** SIGKILLs a process and all its descendants at once; returns their commands. */
+function killTree(root: number): string[] {
+    const ps = execFileSync("ps", ["-eo", "pid=,ppid=,comm="], { encoding: "utf8" });
+    const procs = ps
+        .trim()
+        .split("\n")
+        .map((line) => line.trim().split(/\s+/))
+        .map(([pid, ppid, comm]) => ({ pid: Number(pid), ppid: Number(ppid), comm }));
+    const tree = [root];
+    for (let i = 0; i < tree.length; i++) {
+        tree.push(...procs.filter((p) => p.ppid === tree[i]).map((p) => p.pid));
+    }
+    for (const pid of tree) {
+        try {
+            process.kill(pid, "SIGKILL");
+        } catch {
+            // it exited on its own between ps and now
+        }
+    }
+    return tree.map((pid) => procs.find((p) => p.pid === pid)?.comm ?? String(pid));
+}
+
+/** Whether the stack's state holds a resource with this provider ID. */
+async function stateHasId(stack: Stack, id: string): Promise<boolean> {
+    const deployment = (await stack.exportStack()).deployment as { resources?: { id?: string }[] };
+    return (deployment.resources ?? []).some((r) => r.id === id);
 }
 
 /** Pending operations recorded in the stack's state (left by an engine that was killed). */
@@ -123,6 +154,43 @@ describe("fault: interrupted updates", () => {
             name: "SIGINT while waiting for readiness",
             done: "SIGINT to `pulumi up` while it waited for a pod that never becomes ready",
             happened: `the engine stopped ${seconds.toFixed(0)} s later with no pending operations; after fixing the image, up replaced the pod and converged; verify passed`,
+            left: "nothing after destroy",
+        });
+    });
+
+    it("recovers from SIGKILL of the whole update mid-run with npm run recover", async () => {
+        // As above, a pod that never becomes ready keeps the update running until the kill.
+        const workload = { namespace: "e2e-sigkill", image: NEVER_READY, readyTimeoutSeconds: 120 };
+        const stack = await newStack("e2e-sigkill", workload);
+        const run = npmStart("up", "e2e-sigkill", backend);
+        await eventually("the pod exists", () => exists("pod", "my-pod", "e2e-sigkill"), 60_000);
+        // Like a crash: every process of the run (npm, node, engine, plugins) dies at once.
+        const killed = killTree(run.child.pid!);
+        assert.ok(killed.length >= 3, `killed only ${killed.join(", ")}`);
+        await run.done;
+        assert.equal(await pendingOperations(stack), 1, "the pod's create was in flight");
+        const locked = await npmRun("up", "e2e-sigkill", backend);
+        assert.notEqual(locked.status, 0);
+        assert.match(locked.output, /the stack is currently locked/);
+        assert.match(locked.output, /If none is running .*, run npm run recover/s);
+
+        const recover = await npmRun("recover", "e2e-sigkill", backend);
+        assert.equal(recover.status, 0, recover.output);
+        assert.match(recover.output, /Tracked again \(it exists\): Pod e2e-sigkill\/my-pod/);
+        assert.equal(await pendingOperations(stack), 0);
+        // The pod the killed run created is in the state again, so nothing is left untracked.
+        assert.ok(await stateHasId(stack, "e2e-sigkill/my-pod"));
+        const killedPod = podUid("e2e-sigkill", "my-pod");
+        // The user fixes the image and deploys again: up replaces the tracked pod.
+        writeStackConfig(stack, { "sa-workload:workloads": [{ namespace: "e2e-sigkill" }] });
+        await stack.up();
+        assert.notEqual(podUid("e2e-sigkill", "my-pod"), killedPod);
+        await converges(stack, "e2e-sigkill");
+        recordCase({
+            name: "SIGKILL mid-run",
+            done: `SIGKILL to all ${killed.length} processes of \`npm run up\` (node, engine, plugins) while it waited for its pod`,
+            happened:
+                "the state kept the pod's create pending and the lock, so the next up refused to run; `npm run recover` dropped the lock and imported the pod it found in the cluster; after fixing the image, up replaced that pod and converged; verify passed",
             left: "nothing after destroy",
         });
     });
