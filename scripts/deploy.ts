@@ -32,8 +32,8 @@ async function main(action: string | undefined): Promise<void> {
     console.log(`Stack ${stack.name}: ${action} on ${target}`);
 
     if (action === "recover") {
-        const { imported, dropped } = await recover(stack, adminConfig(context), onOutput);
-        for (const what of imported) console.log(`Tracked again (it exists): ${what}`);
+        const { tracked, dropped } = await recover(stack, adminConfig(context), onOutput);
+        for (const what of tracked) console.log(`Tracked again (it exists): ${what}`);
         for (const what of dropped) console.log(`Forgotten (it was never created): ${what}`);
         console.log("Recovered: run `npm run up` to converge.");
     } else if (action === "preview") {

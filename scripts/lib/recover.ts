@@ -4,15 +4,19 @@
  *
  * A killed engine leaves its lock, so every later command says "the stack is currently locked",
  * and the creates it had started as pending operations: the engine cannot know whether they
- * happened. Recovery drops the lock (`pulumi cancel`), then asks the cluster: a pending create
- * whose object exists is imported into the state (`pulumi refresh --import-pending-creates URN
- * ID`), so it stays tracked and `destroy` removes it; the rest are dropped
- * (`--clear-pending-creates`). Nothing the killed run created is left untracked.
+ * happened. Recovery drops the lock (`pulumi cancel`), then asks the cluster. A pending create
+ * whose object exists becomes a tracked resource again (its state entry, with the object's ID),
+ * so `up` updates or replaces it and `destroy` removes it; the rest are dropped. A refresh
+ * (`pulumi refresh --clear-pending-creates`) then reads every tracked object back from the
+ * cluster. Nothing the killed run created is left untracked.
+ *
+ * `pulumi refresh --import-pending-creates URN ID` is meant to do the first part, but the engine
+ * this project builds (3.274.1) drops such operations without importing them (measured: the pod
+ * was neither in the state nor pending afterwards), so the state entry is written here instead,
+ * through `pulumi stack export` / `import`, as Pulumi's docs describe for pending operations.
  */
-import { spawn } from "node:child_process";
-
 import * as k8s from "@kubernetes/client-node";
-import type { Stack } from "@pulumi/pulumi/automation";
+import type { Deployment, Stack } from "@pulumi/pulumi/automation";
 
 /** A create that was in flight when the engine died. */
 export interface PendingCreate {
@@ -22,16 +26,27 @@ export interface PendingCreate {
     readonly object: k8s.KubernetesObject;
 }
 
+interface ResourceState {
+    urn: string;
+    custom?: boolean;
+    id?: string;
+    inputs?: k8s.KubernetesObject;
+    outputs?: Record<string, unknown>;
+}
+
 interface PendingOperation {
     type: string;
-    resource: { urn: string; custom?: boolean; inputs?: k8s.KubernetesObject };
+    resource: ResourceState;
+}
+
+interface State {
+    resources?: ResourceState[];
+    pending_operations?: PendingOperation[];
 }
 
 /** The pending creates of Kubernetes objects with fixed names recorded in a stack's state. */
 export function pendingCreates(deployment: unknown): PendingCreate[] {
-    const operations =
-        (deployment as { pending_operations?: PendingOperation[] }).pending_operations ?? [];
-    return operations.flatMap((op) => {
+    return ((deployment as State).pending_operations ?? []).flatMap((op) => {
         const object = op.resource.inputs;
         const name = object?.metadata?.name;
         if (op.type !== "creating" || !op.resource.custom || !object?.kind || !name) return [];
@@ -40,13 +55,39 @@ export function pendingCreates(deployment: unknown): PendingCreate[] {
     });
 }
 
+/**
+ * The state with these pending creates turned into tracked resources: the operation's own
+ * resource entry with the object's ID. Its outputs start as its inputs; the refresh that follows
+ * replaces them with what the cluster has.
+ */
+export function adoptPendingCreates(deployment: unknown, adopt: PendingCreate[]): unknown {
+    const state = deployment as State;
+    const ids = new Map(adopt.map((create) => [create.urn, create.id]));
+    const adopted = (op: PendingOperation): boolean =>
+        op.type === "creating" && ids.has(op.resource.urn);
+    const operations = state.pending_operations ?? [];
+    return {
+        ...state,
+        resources: [
+            ...(state.resources ?? []),
+            ...operations.filter(adopted).map(({ resource }) => ({
+                ...resource,
+                id: ids.get(resource.urn),
+                outputs: { ...(resource.inputs ?? {}) },
+            })),
+        ],
+        pending_operations: operations.filter((op) => !adopted(op)),
+    };
+}
+
 async function exists(objects: k8s.KubernetesObjectApi, create: PendingCreate): Promise<boolean> {
-    const { apiVersion, kind } = create.object;
-    const [namespace, name] = create.id.includes("/")
-        ? create.id.split("/")
-        : [undefined, create.id];
+    const { apiVersion, kind, metadata } = create.object;
     try {
-        await objects.read({ apiVersion, kind, metadata: { name, namespace } });
+        await objects.read({
+            apiVersion,
+            kind,
+            metadata: { name: metadata!.name!, namespace: metadata?.namespace },
+        });
         return true;
     } catch (error) {
         if ((error as { code?: number }).code === 404) return false;
@@ -54,45 +95,30 @@ async function exists(objects: k8s.KubernetesObjectApi, create: PendingCreate): 
     }
 }
 
-/** Runs the stack's `pulumi` with its workspace's directory and environment. */
-function runCli(stack: Stack, args: string[], onOutput: (out: string) => void): Promise<void> {
-    const { workspace } = stack;
-    const env = { ...process.env, ...workspace.envVars };
-    if (workspace.pulumiHome) env.PULUMI_HOME = workspace.pulumiHome;
-    const child = spawn(workspace.pulumiCommand.command, args, { cwd: workspace.workDir, env });
-    child.stdout.on("data", (chunk: Buffer) => onOutput(chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => onOutput(chunk.toString()));
-    return new Promise((resolve, reject) => {
-        child.on("error", reject);
-        child.on("close", (code) =>
-            code === 0 ? resolve() : reject(new Error(`pulumi ${args.join(" ")}: exit ${code}`)),
-        );
-    });
-}
-
 /**
  * Unlocks the stack and resolves its pending creates against the cluster. Returns what it
- * imported and what it dropped, for the user.
+ * tracked again and what it dropped, for the user.
  */
 export async function recover(
     stack: Stack,
     admin: k8s.KubeConfig,
     onOutput: (out: string) => void,
-): Promise<{ imported: string[]; dropped: string[] }> {
+): Promise<{ tracked: string[]; dropped: string[] }> {
     await stack.cancel();
     const objects = k8s.KubernetesObjectApi.makeApiClient(admin);
-    const imported: PendingCreate[] = [];
+    const state: Deployment = await stack.exportStack();
+    const tracked: PendingCreate[] = [];
     const dropped: PendingCreate[] = [];
-    for (const create of pendingCreates((await stack.exportStack()).deployment)) {
-        ((await exists(objects, create)) ? imported : dropped).push(create);
+    for (const create of pendingCreates(state.deployment)) {
+        ((await exists(objects, create)) ? tracked : dropped).push(create);
     }
-    // The Automation API's refresh has no import option: the workspace's CLI, run directly.
-    const args = ["refresh", "--yes", "--skip-preview", "--non-interactive"];
-    for (const { urn, id } of imported) {
-        args.push("--import-pending-creates", urn, "--import-pending-creates", id);
+    if (tracked.length) {
+        await stack.importStack({
+            ...state,
+            deployment: adoptPendingCreates(state.deployment, tracked),
+        });
     }
-    args.push("--clear-pending-creates", "--stack", stack.name);
-    await runCli(stack, args, onOutput);
+    await stack.refresh({ onOutput, clearPendingCreates: true });
     const describe = (c: PendingCreate): string => `${c.object.kind} ${c.id}`;
-    return { imported: imported.map(describe), dropped: dropped.map(describe) };
+    return { tracked: tracked.map(describe), dropped: dropped.map(describe) };
 }

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 
-import { pendingCreates } from "../../scripts/lib/recover";
+import { adoptPendingCreates, pendingCreates } from "../../scripts/lib/recover";
 
 const URN = "urn:pulumi:dev::sa-workload::sa-workload:components:ServiceAccountWorkload$";
 
@@ -48,5 +48,36 @@ describe("recover's reading of pending operations", () => {
 
     it("finds nothing in a state without pending operations", () => {
         assert.deepEqual(pendingCreates({ resources: [] }), []);
+    });
+
+    it("turns an adopted pending create into a resource with the object's ID, and keeps the rest pending", () => {
+        const pod = {
+            apiVersion: "v1",
+            kind: "Pod",
+            metadata: { name: "my-pod", namespace: "my-ns" },
+        };
+        const sa = {
+            apiVersion: "v1",
+            kind: "ServiceAccount",
+            metadata: { name: "my-sa", namespace: "my-ns" },
+        };
+        const podCreate = creating("kubernetes:core/v1:Pod", pod);
+        const saCreate = creating("kubernetes:core/v1:ServiceAccount", sa);
+        const namespace = {
+            urn: `${URN}kubernetes:core/v1:Namespace::ns`,
+            custom: true,
+            id: "my-ns",
+        };
+        const state = { resources: [namespace], pending_operations: [podCreate, saCreate] };
+        const [podPending] = pendingCreates(state);
+
+        const adopted = adoptPendingCreates(state, [podPending]) as typeof state & {
+            resources: Record<string, unknown>[];
+        };
+        assert.deepEqual(adopted.resources, [
+            namespace,
+            { ...podCreate.resource, id: "my-ns/my-pod", outputs: pod },
+        ]);
+        assert.deepEqual(adopted.pending_operations, [saCreate]);
     });
 });
