@@ -6,8 +6,21 @@
  * local cluster with one workload: `pulumi up` itself 0.85-0.96 s, the follow-ups 0.75 s more;
  * `pulumi destroy` 2.9-6.1 s, the follow-up 0.3 s more. The engine's events already carry the
  * stack's outputs (secrets masked), so `up` here takes them from there and skips the follow-ups.
+ *
+ * Both also run more resource operations at once than the engine's default of 4 per CPU: the
+ * operations mostly wait on the API server (deleting a namespace is seconds of controller work),
+ * not on this machine. Measured with 50 workloads on the local cluster: destroy 54.7/53.9 s with
+ * the default (8 on 2 CPUs), 33.3/32.0 s with 32; up unchanged (16.4 s, bound by state writes).
+ * `parallel` in the options, or PULUMI_PARALLEL, still decides.
  */
 import type { DestroyOptions, EngineEvent, Stack, UpOptions } from "@pulumi/pulumi/automation";
+
+/** Resource operations at once, unless the caller or PULUMI_PARALLEL says otherwise. */
+export const PARALLEL = 32;
+
+function parallel(requested: number | undefined): number | undefined {
+    return requested ?? (process.env.PULUMI_PARALLEL ? undefined : PARALLEL);
+}
 
 /** A view of the stack whose follow-up reads (`outputs()`, `info()`) return nothing. */
 function withoutFollowUpReads(stack: Stack): Stack {
@@ -28,11 +41,11 @@ export async function up(stack: Stack, opts: UpOptions = {}): Promise<Record<str
         if (step?.type === "pulumi:pulumi:Stack") outputs = step.new?.outputs ?? {};
         opts.onEvent?.(event);
     };
-    await withoutFollowUpReads(stack).up({ ...opts, onEvent });
+    await withoutFollowUpReads(stack).up({ ...opts, onEvent, parallel: parallel(opts.parallel) });
     return outputs;
 }
 
 /** Runs `pulumi destroy --yes --skip-preview`. */
 export async function destroy(stack: Stack, opts: DestroyOptions = {}): Promise<void> {
-    await withoutFollowUpReads(stack).destroy(opts);
+    await withoutFollowUpReads(stack).destroy({ ...opts, parallel: parallel(opts.parallel) });
 }
