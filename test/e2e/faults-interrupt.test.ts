@@ -61,6 +61,12 @@ async function stateHasId(stack: Stack, id: string): Promise<boolean> {
     return (deployment.resources ?? []).some((r) => r.id === id);
 }
 
+/** The line of an engine's error output that says it was canceled. */
+function cancelLine(output: string): string {
+    const lines = output.split("\n").map((line) => line.trim());
+    return (lines.find((line) => /cancel/i.test(line)) ?? "no cancel message").slice(0, 120);
+}
+
 /** Pending operations recorded in the stack's state (left by an engine that was killed). */
 async function pendingOperations(stack: Stack): Promise<number> {
     const deployment = (await stack.exportStack()).deployment as { pending_operations?: unknown[] };
@@ -101,24 +107,34 @@ describe("fault: interrupted updates", () => {
     it("recovers from Ctrl-C while objects are being created", async () => {
         const stack = await newStack("e2e-sigint-create", { namespace: "e2e-sigint-create" });
         const abort = new AbortController();
-        const up = stack.up({ signal: abort.signal });
-        await eventually(
-            "the namespace exists",
-            () => namespaceExists("e2e-sigint-create"),
-            60_000,
+        // Interrupt the moment the engine starts on the service account: the namespace exists,
+        // the service account is in flight, its role, binding and pod are still to come.
+        const up = stack.up({
+            signal: abort.signal, // the Automation API sends SIGINT to the engine
+            onEvent: (event) => {
+                if (event.resourcePreEvent?.metadata.type === "kubernetes:core/v1:ServiceAccount") {
+                    abort.abort();
+                }
+            },
+        });
+        const message = await up.then(
+            () => assert.fail("the update finished although it was interrupted"),
+            (error: unknown) => errorText(error),
         );
-        abort.abort(); // the Automation API sends SIGINT to the engine
-        const outcome = await up.then(
-            () => "finished before the interrupt landed",
-            (error: unknown) => `interrupted: ${errorText(error).split("\n").slice(-3).join(" ")}`,
-        );
-        // A graceful cancel finishes the steps in flight and records them: no pending operations.
+        // A graceful cancel finishes the steps in flight and records them: no pending operations,
+        // nothing started after the interrupt.
         assert.equal(await pendingOperations(stack), 0);
+        assert.ok(namespaceExists("e2e-sigint-create"));
+        assert.ok(
+            !exists("pod", "my-pod", "e2e-sigint-create"),
+            "the pod was created after Ctrl-C",
+        );
+        const tracked = await stateResourceCount(stack);
         await converges(stack, "e2e-sigint-create");
         recordCase({
             name: "SIGINT while creating",
-            done: "SIGINT to `pulumi up` as soon as the namespace existed",
-            happened: `${outcome.slice(0, 160)}; state had no pending operations; the next up converged, verify passed`,
+            done: "SIGINT to `pulumi up` when the engine started on the service account (namespace created, role, binding and pod to come)",
+            happened: `up failed (${cancelLine(message)}); the state held the ${tracked} resources it had finished and no pending operations; the pod was never created; the next up converged, verify passed`,
             left: "nothing after destroy",
         });
     });
