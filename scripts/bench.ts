@@ -125,7 +125,7 @@ async function kubectlRound(manifest: string, n: number, measure: boolean): Prom
             }
         }),
         await timed(() => kubectl("diff", "-f", manifest)),
-        await timed(() => kubectl("delete", "-f", manifest, "--wait=true")),
+        await timed(() => kubectl("delete", "-f", manifest, "--wait=true", "--ignore-not-found")),
     ];
     if (measure) OPERATIONS.forEach((op, i) => record(n, op, "kubectl", times[i]));
 }
@@ -348,7 +348,8 @@ function writeReport(extra: string[]): void {
         "Pulumi: deploy = `pulumi up --yes --skip-preview`, check = `pulumi preview`, teardown =",
         "`pulumi destroy --yes`, each through the Automation API with the inline program.",
         "kubectl: deploy = `kubectl apply -f` + `kubectl wait --for=condition=Ready pod --all` per",
-        "namespace, check = `kubectl diff -f`, teardown = `kubectl delete -f --wait`.",
+        "namespace, check = `kubectl diff -f`, teardown = `kubectl delete -f --wait --ignore-not-found`",
+        "(the namespace controller may delete a namespace's objects before kubectl reaches them).",
         "",
         ...extra,
         "",
