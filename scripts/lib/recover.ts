@@ -21,6 +21,9 @@ import type { Deployment, Stack } from "@pulumi/pulumi/automation";
 /** A create that was in flight when the engine died. */
 export interface PendingCreate {
     readonly urn: string;
+    readonly name: string;
+    /** Unset for a cluster-scoped object. */
+    readonly namespace?: string;
     /** The provider's ID for the object: `namespace/name`, or `name` if cluster-scoped. */
     readonly id: string;
     readonly object: k8s.KubernetesObject;
@@ -51,7 +54,8 @@ export function pendingCreates(deployment: unknown): PendingCreate[] {
         const name = object?.metadata?.name;
         if (op.type !== "creating" || !op.resource.custom || !object?.kind || !name) return [];
         const namespace = object.metadata?.namespace;
-        return [{ urn: op.resource.urn, id: namespace ? `${namespace}/${name}` : name, object }];
+        const id = namespace ? `${namespace}/${name}` : name;
+        return [{ urn: op.resource.urn, name, namespace, id, object }];
     });
 }
 
@@ -81,12 +85,12 @@ export function adoptPendingCreates(deployment: unknown, adopt: PendingCreate[])
 }
 
 async function exists(objects: k8s.KubernetesObjectApi, create: PendingCreate): Promise<boolean> {
-    const { apiVersion, kind, metadata } = create.object;
+    const { object, name, namespace } = create;
     try {
         await objects.read({
-            apiVersion,
-            kind,
-            metadata: { name: metadata!.name!, namespace: metadata?.namespace },
+            apiVersion: object.apiVersion,
+            kind: object.kind,
+            metadata: { name, namespace },
         });
         return true;
     } catch (error) {

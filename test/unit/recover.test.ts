@@ -29,6 +29,7 @@ describe("recover's reading of pending operations", () => {
             pending_operations: [creating("kubernetes:core/v1:Namespace", ns)],
         });
         assert.equal(create.id, "my-ns");
+        assert.equal(create.namespace, undefined);
     });
 
     it("leaves out updates, deletes, components and objects without a fixed name", () => {
