@@ -54,8 +54,17 @@ const samples = new Map<string, number[]>();
 let peakRssMb = 0;
 
 function record(n: number, op: Operation, side: Side, seconds: number): void {
-    const key = `${n}|${op}|${side}`;
-    samples.set(key, [...(samples.get(key) ?? []), seconds]);
+    samples.set(`${n}|${op}|${side}`, [...samplesOf(n, op, side), seconds]);
+}
+
+function samplesOf(n: number, op: Operation, side: Side): number[] {
+    return samples.get(`${n}|${op}|${side}`) ?? [];
+}
+
+/** The median of one cell; NaN if it has no samples (yet). */
+function medianOf(n: number, op: Operation, side: Side): number {
+    const xs = samplesOf(n, op, side);
+    return xs.length ? median(xs) : NaN;
 }
 
 async function timed(fn: () => unknown): Promise<number> {
@@ -176,12 +185,11 @@ async function main(): Promise<void> {
         const cold = await commandSeconds(npm, ["run", "up"], env);
         const warm = await commandSeconds(npm, ["run", "up"], env);
         await commandSeconds(npm, ["run", "down"], env);
-        const unit = await commandSeconds(npm, ["test"], env);
-        unitSeconds = unit;
+        unitSeconds = await commandSeconds(npm, ["test"], env);
         extra.push(
             `- \`npm run up\` (dev stack, with the policy pack, wall time including start-up): ` +
                 `cold (creates) ${cold.toFixed(1)} s, warm (no changes) ${warm.toFixed(1)} s`,
-            `- unit and policy suites (\`npm test\`, wall time including start-up): ${unit.toFixed(1)} s`,
+            `- unit and policy suites (\`npm test\`, wall time including start-up): ${unitSeconds.toFixed(1)} s`,
         );
         for (const n of sizes) {
             const manifest = renderManifest(n, work);
@@ -226,9 +234,7 @@ async function main(): Promise<void> {
 }
 
 function ratio(n: number, op: Operation): number {
-    const p = samples.get(`${n}|${op}|pulumi`) ?? [];
-    const k = samples.get(`${n}|${op}|kubectl`) ?? [];
-    return p.length && k.length ? median(p) / median(k) : NaN;
+    return medianOf(n, op, "pulumi") / medianOf(n, op, "kubectl");
 }
 
 /** One line per target and measured size: met or missed, by how much. */
@@ -254,8 +260,8 @@ function writeReport(extra: string[]): void {
     const rows: string[] = [];
     for (const n of sizes) {
         for (const op of OPERATIONS) {
-            const p = samples.get(`${n}|${op}|pulumi`) ?? [];
-            const k = samples.get(`${n}|${op}|kubectl`) ?? [];
+            const p = samplesOf(n, op, "pulumi");
+            const k = samplesOf(n, op, "kubectl");
             if (!p.length || !k.length) continue;
             const fmt = (xs: number[]): string =>
                 `${median(xs).toFixed(2)} (${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)})`;
@@ -270,7 +276,7 @@ function writeReport(extra: string[]): void {
     for (const n of sizes) {
         for (const op of OPERATIONS) {
             const [shipped, engine, sdk] = (["pulumi", ...VARIANTS] as const).map((side) =>
-                median(samples.get(`${n}|${op}|${side}`) ?? [NaN]),
+                medianOf(n, op, side),
             );
             if ([shipped, engine, sdk].some(Number.isNaN)) continue;
             abRows.push(
@@ -280,16 +286,14 @@ function writeReport(extra: string[]): void {
     }
     // Growth: seconds per added workload between consecutive sizes; flat means linear cost.
     const growthRows: string[] = [];
-    const measured = sizes.filter((n) => samples.has(`${n}|deploy|pulumi`));
+    const measured = sizes.filter((n) => samplesOf(n, "deploy", "pulumi").length);
     for (let i = 1; i < measured.length; i++) {
         const [a, b] = [measured[i - 1], measured[i]];
         const cells = OPERATIONS.map((op) =>
             (["pulumi", "kubectl"] as const)
-                .map((side) => {
-                    const ma = median(samples.get(`${a}|${op}|${side}`) ?? [NaN]);
-                    const mb = median(samples.get(`${b}|${op}|${side}`) ?? [NaN]);
-                    return ((mb - ma) / (b - a)).toFixed(2);
-                })
+                .map((side) =>
+                    ((medianOf(b, op, side) - medianOf(a, op, side)) / (b - a)).toFixed(2),
+                )
                 .join(" / "),
         );
         growthRows.push(`| ${a} -> ${b} | ${cells.join(" | ")} |`);

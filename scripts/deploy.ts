@@ -6,15 +6,14 @@
  * cluster is Linux-only.
  */
 import * as k8s from "@kubernetes/client-node";
-import type { ConfigMap, Stack } from "@pulumi/pulumi/automation";
+import { ConcurrentUpdateError, type ConfigMap } from "@pulumi/pulumi/automation";
 
-import { DEFAULTS } from "../components";
 import { reachable, selectCluster } from "./lib/cluster";
 import { describeRemainingNamespaces, describeUnreadyPods } from "./lib/diagnose";
 import { destroy, up } from "./lib/operations";
 import { policyPack } from "./lib/policy";
 import { recover } from "./lib/recover";
-import { openStack } from "./lib/stack";
+import { openStack, workloadPods } from "./lib/stack";
 import { ensureToolchain } from "./lib/toolchain";
 
 const ACTIONS = ["up", "preview", "down", "recover"];
@@ -24,7 +23,8 @@ async function main(action: string | undefined): Promise<void> {
     if (!action || !ACTIONS.includes(action)) throw new Error(USAGE);
     ensureToolchain();
     const stack = await openStack({ stackName: process.env.STACK ?? "dev" });
-    const context = (await stack.getAllConfig())["sa-workload:kubeContext"]?.value;
+    const config = await stack.getAllConfig();
+    const context = config["sa-workload:kubeContext"]?.value;
     const target = await selectCluster(context);
     const onOutput = (out: string): boolean => process.stdout.write(out);
     // The same policy pack as the pull-request checks: what they would block never deploys.
@@ -56,14 +56,14 @@ async function main(action: string | undefined): Promise<void> {
             printNextSteps(outputs.workloads as Record<string, WorkloadOutputs>);
         } catch (error) {
             // A held lock means nothing ran: the pods (if any) are not why this failed.
-            if (!locked(error)) await explainFailedUp(stack, context);
+            if (!(error instanceof ConcurrentUpdateError)) await explainFailedUp(config, context);
             throw error;
         }
     }
 }
 
 /** Says why an `up` that ran may have failed: a lost API server, or pods that never got ready. */
-async function explainFailedUp(stack: Stack, context: string | undefined): Promise<void> {
+async function explainFailedUp(config: ConfigMap, context: string | undefined): Promise<void> {
     const admin = adminConfig(context);
     if (!(await reachable(process.env.KUBECONFIG, context))) {
         // The provider reports a lost API server as whatever it was waiting for (e.g. a
@@ -74,7 +74,7 @@ async function explainFailedUp(stack: Stack, context: string | undefined): Promi
                 "answers again, run npm run up: it converges from where this one stopped.",
         );
     } else {
-        const pods = configuredPods(await stack.getAllConfig());
+        const pods = configuredPods(config);
         const unready = await describeUnreadyPods(admin, pods);
         if (unready.length) console.error(`\n${unready.join("\n")}`);
     }
@@ -90,17 +90,11 @@ function adminConfig(context: string | undefined): k8s.KubeConfig {
 
 /** The pods the stack's config asks for, defaults applied (config validation may have failed). */
 function configuredPods(config: ConfigMap): { namespace: string; pod: string }[] {
-    let workloads: unknown = [{}];
     try {
-        workloads = JSON.parse(config["sa-workload:workloads"]?.value ?? "[{}]");
+        return workloadPods(JSON.parse(config["sa-workload:workloads"]?.value ?? "[{}]"));
     } catch {
         return [];
     }
-    if (!Array.isArray(workloads)) return [];
-    return workloads.map((w: { namespace?: unknown; podName?: unknown }) => ({
-        namespace: typeof w?.namespace === "string" ? w.namespace : DEFAULTS.namespace,
-        pod: typeof w?.podName === "string" ? w.podName : DEFAULTS.podName,
-    }));
 }
 
 interface WorkloadOutputs {
@@ -116,16 +110,12 @@ function printNextSteps(workloads: Record<string, WorkloadOutputs> | undefined):
     console.log("\nProve the identity works: npm run verify");
 }
 
-/** Whether the engine refused to start because the stack's lock is held. */
-function locked(error: unknown): boolean {
-    return /the stack is currently locked/.test(error instanceof Error ? error.message : "");
-}
-
 main(process.argv[2]).catch((error: unknown) => {
     // The engine has already printed its own diagnostics; keep the last word short.
     const message = error instanceof Error ? error.message : String(error);
     console.error(`\n${message.split("\n").slice(-12).join("\n")}`);
-    if (locked(error)) {
+    // The Automation API raises this for a held lock (a file backend's too).
+    if (error instanceof ConcurrentUpdateError) {
         console.error(
             "\nAnother update of this stack holds its lock. If none is running (it was killed or " +
                 "crashed), run npm run recover, then this command again.",

@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { parse, stringify } from "yaml";
 
+import { DEFAULTS } from "../../components";
 import program from "../../index";
 import { REPO_ROOT } from "./toolchain";
 
@@ -30,8 +31,6 @@ export interface StackOptions {
      * @default Pulumi.<stack>.yaml's config, else the config the stack's workspace already has
      */
     readonly config?: Record<string, unknown>;
-    /** The program to run. @default the program of index.ts */
-    readonly program?: () => Record<string, unknown>;
 }
 
 type StackFile = { config?: Record<string, unknown> } & Record<string, unknown>;
@@ -41,6 +40,18 @@ export function repoStackConfig(stackName: string): Record<string, unknown> | un
     const file = join(REPO_ROOT, `Pulumi.${stackName}.yaml`);
     if (!existsSync(file)) return undefined;
     return (parse(readFileSync(file, "utf8")) as StackFile | null)?.config ?? {};
+}
+
+/**
+ * The namespace and pod of each workload in a `sa-workload:workloads` value, defaults applied.
+ * Empty when the value is not a list: config validation reports that, this only names objects.
+ */
+export function workloadPods(workloads: unknown = [{}]): { namespace: string; pod: string }[] {
+    if (!Array.isArray(workloads)) return [];
+    return workloads.map((w: { namespace?: unknown; podName?: unknown } | null) => ({
+        namespace: typeof w?.namespace === "string" ? w.namespace : DEFAULTS.namespace,
+        pod: typeof w?.podName === "string" ? w.podName : DEFAULTS.podName,
+    }));
 }
 
 /** Replaces a stack's config, keeping the secrets settings the engine wrote beside it. */
@@ -82,11 +93,7 @@ export async function openStack(options: StackOptions = {}): Promise<Stack> {
         env.PULUMI_CONFIG_PASSPHRASE = localPassphrase(stateDir);
     }
     return LocalWorkspace.createOrSelectStack(
-        {
-            stackName,
-            projectName: PROJECT,
-            program: () => Promise.resolve((options.program ?? program)()),
-        },
+        { stackName, projectName: PROJECT, program: () => Promise.resolve(program()) },
         { workDir, envVars: env },
     );
 }

@@ -15,10 +15,10 @@ import {
     e2eStack,
     errorText,
     eventually,
-    kubectlStatus,
     namespaceExists,
     npmRun,
     npmStart,
+    objectExists,
     podUid,
     stateResourceCount,
     TempBackend,
@@ -28,10 +28,6 @@ import { recordCase } from "../helpers/reliability";
 
 const CLUSTER = join(REPO_ROOT, "scripts", "cluster.sh");
 const NEVER_READY = "example.invalid/never-ready:1.0";
-
-function exists(kind: string, name: string, namespace: string): boolean {
-    return kubectlStatus("get", kind, name, "-n", namespace).status === 0;
-}
 
 /** SIGKILLs a process and all its descendants at once; returns their commands. */
 function killTree(root: number): string[] {
@@ -126,7 +122,7 @@ describe("fault: interrupted updates", () => {
         assert.equal(await pendingOperations(stack), 0);
         assert.ok(namespaceExists("e2e-sigint-create"));
         assert.ok(
-            !exists("pod", "my-pod", "e2e-sigint-create"),
+            !objectExists("pod", "my-pod", "e2e-sigint-create"),
             "the pod was created after Ctrl-C",
         );
         const tracked = await stateResourceCount(stack);
@@ -150,7 +146,7 @@ describe("fault: interrupted updates", () => {
         const up = stack.up({ signal: abort.signal });
         await eventually(
             "the pod exists",
-            () => exists("pod", "my-pod", "e2e-sigint-wait"),
+            () => objectExists("pod", "my-pod", "e2e-sigint-wait"),
             60_000,
         );
         const started = Date.now();
@@ -179,7 +175,11 @@ describe("fault: interrupted updates", () => {
         const workload = { namespace: "e2e-sigkill", image: NEVER_READY, readyTimeoutSeconds: 120 };
         const stack = await newStack("e2e-sigkill", workload);
         const run = npmStart("up", "e2e-sigkill", backend);
-        await eventually("the pod exists", () => exists("pod", "my-pod", "e2e-sigkill"), 60_000);
+        await eventually(
+            "the pod exists",
+            () => objectExists("pod", "my-pod", "e2e-sigkill"),
+            60_000,
+        );
         // Like a crash: every process of the run (npm, node, engine, plugins) dies at once.
         const killed = killTree(run.child.pid!);
         assert.ok(killed.length >= 3, `killed only ${killed.join(", ")}`);
@@ -220,7 +220,11 @@ describe("fault: interrupted updates", () => {
         };
         const stack = await newStack("e2e-apiserver", workload);
         const up = npmRun("up", "e2e-apiserver", backend);
-        await eventually("the pod exists", () => exists("pod", "my-pod", "e2e-apiserver"), 60_000);
+        await eventually(
+            "the pod exists",
+            () => objectExists("pod", "my-pod", "e2e-apiserver"),
+            60_000,
+        );
         execFileSync("bash", [CLUSTER, "kill", "kube-apiserver"], { stdio: "ignore" });
         const started = Date.now();
         const result = await up;

@@ -14,7 +14,7 @@ import {
     e2eStack,
     errorText,
     kubectl,
-    kubectlStatus,
+    objectExists,
     namespaceExists,
     npmRun,
     podUid,
@@ -155,7 +155,7 @@ describe("fault: operations on a live stack", () => {
             /pod e2e-never-ready\/my-pod is Running but not Ready: container my-pod: CrashLoopBackOff/,
         );
         assert.match(up.output, /kubectl -n e2e-never-ready describe pod my-pod/);
-        assert.equal(kubectlStatus("get", "pod", "my-pod", "-n", "e2e-never-ready").status, 0);
+        assert.ok(objectExists("pod", "my-pod", "e2e-never-ready"));
         await stack.destroy();
         assert.ok(!namespaceExists("e2e-never-ready"));
         assert.equal(await stateResourceCount(stack), 0);

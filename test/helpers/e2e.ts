@@ -11,7 +11,7 @@ import { join } from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { Stack } from "@pulumi/pulumi/automation";
 
-import { openStack } from "../../scripts/lib/stack";
+import { openStack, repoStackConfig, workloadPods } from "../../scripts/lib/stack";
 import { Check, verifyWorkload, WorkloadNames } from "../../scripts/lib/verify";
 import { REPO_ROOT } from "../../scripts/lib/toolchain";
 
@@ -68,9 +68,8 @@ export async function e2eStack(
     config?: Record<string, unknown>,
 ): Promise<Stack> {
     const stack = await openStack({ stackName, backendUrl: backend.url, config });
-    const raw = (await stack.getAllConfig())["sa-workload:workloads"]?.value ?? "[{}]";
-    for (const w of JSON.parse(raw) as { namespace?: string }[]) {
-        const namespace = w.namespace ?? "my-ns";
+    const workloads = (config ?? repoStackConfig(stackName))?.["sa-workload:workloads"];
+    for (const { namespace } of workloadPods(workloads)) {
         if (namespaceExists(namespace)) {
             kubectl("delete", "namespace", namespace, "--wait=true", "--timeout=120s");
         }
@@ -93,7 +92,13 @@ export async function eventually(
 
 /** Whether a namespace still exists (Terminating counts as existing). */
 export function namespaceExists(name: string): boolean {
-    return kubectlStatus("get", "namespace", name).status === 0;
+    return objectExists("namespace", name);
+}
+
+/** Whether the API server has this object (in `namespace`, if given). */
+export function objectExists(kind: string, name: string, namespace?: string): boolean {
+    const where = namespace ? ["-n", namespace] : [];
+    return kubectlStatus("get", kind, name, ...where).status === 0;
 }
 
 /** Number of resources in a stack's state, the stack resource itself excluded. */
