@@ -29,6 +29,9 @@ function onPath(command: string): boolean {
     return spawnSync(which, [command], { stdio: "ignore" }).status === 0;
 }
 
+/** The pieces this process has already checked or built. */
+const ensured = new Set<string>();
+
 /**
  * Makes `pulumi` and its Kubernetes plugin available to this process and its children, building
  * them where they cannot be had otherwise. `pieces` may add the local cluster's binaries.
@@ -43,7 +46,12 @@ export function ensureToolchain(pieces: "cluster"[] = []): void {
         }
         return;
     }
-    for (const piece of ["pulumi", "provider", ...pieces]) runScript(BUILD, piece);
+    const missing = ["pulumi", "provider", ...pieces].filter((piece) => !ensured.has(piece));
+    if (!missing.length) return;
+    for (const piece of missing) {
+        runScript(BUILD, piece);
+        ensured.add(piece);
+    }
     const env = runScript(BUILD, "env");
     const path = /^PATH=(.*)$/m.exec(env)?.[1];
     if (!path) throw new Error(`${BUILD} env printed no PATH`);
