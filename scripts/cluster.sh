@@ -35,7 +35,7 @@ running() {
 # but not Ready, their container in CrashLoopBackOff.
 write_stages() {
     local src
-    src=$(cd "$TOOLCHAIN_SRC/kwok" && GOFLAGS=-mod=mod go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)/kustomize/stage
+    src=$(module_dir kwok sigs.k8s.io/kwok)/kustomize/stage
     {
         cat "$src/node/fast/node-initialize.yaml"
         echo "---"

@@ -62,8 +62,8 @@ build_provider() {
         return
     fi
     local src
-    src=$(cd "$TOOLCHAIN_SRC/kubernetes-provider" && go list -m -f '{{.Dir}}' \
-        github.com/pulumi/pulumi-kubernetes/provider/v4)/cmd/pulumi-resource-kubernetes
+    src=$(module_dir kubernetes-provider github.com/pulumi/pulumi-kubernetes/provider/v4)
+    src+=/cmd/pulumi-resource-kubernetes
     # The generated files upstream's main embeds are copies of these committed ones.
     install -m 0644 "$src/schema.json" "$TOOLCHAIN_SRC/kubernetes-provider/schema-embed.json"
     install -m 0644 "$src/terraform-mapping.json" \

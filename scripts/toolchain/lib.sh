@@ -36,4 +36,17 @@ toolchain_env() {
     export PULUMI_SKIP_UPDATE_CHECK=true
 }
 
+# module_dir WRAPPER MODULE: the directory of MODULE as WRAPPER's go.mod pins it, downloading it
+# first. (`go list -m -f '{{.Dir}}'` prints an empty Dir for a module not yet in the module cache.)
+module_dir() {
+    local dir
+    dir=$(cd "$TOOLCHAIN_SRC/$1" && GOFLAGS=-mod=mod go mod download -json "$2" |
+        sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')
+    if [ -z "$dir" ] || [ ! -d "$dir" ]; then
+        log "go mod download $2 (for $1) gave no directory"
+        return 1
+    fi
+    echo "$dir"
+}
+
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
