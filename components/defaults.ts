@@ -59,6 +59,7 @@ export const DEFAULTS = {
     projectedTokenPath: "/var/run/secrets/tokens",
     projectedTokenExpirationSeconds: 3600,
     legacyTokenSecret: false,
+    adoptExisting: false,
     readyTimeoutSeconds: 180,
     deleteTimeoutSeconds: 300,
     resources: {

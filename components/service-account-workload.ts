@@ -8,6 +8,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 import { DEFAULTS, PodSecurityLevel, PROFILES } from "./defaults";
+import { clusterReader } from "./live-objects";
+import { namespaceGuard, PlannedObject, refuseForeignHook } from "./ownership";
 import { PolicyRule } from "./rbac";
 import {
     containerSecurityContext,
@@ -54,7 +56,16 @@ export interface ServiceAccountWorkloadArgs {
      * failing (a finalizer that never finishes would otherwise hold it for 10 minutes). @default 300
      */
     readonly deleteTimeoutSeconds?: number;
-    /** `kubectl --context` to print in the ready-to-paste commands. @default the current context */
+    /**
+     * Creates the workload's objects even where objects of the same kind and name exist already,
+     * taking them over: the stack then owns them, and `pulumi destroy` deletes them (a namespace
+     * with everything in it). Otherwise such a create fails and names what exists. @default false
+     */
+    readonly adoptExisting?: boolean;
+    /**
+     * Kube context the provider deploys to: looked up for objects that exist already, and printed
+     * in the ready-to-paste commands. @default the kubeconfig's current context
+     */
     readonly kubeContext?: string;
 }
 
@@ -100,20 +111,50 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
         // These objects belong to this stack alone: an `up` takes back fields that someone else
         // changed (kubectl edit, another apply) instead of failing on the server-side apply conflict,
         // so drift such as an escalated Role is repaired, not merely reported.
+        // Only objects this stack created get there: a create never takes one over (ownership.ts).
         const owned = { "pulumi.com/patchForce": "true" };
-        // Every child has a fixed name, so a replacement must delete the old object first: created
-        // first, the new one would be the old one, and the delete that follows would remove it.
-        const child = { parent: this, deleteBeforeReplace: true };
         const labels = {
             "app.kubernetes.io/name": args.podName ?? DEFAULTS.podName,
             "app.kubernetes.io/managed-by": "pulumi",
         };
+        const nsName = args.namespace ?? DEFAULTS.namespace;
+        const saName = args.serviceAccountName ?? DEFAULTS.serviceAccountName;
+        const legacySecret = args.legacyTokenSecret ?? DEFAULTS.legacyTokenSecret;
+        const planned = plannedObjects(
+            nsName,
+            saName,
+            args.podName ?? DEFAULTS.podName,
+            legacySecret,
+        );
+        const reader = clusterReader(args.kubeContext);
+        const adopt = args.adoptExisting ?? DEFAULTS.adoptExisting;
+        // Every child has a fixed name, so a replacement must delete the old object first: created
+        // first, the new one would be the old one, and the delete that follows would remove it.
+        const child = (kind: PlannedObject["kind"]): pulumi.CustomResourceOptions => ({
+            parent: this,
+            deleteBeforeReplace: true,
+            hooks: adopt
+                ? {}
+                : {
+                      beforeCreate: [
+                          refuseForeignHook(
+                              `${name}-${kind.toLowerCase()}-not-foreign`,
+                              name,
+                              reader,
+                              // The namespace's check covers everything: a new namespace is empty.
+                              kind === "Namespace"
+                                  ? planned
+                                  : planned.filter((p) => p.kind === kind),
+                          ),
+                      ],
+                  },
+        });
 
         this.namespace = new k8s.core.v1.Namespace(
             `${name}-namespace`,
             {
                 metadata: {
-                    name: args.namespace ?? DEFAULTS.namespace,
+                    name: nsName,
                     labels: { ...labels, ...podSecurityLabels(level) },
                     annotations: {
                         ...owned,
@@ -123,7 +164,7 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
                     },
                 },
             },
-            child,
+            withHooks(child("Namespace"), { beforeDelete: [namespaceGuard(reader)] }),
         );
         const namespace = this.namespace.metadata.name;
         // No `deletedWith: namespace` for the objects in it, though it would save their deletes:
@@ -134,7 +175,7 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
             `${name}-service-account`,
             {
                 metadata: {
-                    name: args.serviceAccountName ?? DEFAULTS.serviceAccountName,
+                    name: saName,
                     namespace,
                     labels,
                     annotations: owned,
@@ -142,7 +183,7 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
                 // Pods opt in one by one through the token option, never by inheritance.
                 automountServiceAccountToken: false,
             },
-            child,
+            child("ServiceAccount"),
         );
         const serviceAccountName = this.serviceAccount.metadata.name;
 
@@ -158,7 +199,7 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
                     ...(rule.resourceNames ? { resourceNames: [...rule.resourceNames] } : {}),
                 })),
             },
-            child,
+            child("Role"),
         );
 
         this.roleBinding = new k8s.rbac.v1.RoleBinding(
@@ -172,10 +213,10 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
                 },
                 subjects: [{ kind: "ServiceAccount", name: serviceAccountName, namespace }],
             },
-            child,
+            child("RoleBinding"),
         );
 
-        if (args.legacyTokenSecret ?? DEFAULTS.legacyTokenSecret) {
+        if (legacySecret) {
             this.tokenSecret = new k8s.core.v1.Secret(
                 `${name}-token`,
                 {
@@ -190,7 +231,7 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
                     },
                     type: "kubernetes.io/service-account-token",
                 },
-                child,
+                child("Secret"),
             );
             // The token controller fills `data.token` in base64.
             this.legacyToken = pulumi.secret(
@@ -239,7 +280,7 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
                 },
             },
             // No value flows from the binding, but the Pod must not run without its rights.
-            { ...child, dependsOn: [this.roleBinding] },
+            { ...child("Pod"), dependsOn: [this.roleBinding] },
         );
 
         this.namespaceName = namespace;
@@ -253,6 +294,42 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
             commands: this.commands,
         });
     }
+}
+
+function withHooks(
+    opts: pulumi.CustomResourceOptions,
+    hooks: pulumi.ResourceHookBinding,
+): pulumi.CustomResourceOptions {
+    return { ...opts, hooks: { ...opts.hooks, ...hooks } };
+}
+
+/** Every object the workload creates, by kind and name, with the argument that names it. */
+function plannedObjects(
+    namespace: string,
+    serviceAccount: string,
+    pod: string,
+    legacySecret: boolean,
+): PlannedObject[] {
+    const rbac = "rbac.authorization.k8s.io/v1";
+    const arg = "serviceAccountName";
+    return [
+        { apiVersion: "v1", kind: "Namespace", name: namespace, arg: "namespace" },
+        { apiVersion: "v1", kind: "ServiceAccount", namespace, name: serviceAccount, arg },
+        { apiVersion: rbac, kind: "Role", namespace, name: serviceAccount, arg },
+        { apiVersion: rbac, kind: "RoleBinding", namespace, name: serviceAccount, arg },
+        ...(legacySecret
+            ? [
+                  {
+                      apiVersion: "v1",
+                      kind: "Secret",
+                      namespace,
+                      name: `${serviceAccount}-token`,
+                      arg,
+                  },
+              ]
+            : []),
+        { apiVersion: "v1", kind: "Pod", namespace, name: pod, arg: "podName" },
+    ];
 }
 
 function workloadCommands(

@@ -39,6 +39,7 @@ const ARG_KEYS: readonly (keyof ServiceAccountWorkloadArgs)[] = [
     "resources",
     "readyTimeoutSeconds",
     "deleteTimeoutSeconds",
+    "adoptExisting",
     "kubeContext",
 ];
 
@@ -179,7 +180,7 @@ export function checkWorkload(p: Problems, args: unknown, prefix: string): void 
             );
         }
     }
-    for (const flag of ["allowWildcards", "legacyTokenSecret"]) {
+    for (const flag of ["allowWildcards", "legacyTokenSecret", "adoptExisting"]) {
         if (a[flag] !== undefined) {
             p.check(
                 typeof a[flag] === "boolean",

@@ -111,7 +111,9 @@ async function pulumiRound(
     const times = [
         await timed(() => (sdk ? stack.up() : up(stack, { parallel }))),
         await timed(() => stack.preview({ expectNoChanges: true })),
-        await timed(() => (sdk ? stack.destroy() : destroy(stack, { parallel }))),
+        await timed(() =>
+            sdk ? stack.destroy({ runProgram: true }) : destroy(stack, { parallel }),
+        ),
     ];
     if (measure) OPERATIONS.forEach((op, i) => record(n, op, side, times[i]));
 }

@@ -9,7 +9,9 @@ import * as k8s from "@kubernetes/client-node";
 import { ConcurrentUpdateError, type ConfigMap } from "@pulumi/pulumi/automation";
 
 import { reachable, selectCluster } from "./lib/cluster";
+import { DELETE_FOREIGN_ENV } from "../components/ownership";
 import { describeRemainingNamespaces, describeUnreadyPods } from "./lib/diagnose";
+import { refuseForeignBeforeDown } from "./lib/foreign";
 import { destroy, up } from "./lib/operations";
 import { policyPack } from "./lib/policy";
 import { recover } from "./lib/recover";
@@ -17,10 +19,15 @@ import { openStack, workloadPods } from "./lib/stack";
 import { ensureToolchain } from "./lib/toolchain";
 
 const ACTIONS = ["up", "preview", "down", "recover"];
-const USAGE = `usage: deploy.ts ${ACTIONS.join(" | ")}`;
+/** `down` only: delete a namespace even with objects in it that the stack did not create. */
+const DELETE_FOREIGN = "--delete-foreign";
+const USAGE = `usage: deploy.ts ${ACTIONS.join(" | ")} (down: [${DELETE_FOREIGN}])`;
 
-async function main(action: string | undefined): Promise<void> {
+async function main(action: string | undefined, flags: string[]): Promise<void> {
     if (!action || !ACTIONS.includes(action)) throw new Error(USAGE);
+    const deleteForeign = action === "down" && flags.includes(DELETE_FOREIGN);
+    const unknown = flags.filter((f) => !(deleteForeign && f === DELETE_FOREIGN));
+    if (unknown.length) throw new Error(`unknown option ${unknown.join(" ")}; ${USAGE}`);
     ensureToolchain();
     const stack = await openStack({ stackName: process.env.STACK ?? "dev" });
     const config = await stack.getAllConfig();
@@ -39,6 +46,15 @@ async function main(action: string | undefined): Promise<void> {
     } else if (action === "preview") {
         await stack.preview({ onOutput, diff: true, policyPacks });
     } else if (action === "down") {
+        if (deleteForeign) {
+            // The program's namespace guard reads this too (the program runs in this process).
+            process.env[DELETE_FOREIGN_ENV] = "true";
+        } else {
+            const unlisted = await refuseForeignBeforeDown(stack, context);
+            if (unlisted.length) {
+                console.error(`Could not list (not checked): ${unlisted.join(", ")}`);
+            }
+        }
         try {
             await destroy(stack, { onOutput });
         } catch (error) {
@@ -110,7 +126,7 @@ function printNextSteps(workloads: Record<string, WorkloadOutputs> | undefined):
     console.log("\nProve the identity works: npm run verify");
 }
 
-main(process.argv[2]).catch((error: unknown) => {
+main(process.argv[2], process.argv.slice(3)).catch((error: unknown) => {
     // The engine has already printed its own diagnostics; keep the last word short.
     const message = error instanceof Error ? error.message : String(error);
     console.error(`\n${message.split("\n").slice(-12).join("\n")}`);

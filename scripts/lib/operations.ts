@@ -45,7 +45,14 @@ export async function up(stack: Stack, opts: UpOptions = {}): Promise<Record<str
     return outputs;
 }
 
-/** Runs `pulumi destroy --yes --skip-preview`. */
+/**
+ * Runs `pulumi destroy --yes --skip-preview --run-program`: the program's delete hooks (the
+ * namespace guard) need the program, and the engine refuses the destroy without it.
+ */
 export async function destroy(stack: Stack, opts: DestroyOptions = {}): Promise<void> {
-    await withoutFollowUpReads(stack).destroy({ ...opts, parallel: parallel(opts.parallel) });
+    await withoutFollowUpReads(stack).destroy({
+        runProgram: true,
+        ...opts,
+        parallel: parallel(opts.parallel),
+    });
 }

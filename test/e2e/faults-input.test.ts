@@ -8,7 +8,7 @@ import { Stack } from "@pulumi/pulumi/automation";
 
 import { recordCase } from "../helpers/reliability";
 import { writeStackConfig } from "../../scripts/lib/stack";
-import { e2eStack, kubectl, TempBackend } from "../helpers/e2e";
+import { clusterObjects, e2eStack, TempBackend } from "../helpers/e2e";
 
 const STACK = "e2e-faults-input";
 const good = { namespace: "e2e-input", serviceAccountName: "input-sa", podName: "input-pod" };
@@ -148,17 +148,6 @@ const cases: BadInput[] = [
     },
 ];
 
-/** Every object of the kinds the program manages, with resource versions: any change shows. */
-function clusterObjects(): string {
-    return kubectl(
-        "get",
-        "namespaces,serviceaccounts,roles,rolebindings,pods,secrets",
-        "-A",
-        "-o",
-        "jsonpath={range .items[*]}{.kind}/{.metadata.namespace}/{.metadata.name}@{.metadata.resourceVersion}{'\\n'}{end}",
-    );
-}
-
 async function resources(stack: Stack): Promise<unknown> {
     return ((await stack.exportStack()).deployment as { resources?: unknown }).resources;
 }
@@ -173,7 +162,7 @@ describe("fault: bad input", () => {
     });
 
     after(async () => {
-        await stack?.destroy().catch(() => undefined);
+        await stack?.destroy({ runProgram: true }).catch(() => undefined);
         backend.dispose();
     });
 

@@ -73,7 +73,7 @@ async function converges(stack: Stack, namespace: string): Promise<void> {
     await stack.up();
     await stack.preview({ expectNoChanges: true });
     await verified({ namespace, serviceAccount: "my-sa", pod: "my-pod" });
-    await stack.destroy();
+    await stack.destroy({ runProgram: true });
     assert.ok(!namespaceExists(namespace));
     assert.equal(await stateResourceCount(stack), 0);
 }
@@ -95,7 +95,7 @@ describe("fault: interrupted updates", () => {
         }
         for (const stack of stacks) {
             await stack.cancel().catch(() => undefined);
-            await stack.destroy().catch(() => undefined);
+            await stack.destroy({ runProgram: true }).catch(() => undefined);
         }
         backend.dispose();
     });

@@ -61,7 +61,7 @@ describe("fault: operations on a live stack", () => {
 
     after(async () => {
         for (const stack of stacks) {
-            await stack.destroy().catch(() => undefined);
+            await stack.destroy({ runProgram: true }).catch(() => undefined);
         }
         backend.dispose();
     });
@@ -126,7 +126,7 @@ describe("fault: operations on a live stack", () => {
             pod: "drift-pod",
             rules: READ_PODS,
         });
-        await stack.destroy();
+        await stack.destroy({ runProgram: true });
         recordCase({
             name: "drift: verb appended to a rule",
             done: "kubectl appended `delete` to the Role's verbs",
@@ -156,7 +156,7 @@ describe("fault: operations on a live stack", () => {
         );
         assert.match(up.output, /kubectl -n e2e-never-ready describe pod my-pod/);
         assert.ok(objectExists("pod", "my-pod", "e2e-never-ready"));
-        await stack.destroy();
+        await stack.destroy({ runProgram: true });
         assert.ok(!namespaceExists("e2e-never-ready"));
         assert.equal(await stateResourceCount(stack), 0);
         recordCase({
@@ -237,7 +237,7 @@ describe("fault: operations on a live stack", () => {
         assert.equal(failed.length, 1, JSON.stringify(results.map((r) => r.status)));
         assert.match(errorText(failed[0].reason), /locked/i);
         await stack.preview({ expectNoChanges: true });
-        await stack.destroy();
+        await stack.destroy({ runProgram: true });
         assert.equal(await stateResourceCount(stack), 0);
         recordCase({
             name: "two concurrent ups",
@@ -274,7 +274,7 @@ describe("fault: operations on a live stack", () => {
             "nginxinc/nginx-unprivileged:1.27.5-alpine",
         );
         await verified({ namespace: "e2e-image", serviceAccount: "image-sa", pod: "image-pod" });
-        await stack.destroy();
+        await stack.destroy({ runProgram: true });
         recordCase({
             name: "immutable change",
             done: "changed the pod's image",

@@ -16,7 +16,8 @@ describe("the policy pack on a live API server", () => {
     const stacks: Stack[] = [];
 
     after(async () => {
-        for (const stack of stacks) await stack.destroy().catch(() => undefined);
+        for (const stack of stacks)
+            await stack.destroy({ runProgram: true }).catch(() => undefined);
         backend.dispose();
     });
 
@@ -28,7 +29,7 @@ describe("the policy pack on a live API server", () => {
         assert.doesNotMatch(preview.stdout, /mandatory/);
         const up = await stack.up({ policyPacks: [POLICY_PACK] });
         assert.equal(up.summary.result, "succeeded");
-        await stack.destroy();
+        await stack.destroy({ runProgram: true });
     });
 
     it("blocks a wildcard rule that the program was told to accept", async () => {
@@ -61,7 +62,7 @@ describe("the policy pack on a live API server", () => {
         );
         assert.match(upError, /rbac-no-wildcards/);
         assert.ok(!objectExists("role", "my-sa", "e2e-policy"));
-        await stack.destroy();
+        await stack.destroy({ runProgram: true });
         assert.ok(!namespaceExists("e2e-policy"));
     });
 });

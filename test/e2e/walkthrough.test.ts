@@ -31,7 +31,7 @@ describe("the dev stack on a live API server", () => {
 
     after(async () => {
         // Always leave the cluster as found, whatever failed above.
-        await stack?.destroy().catch(() => undefined);
+        await stack?.destroy({ runProgram: true }).catch(() => undefined);
         backend.dispose();
     });
 
@@ -112,7 +112,7 @@ describe("the dev stack on a live API server", () => {
     });
 
     it("9. deletes the pod and the namespace with pulumi destroy, and leaves no state", async () => {
-        const result = await stack.destroy();
+        const result = await stack.destroy({ runProgram: true });
         assert.equal(result.summary.result, "succeeded");
         await eventually("my-ns is gone", () => !namespaceExists("my-ns"));
         assert.equal(await stateResourceCount(stack), 0);

@@ -36,7 +36,7 @@ describe("a stack of two workloads on a live API server", () => {
     });
 
     after(async () => {
-        await stack?.destroy().catch(() => undefined);
+        await stack?.destroy({ runProgram: true }).catch(() => undefined);
         backend.dispose();
     });
 
@@ -108,7 +108,7 @@ describe("a stack of two workloads on a live API server", () => {
     });
 
     it("destroys both namespaces and empties the state", async () => {
-        await stack.destroy();
+        await stack.destroy({ runProgram: true });
         await eventually("both namespaces are gone", () =>
             ["e2e-team-a", "e2e-team-b"].every((ns) => !namespaceExists(ns)),
         );

@@ -101,6 +101,22 @@ export function objectExists(kind: string, name: string, namespace?: string): bo
     return kubectlStatus("get", kind, name, ...where).status === 0;
 }
 
+/**
+ * Every namespace, and every object of the kinds the program manages (in `namespace`, else in all),
+ * with resource versions: any change shows.
+ */
+export function clusterObjects(namespace?: string): string {
+    const jsonpath =
+        "jsonpath={range .items[*]}{.kind}/{.metadata.namespace}/{.metadata.name}" +
+        "@{.metadata.resourceVersion}{'\\n'}{end}";
+    const kinds = "serviceaccounts,roles,rolebindings,pods,secrets,configmaps";
+    const where = namespace ? ["-n", namespace] : ["-A"];
+    return (
+        kubectl("get", "namespaces", "-o", jsonpath) +
+        kubectl("get", kinds, ...where, "-o", jsonpath)
+    );
+}
+
 /** Number of resources in a stack's state, the stack resource itself excluded. */
 export async function stateResourceCount(stack: Stack): Promise<number> {
     const state = await stack.exportStack();
@@ -115,10 +131,15 @@ export interface NpmRun {
 }
 
 /** Starts `npm run <up|down|recover|...>` as a user would, against `backend` and the test cluster. */
-export function npmStart(script: string, stack: string, backend: TempBackend): NpmRun {
+export function npmStart(
+    script: string,
+    stack: string,
+    backend: TempBackend,
+    ...args: string[]
+): NpmRun {
     const child = spawn(
         process.execPath,
-        [join(REPO_ROOT, "scripts", "run.mjs"), join("scripts", "deploy.ts"), script],
+        [join(REPO_ROOT, "scripts", "run.mjs"), join("scripts", "deploy.ts"), script, ...args],
         {
             cwd: REPO_ROOT,
             env: {
@@ -143,8 +164,9 @@ export function npmRun(
     script: string,
     stack: string,
     backend: TempBackend,
+    ...args: string[]
 ): Promise<{ status: number | null; output: string }> {
-    return npmStart(script, stack, backend).done;
+    return npmStart(script, stack, backend, ...args).done;
 }
 
 /** The message of whatever a rejected promise gave. */

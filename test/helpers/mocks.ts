@@ -22,7 +22,38 @@ export const registrations: Registration[] = [];
 /** Delays the engine's answer to registrations of these types, in milliseconds. */
 export const delays = new Map<string, number>();
 
+/** The resource hooks bound to each resource, by resource name (the engine's hook names). */
+export const hookBindings = new Map<string, { beforeCreate: string[]; beforeDelete: string[] }>();
+
 let clock = 0;
+
+/**
+ * The SDK's mock monitor (3.270) cannot register resource hooks: answer as the engine does, and
+ * record which hooks each registration binds. Both methods are the engine's RPC interface.
+ */
+function acceptResourceHooks(): void {
+    const monitor = pulumi.runtime.getMonitor() as unknown as {
+        registerResourceHook?: (req: unknown, done: (err: null, res: object) => void) => void;
+        registerResource: (req: RegisterRequest, ...rest: unknown[]) => unknown;
+    };
+    monitor.registerResourceHook ??= (_req, done) => done(null, {});
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, ...rest) => {
+        const hooks = req.getHooks();
+        if (hooks) {
+            hookBindings.set(req.getName(), {
+                beforeCreate: hooks.getBeforeCreateList(),
+                beforeDelete: hooks.getBeforeDeleteList(),
+            });
+        }
+        return register(req, ...rest);
+    };
+}
+
+interface RegisterRequest {
+    getName(): string;
+    getHooks(): { getBeforeCreateList(): string[]; getBeforeDeleteList(): string[] } | undefined;
+}
 
 export const mocks: pulumi.runtime.Mocks = {
     async newResource(args) {
@@ -53,9 +84,11 @@ export const mocks: pulumi.runtime.Mocks = {
 export const mochaHooks = {
     async beforeAll(): Promise<void> {
         await pulumi.runtime.setMocks(mocks, "sa-workload", "unit", false);
+        acceptResourceHooks();
     },
     beforeEach(): void {
         registrations.length = 0;
+        hookBindings.clear();
         clock = 0;
         delays.clear();
         pulumi.runtime.setAllConfig({});

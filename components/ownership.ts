@@ -1,0 +1,158 @@
+/**
+ * Never take over, never delete, what the stack did not create.
+ *
+ * The Kubernetes provider this project builds (4.25) creates with server-side apply, which updates
+ * an object that already exists instead of failing, and `pulumi.com/patchForce` would win every
+ * field conflict: a `kubectl create ns my-ns` made before the first `up` would silently become the
+ * stack's, and `down` would delete it with everything in it. These resource hooks run in the
+ * program itself (so under a plain `pulumi up` too, and in previews) before the engine creates or
+ * deletes an object:
+ *
+ * - before a create: the object must not exist yet. Updates are not checked, so drift repair of
+ *   the stack's own objects (a Role edited with kubectl) still works.
+ * - before a namespace is deleted: everything of the stack's in it has been deleted already, so
+ *   whatever else is there (past what the cluster itself makes) is someone else's, and deleting
+ *   the namespace would delete it. Delete hooks make a plain `pulumi destroy` refuse to run
+ *   without `--run-program`, which is what lets this check run there too.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+import { ClusterReader, displayRef, LiveObject, ObjectRef } from "./live-objects";
+
+/** Set to "true" to let a namespace be deleted with objects in it that the stack did not create. */
+export const DELETE_FOREIGN_ENV = "SA_WORKLOAD_DELETE_FOREIGN";
+
+/** An object the workload is about to create, and the argument that names it. */
+export interface PlannedObject extends ObjectRef {
+    /** The workload argument that names it, e.g. "serviceAccountName". */
+    readonly arg: string;
+}
+
+/** Labels, field managers and age: whatever says who made an object. */
+export function describeOwner(o: LiveObject): string {
+    const labels = Object.entries(o.labels).map(([k, v]) => `${k}=${v}`);
+    return [
+        `labels: ${labels.length ? labels.join(", ") : "none"}`,
+        `written by: ${o.managers.length ? o.managers.join(", ") : "unknown"}`,
+        ...(o.created ? [`created ${o.created}`] : []),
+    ].join("; ");
+}
+
+/** The error for objects that exist before the workload creates them. */
+export function foreignObjectsError(workload: string, found: readonly LiveObject[]): Error {
+    const args = [...new Set(found.map((o) => (o as Partial<PlannedObject>).arg ?? "name"))];
+    const byPulumi = found.some((o) => o.labels["app.kubernetes.io/managed-by"] === "pulumi");
+    return new Error(
+        `Workload "${workload}": ${found.length === 1 ? "this object exists" : "these objects exist"} ` +
+            "already and this stack did not create " +
+            `${found.length === 1 ? "it" : "them"}; up never takes over what it did not create, ` +
+            "so nothing was created or changed:\n" +
+            found.map((o) => `  - ${displayRef(o)} (${describeOwner(o)})`).join("\n") +
+            `\nFix: give the workload other names (${args.join(", ")} in sa-workload:workloads), ` +
+            "or delete them yourself, or take them over on purpose with adoptExisting: true on " +
+            "the workload: the stack then owns them, and `npm run down` deletes them (a namespace " +
+            "with everything in it)." +
+            (byPulumi
+                ? "\nIf an interrupted `npm run up` of this stack made them, run `npm run recover`, " +
+                  "which tracks them again."
+                : ""),
+    );
+}
+
+/** Looks up the planned objects; those that exist, each with the argument that names it. */
+export async function existingObjects(
+    reader: ClusterReader,
+    planned: readonly PlannedObject[],
+): Promise<(LiveObject & PlannedObject)[]> {
+    const found = await Promise.all(
+        planned.map(async (p) => {
+            const live = await reader.read(p);
+            return live && { ...live, arg: p.arg };
+        }),
+    );
+    return found.filter((o) => o !== undefined);
+}
+
+/**
+ * A hook that fails the create of any of `planned` while one of them exists. On the namespace it
+ * checks every object of the workload, so that a walk-through's leftovers are all named at once.
+ */
+export function refuseForeignHook(
+    hookName: string,
+    workload: string,
+    reader: ClusterReader,
+    planned: readonly PlannedObject[],
+): pulumi.ResourceHook {
+    return new pulumi.ResourceHook(
+        hookName,
+        async () => {
+            const found = await existingObjects(reader, planned);
+            if (found.length) throw foreignObjectsError(workload, found);
+        },
+        // A preview says so too, instead of promising a create that would take an object over.
+        { onDryRun: true },
+    );
+}
+
+/** Objects of a namespace that nobody made by hand: the cluster's own, or owned by another. */
+export function madeByCluster(o: LiveObject): boolean {
+    return (
+        o.ownedByObject ||
+        o.deleting ||
+        (o.kind === "ConfigMap" && o.name === "kube-root-ca.crt") ||
+        (o.kind === "ServiceAccount" && o.name === "default")
+    );
+}
+
+/** What deleting `namespace` would delete that is neither the stack's (`own`) nor the cluster's. */
+export function foreignInNamespace(
+    objects: readonly LiveObject[],
+    own: readonly ObjectRef[] = [],
+): LiveObject[] {
+    const ours = new Set(own.map((r) => `${r.kind}/${r.namespace ?? ""}/${r.name}`));
+    return objects.filter(
+        (o) => !madeByCluster(o) && !ours.has(`${o.kind}/${o.namespace ?? ""}/${o.name}`),
+    );
+}
+
+/** The error for a namespace that holds objects the stack did not create. */
+export function foreignInNamespaceError(namespace: string, foreign: readonly LiveObject[]): Error {
+    return new Error(
+        `Namespace ${namespace} holds objects this stack did not create; deleting the namespace ` +
+            "would delete them, so it was not deleted:\n" +
+            foreign.map((o) => `  - ${displayRef(o)} (${describeOwner(o)})`).join("\n") +
+            "\nFix: move or delete them yourself, or confirm that they go with the namespace: " +
+            `npm run down -- --delete-foreign (or set ${DELETE_FOREIGN_ENV}=true for pulumi destroy --run-program).`,
+    );
+}
+
+// One guard per program run: hooks are registered with the engine under their name, once.
+const guards = new WeakMap<object, pulumi.ResourceHook>();
+const GUARD_NAME = "sa-workload-namespace-guard";
+
+/**
+ * The hook that refuses to delete a namespace holding objects the stack did not create. Its name
+ * is the same in every run, so a namespace whose workload was removed from the config is still
+ * guarded (the engine looks a delete hook up by the name stored with the resource).
+ */
+export function namespaceGuard(reader: ClusterReader): pulumi.ResourceHook {
+    const run = pulumi.runtime.getStackResource() ?? {};
+    let guard = guards.get(run);
+    if (!guard) {
+        guard = new pulumi.ResourceHook(
+            GUARD_NAME,
+            async ({ oldOutputs }) => {
+                const name = (oldOutputs?.metadata as { name?: string } | undefined)?.name;
+                if (!name || process.env[DELETE_FOREIGN_ENV] === "true") return;
+                const { objects } = await reader.listNamespace(name);
+                const foreign = foreignInNamespace(objects);
+                if (foreign.length) throw foreignInNamespaceError(name, foreign);
+            },
+            // Not in previews: until the deletes before it have run, the stack's own objects are
+            // still in the namespace, and this hook cannot tell them from anyone else's.
+            { onDryRun: false },
+        );
+        guards.set(run, guard);
+    }
+    return guard;
+}

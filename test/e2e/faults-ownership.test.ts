@@ -1,0 +1,222 @@
+/**
+ * Never take over, never delete, what the stack did not create: the kubectl walk-through's own
+ * objects made first, foreign objects in a stack's namespace, and two stacks (two state backends)
+ * configured for the same namespace. Asserted on the cluster's objects and the stacks' state.
+ */
+import * as assert from "node:assert/strict";
+
+import { Stack } from "@pulumi/pulumi/automation";
+
+import { stateObjects } from "../../scripts/lib/foreign";
+import { writeStackConfig } from "../../scripts/lib/stack";
+import {
+    clusterObjects,
+    e2eStack,
+    errorText,
+    kubectl,
+    namespaceExists,
+    npmRun,
+    objectExists,
+    podUid,
+    TempBackend,
+} from "../helpers/e2e";
+import { recordCase } from "../helpers/reliability";
+
+// The walk-through's names, as the dev stack uses them.
+const NS = "my-ns";
+const SA = "my-sa";
+const POD = "my-pod";
+const DEV = { namespace: NS, serviceAccountName: SA, podName: POD };
+
+async function kubernetesObjectsInState(stack: Stack): Promise<string[]> {
+    const objects = stateObjects((await stack.exportStack()).deployment);
+    return objects.map((o) => `${o.kind} ${o.namespace ?? ""}/${o.name}`);
+}
+
+function deleteNamespace(): void {
+    if (namespaceExists(NS)) kubectl("delete", "namespace", NS, "--wait=true", "--timeout=120s");
+}
+
+describe("fault: objects the stack did not create", () => {
+    const backends: TempBackend[] = [];
+    const stacks: Stack[] = [];
+
+    async function newStack(name: string, workload: object = DEV): Promise<[Stack, TempBackend]> {
+        const backend = new TempBackend();
+        backends.push(backend);
+        const stack = await e2eStack(backend, name, { "sa-workload:workloads": [workload] });
+        stacks.push(stack);
+        return [stack, backend];
+    }
+
+    afterEach(async () => {
+        process.env.SA_WORKLOAD_DELETE_FOREIGN = "true";
+        for (const stack of stacks.splice(0)) {
+            await stack.destroy({ runProgram: true }).catch(() => undefined);
+        }
+        delete process.env.SA_WORKLOAD_DELETE_FOREIGN;
+        for (const backend of backends.splice(0)) backend.dispose();
+        deleteNamespace();
+    });
+
+    const walkthroughs = [
+        {
+            what: "the whole walk-through (namespace, ServiceAccount, pod) and a ConfigMap",
+            made: [NS, "ConfigMap precious", `ServiceAccount ${SA}`, `Pod ${POD}`],
+            make: () => {
+                kubectl("create", "ns", NS);
+                kubectl("-n", NS, "create", "configmap", "precious", "--from-literal=a=b");
+                kubectl("-n", NS, "create", "serviceaccount", SA);
+                kubectl("-n", NS, "run", POD, "--image=nginx:1.27.4-alpine", "--restart=Never");
+            },
+            named: [`Namespace ${NS}`, `ServiceAccount ${NS}/${SA}`, `Pod ${NS}/${POD}`],
+        },
+        {
+            what: "only the ServiceAccount, in its namespace",
+            made: [NS, `ServiceAccount ${SA}`],
+            make: () => {
+                kubectl("create", "ns", NS);
+                kubectl("-n", NS, "create", "serviceaccount", SA);
+            },
+            named: [`Namespace ${NS}`, `ServiceAccount ${NS}/${SA}`],
+        },
+        {
+            what: "only the Role, in its namespace",
+            made: [NS, `Role ${SA}`],
+            make: () => {
+                kubectl("create", "ns", NS);
+                kubectl("-n", NS, "create", "role", SA, "--verb=get", "--resource=pods");
+            },
+            named: [`Namespace ${NS}`, `Role ${NS}/${SA}`],
+        },
+    ];
+
+    for (const w of walkthroughs) {
+        it(`refuses to take over ${w.what}, in preview and up, changing nothing`, async () => {
+            const [stack, backend] = await newStack("e2e-own-walkthrough");
+            w.make();
+            const before = clusterObjects(NS);
+
+            const preview = await npmRun("preview", stack.name, backend);
+            const up = await npmRun("up", stack.name, backend);
+
+            for (const [command, result] of [
+                ["preview", preview],
+                ["up", up],
+            ] as const) {
+                assert.notEqual(result.status, 0, `${command} succeeded:\n${result.output}`);
+                for (const text of [
+                    ...w.named,
+                    "did not create",
+                    "kubectl-create",
+                    "adoptExisting",
+                ]) {
+                    assert.ok(result.output.includes(text), `${command}: "${text}" missing`);
+                }
+            }
+            assert.equal(clusterObjects(NS), before, "the API server's objects changed");
+            assert.deepEqual(await kubernetesObjectsInState(stack), [], "the state holds objects");
+            recordCase({
+                name: `ownership: ${w.what} made with kubectl first`,
+                done: `kubectl made ${w.made.join(", ")}; then npm run preview and npm run up of the dev workload`,
+                happened: `both exited ${up.status}, naming ${w.named.join(", ")}, who wrote them (kubectl-create) and the fix (other names, or adoptExisting: true)`,
+                left: "every object in the namespace at the same resourceVersion; no object in the state",
+            });
+        });
+    }
+
+    it("takes over existing objects only with adoptExisting, and then deletes them on down", async () => {
+        const [stack, backend] = await newStack("e2e-own-adopt", { ...DEV, adoptExisting: true });
+        kubectl("create", "ns", NS);
+        kubectl("-n", NS, "create", "serviceaccount", SA);
+        const up = await npmRun("up", stack.name, backend);
+        assert.equal(up.status, 0, up.output);
+        assert.ok((await kubernetesObjectsInState(stack)).includes(`ServiceAccount ${NS}/${SA}`));
+        const down = await npmRun("down", stack.name, backend);
+        assert.equal(down.status, 0, down.output);
+        assert.ok(!namespaceExists(NS), "the adopted namespace is still there");
+        recordCase({
+            name: "ownership: deliberate takeover (adoptExisting: true)",
+            done: "kubectl made the namespace and ServiceAccount; npm run up with adoptExisting: true, then npm run down",
+            happened:
+                "up took both over (both in the state); down deleted them, as the README says",
+            left: "no namespace",
+        });
+    });
+
+    it("adds no object over one made by hand in a namespace the stack owns", async () => {
+        const [stack, backend] = await newStack("e2e-own-secret");
+        assert.equal((await npmRun("up", stack.name, backend)).status, 0);
+        kubectl("-n", NS, "create", "secret", "generic", `${SA}-token`, "--from-literal=a=b");
+        const before = clusterObjects(NS);
+        const uid = podUid(NS, POD);
+        writeStackConfig(stack, { "sa-workload:workloads": [{ ...DEV, legacyTokenSecret: true }] });
+        const up = await npmRun("up", stack.name, backend);
+        assert.notEqual(up.status, 0, up.output);
+        assert.ok(up.output.includes(`Secret ${NS}/${SA}-token`), up.output);
+        assert.equal(clusterObjects(NS), before, "the API server's objects changed");
+        assert.equal(podUid(NS, POD), uid);
+        assert.ok(!(await kubernetesObjectsInState(stack)).some((o) => o.startsWith("Secret")));
+        recordCase({
+            name: "ownership: a hand-made Secret where the stack adds its legacy token Secret",
+            done: "after npm run up, kubectl made Secret my-sa-token; then legacyTokenSecret: true and npm run up",
+            happened: `up exited ${up.status}, naming Secret my-ns/my-sa-token and who wrote it`,
+            left: "the hand-made Secret and every other object at the same resourceVersion; the Secret not in the state",
+        });
+    });
+
+    it("stops down on an object of someone else's in the namespace, until confirmed", async () => {
+        const [stack, backend] = await newStack("e2e-own-down");
+        assert.equal((await npmRun("up", stack.name, backend)).status, 0);
+        kubectl("-n", NS, "create", "configmap", "precious", "--from-literal=a=b");
+        const stateBefore = await kubernetesObjectsInState(stack);
+        const uid = podUid(NS, POD);
+
+        const down = await npmRun("down", stack.name, backend);
+        assert.notEqual(down.status, 0, down.output);
+        assert.ok(down.output.includes(`ConfigMap ${NS}/precious`), down.output);
+        assert.ok(down.output.includes("--delete-foreign"), down.output);
+        assert.ok(objectExists("configmap", "precious", NS));
+        assert.equal(podUid(NS, POD), uid, "the pod was touched");
+        assert.deepEqual(await kubernetesObjectsInState(stack), stateBefore);
+
+        // A plain `pulumi destroy` cannot skip the check: without the program it refuses to run,
+        // with it the program's own namespace guard stops before the namespace goes.
+        const refused = (error: unknown) => errorText(error);
+        const plain = await stack.destroy({ runProgram: false }).then(() => "", refused);
+        assert.match(plain, /--run-program/);
+        const withProgram = await stack.destroy({ runProgram: true }).then(() => "", refused);
+        assert.match(withProgram, /ConfigMap my-ns\/precious/);
+        assert.ok(objectExists("configmap", "precious", NS), "plain destroy deleted the ConfigMap");
+
+        const confirmed = await npmRun("down", stack.name, backend, "--delete-foreign");
+        assert.equal(confirmed.status, 0, confirmed.output);
+        assert.ok(!namespaceExists(NS));
+        recordCase({
+            name: "ownership: a ConfigMap of someone else's in the stack's namespace",
+            done: "after npm run up, kubectl made ConfigMap precious in my-ns; npm run down; pulumi destroy without and with --run-program; npm run down -- --delete-foreign",
+            happened: `down exited ${down.status} before deleting anything, naming ConfigMap my-ns/precious and --delete-foreign; destroy without the program refused (delete hooks need --run-program); with it, the program's guard kept the namespace; with the flag, down deleted everything`,
+            left: "after the refusals: the ConfigMap and the namespace; after the confirmed down: no namespace",
+        });
+    });
+
+    it("fails the second of two stacks configured for the same namespace", async () => {
+        const [first, firstBackend] = await newStack("e2e-own-first");
+        const [second, secondBackend] = await newStack("e2e-own-second");
+        assert.equal((await npmRun("up", first.name, firstBackend)).status, 0);
+        const before = clusterObjects(NS);
+        const up = await npmRun("up", second.name, secondBackend);
+        assert.notEqual(up.status, 0, up.output);
+        assert.ok(up.output.includes(`Namespace ${NS}`) && up.output.includes("managed-by=pulumi"));
+        assert.equal(clusterObjects(NS), before, "the second stack changed the first's objects");
+        assert.deepEqual(await kubernetesObjectsInState(second), []);
+        assert.equal((await npmRun("down", first.name, firstBackend)).status, 0);
+        assert.ok(!namespaceExists(NS), "the first stack's destroy left the namespace");
+        recordCase({
+            name: "ownership: two stacks (two state backends) for the same namespace",
+            done: "npm run up of stack A, then of stack B (another backend) with the same workload; npm run down of A",
+            happened: `B's up exited ${up.status}, naming the namespace and its managed-by=pulumi label; A's down deleted everything`,
+            left: "B's state with no objects; A's objects untouched by B; after A's down, no namespace",
+        });
+    });
+});

@@ -1,0 +1,188 @@
+import * as assert from "node:assert/strict";
+
+import { ClusterReader, LiveObject, ObjectRef } from "../../components/live-objects";
+import {
+    describeOwner,
+    existingObjects,
+    foreignInNamespace,
+    foreignInNamespaceError,
+    foreignObjectsError,
+    PlannedObject,
+} from "../../components/ownership";
+import { stateObjects } from "../../scripts/lib/foreign";
+import { hookBindings } from "../helpers/mocks";
+import { newWorkload } from "../helpers/workload";
+
+const live = (ref: ObjectRef, more: Partial<LiveObject> = {}): LiveObject => ({
+    ...ref,
+    labels: {},
+    managers: ["kubectl-create"],
+    created: "2026-11-30T08:00:00.000Z",
+    ownedByObject: false,
+    deleting: false,
+    ...more,
+});
+
+const ns = (name: string): ObjectRef => ({ apiVersion: "v1", kind: "Namespace", name });
+const sa = (namespace: string, name: string): ObjectRef => ({
+    apiVersion: "v1",
+    kind: "ServiceAccount",
+    namespace,
+    name,
+});
+
+/** A cluster holding exactly `objects`. */
+function fakeCluster(objects: LiveObject[]): ClusterReader {
+    const key = (r: ObjectRef) => `${r.kind}/${r.namespace ?? ""}/${r.name}`;
+    return {
+        read: (ref) => Promise.resolve(objects.find((o) => key(o) === key(ref))),
+        listNamespace: (namespace) =>
+            Promise.resolve({
+                objects: objects.filter((o) => o.namespace === namespace),
+                unlisted: [],
+            }),
+    };
+}
+
+describe("ownership: objects the stack did not create", () => {
+    it("describes who made an object by its labels, field managers and age", () => {
+        const text = describeOwner(
+            live(ns("my-ns"), {
+                labels: { team: "a" },
+                managers: ["kubectl-create", "kubectl-label"],
+            }),
+        );
+        assert.equal(
+            text,
+            "labels: team=a; written by: kubectl-create, kubectl-label; created 2026-11-30T08:00:00.000Z",
+        );
+    });
+
+    it("finds each planned object that exists, keeping the argument that names it", async () => {
+        const planned: PlannedObject[] = [
+            { ...ns("my-ns"), arg: "namespace" },
+            { ...sa("my-ns", "my-sa"), arg: "serviceAccountName" },
+        ];
+        const found = await existingObjects(fakeCluster([live(sa("my-ns", "my-sa"))]), planned);
+        assert.deepEqual(
+            found.map((o) => [o.kind, o.name, o.arg]),
+            [["ServiceAccount", "my-sa", "serviceAccountName"]],
+        );
+    });
+
+    it("names every existing object, its owner and both ways out in the create error", () => {
+        const message = foreignObjectsError("my-ns", [
+            { ...live(ns("my-ns")), arg: "namespace" } as LiveObject,
+            { ...live(sa("my-ns", "my-sa")), arg: "serviceAccountName" } as LiveObject,
+        ]).message;
+        for (const text of [
+            "Namespace my-ns (labels: none; written by: kubectl-create",
+            "ServiceAccount my-ns/my-sa",
+            "did not create",
+            "nothing was created or changed",
+            "namespace, serviceAccountName in sa-workload:workloads",
+            "adoptExisting: true",
+            "`npm run down` deletes them",
+        ]) {
+            assert.ok(message.includes(text), `"${text}" missing:\n${message}`);
+        }
+        assert.ok(!message.includes("npm run recover"), "a kubectl object is not a lost create");
+    });
+
+    it("points at recover when the object looks like one an interrupted up made", () => {
+        const pulumiMade = live(ns("my-ns"), {
+            labels: { "app.kubernetes.io/managed-by": "pulumi" },
+        });
+        assert.match(foreignObjectsError("my-ns", [pulumiMade]).message, /npm run recover/);
+    });
+
+    it("counts what the cluster makes in a namespace as nobody's", () => {
+        const objects = [
+            live({
+                apiVersion: "v1",
+                kind: "ConfigMap",
+                namespace: "my-ns",
+                name: "kube-root-ca.crt",
+            }),
+            live(sa("my-ns", "default")),
+            live(
+                { apiVersion: "v1", kind: "Pod", namespace: "my-ns", name: "rs-pod" },
+                {
+                    ownedByObject: true,
+                },
+            ),
+            live(
+                { apiVersion: "v1", kind: "Pod", namespace: "my-ns", name: "going" },
+                {
+                    deleting: true,
+                },
+            ),
+        ];
+        assert.deepEqual(foreignInNamespace(objects), []);
+    });
+
+    it("finds in a namespace what is neither the stack's nor the cluster's", () => {
+        const precious = live({
+            apiVersion: "v1",
+            kind: "ConfigMap",
+            namespace: "my-ns",
+            name: "precious",
+        });
+        const ours = sa("my-ns", "my-sa");
+        const found = foreignInNamespace([precious, live(ours)], [ns("my-ns"), ours]);
+        assert.deepEqual(found, [precious]);
+        const message = foreignInNamespaceError("my-ns", found).message;
+        assert.match(
+            message,
+            /ConfigMap my-ns\/precious \(labels: none; written by: kubectl-create/,
+        );
+        assert.match(message, /npm run down -- --delete-foreign/);
+    });
+
+    it("reads the Kubernetes objects of a stack's state, and nothing else", () => {
+        const deployment = {
+            resources: [
+                { type: "pulumi:pulumi:Stack", custom: false, outputs: {} },
+                { type: "pulumi:providers:kubernetes", custom: true, outputs: {} },
+                {
+                    type: "kubernetes:core/v1:Namespace",
+                    custom: true,
+                    outputs: { apiVersion: "v1", kind: "Namespace", metadata: { name: "my-ns" } },
+                },
+                {
+                    type: "kubernetes:core/v1:ServiceAccount",
+                    custom: true,
+                    outputs: {
+                        apiVersion: "v1",
+                        kind: "ServiceAccount",
+                        metadata: { name: "my-sa", namespace: "my-ns" },
+                    },
+                },
+            ],
+        };
+        assert.deepEqual(stateObjects(deployment), [ns("my-ns"), sa("my-ns", "my-sa")]);
+    });
+
+    it("checks every object before it is created, and the namespace before it is deleted", async () => {
+        await newWorkload({ legacyTokenSecret: true }, "w");
+        const kinds = ["namespace", "service-account", "role", "role-binding", "token", "pod"];
+        for (const kind of kinds) {
+            const beforeCreate = hookBindings.get(`w-${kind}`)?.beforeCreate ?? [];
+            assert.equal(beforeCreate.length, 1, `w-${kind} has no create check`);
+            assert.match(beforeCreate[0], /-not-foreign$/);
+        }
+        assert.deepEqual(hookBindings.get("w-namespace")?.beforeDelete, [
+            "sa-workload-namespace-guard",
+        ]);
+    });
+
+    it("checks nothing before a create once the workload adopts existing objects", async () => {
+        await newWorkload({ adoptExisting: true }, "w");
+        for (const [name, hooks] of hookBindings) {
+            assert.deepEqual(hooks.beforeCreate, [], `${name} still checks before a create`);
+        }
+        assert.deepEqual(hookBindings.get("w-namespace")?.beforeDelete, [
+            "sa-workload-namespace-guard",
+        ]);
+    });
+});
