@@ -9,6 +9,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 import { readProgramConfig, ServiceAccountWorkload } from "./components";
+import { clusterIdentity, kubeTarget, loadKubeConfig } from "./components/kubeconfig";
 
 export = function program() {
     // Throws on bad config before any resource, the provider included, is registered.
@@ -20,6 +21,11 @@ export = function program() {
         ({ name, args }) => [name, new ServiceAccountWorkload(name, args, { provider })] as const,
     );
     return {
+        // Which cluster the stack is on, so the commands can refuse to move it to another.
+        cluster: import("@kubernetes/client-node").then((lib) => {
+            const kubeconfig = loadKubeConfig(lib, config.kubeContext);
+            return kubeconfig ? clusterIdentity(kubeTarget(kubeconfig)) : undefined;
+        }),
         workloads: Object.fromEntries(
             workloads.map(([name, w]) => [
                 name,

@@ -5,6 +5,8 @@
  */
 import type * as k8s from "@kubernetes/client-node";
 
+import { loadKubeConfig } from "./kubeconfig";
+
 /** Which object: the parts of a Kubernetes object reference this project needs. */
 export interface ObjectRef {
     readonly apiVersion: string;
@@ -69,9 +71,8 @@ export function clusterReader(context?: string): ClusterReader {
     let loaded: Promise<{ lib: typeof k8s; config: k8s.KubeConfig }> | undefined;
     const client = () =>
         (loaded ??= import("@kubernetes/client-node").then((lib) => {
-            const config = new lib.KubeConfig();
-            config.loadFromDefault();
-            if (context) config.setCurrentContext(context);
+            const config = loadKubeConfig(lib, context);
+            if (!config) throw new Error(`no kube context ${context ?? "is selected"}`);
             return { lib, config };
         }));
 

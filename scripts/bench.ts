@@ -12,7 +12,7 @@
  * cluster it may fill with bench-* namespaces (`npm run bench` starts the local one).
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 
@@ -20,7 +20,7 @@ import { Stack } from "@pulumi/pulumi/automation";
 
 import { destroy, PARALLEL, up } from "./lib/operations";
 import { openStack } from "./lib/stack";
-import { REPO_ROOT } from "./lib/toolchain";
+import { pinnedVersions, REPO_ROOT } from "./lib/toolchain";
 
 /**
  * `pulumi`: as shipped (scripts/lib/operations.ts). `kubectl`: the floor. Each speed-up is
@@ -300,9 +300,8 @@ function writeReport(extra: string[]): void {
         );
         growthRows.push(`| ${a} -> ${b} | ${cells.join(" | ")} |`);
     }
-    const versions = readFileSync(join(REPO_ROOT, "scripts", "toolchain", "versions.env"), "utf8")
-        .split("\n")
-        .filter((l) => /^[A-Z_]+=/.test(l))
+    const versions = Object.entries(pinnedVersions())
+        .map(([k, v]) => `${k}=${v}`)
         .join(", ");
     const report = [
         "# Benchmarks: Pulumi vs kubectl on the same API server",

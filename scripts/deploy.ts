@@ -1,14 +1,15 @@
 /**
  * `npm run up | preview | down | recover`: deploys, previews, destroys or, after an interrupted
  * update, recovers the `dev` stack (another with STACK=name) on the current kube context, or on the
- * bundled local cluster when no context is reachable. `up` and `preview` run the policy pack in
- * policy/, as the pull-request checks do. Runs on Linux, macOS and Windows; only the bundled
+ * bundled local cluster when there is no kube context (or SA_WORKLOAD_CLUSTER=local). `up` and
+ * `preview` run the policy pack in policy/, as the pull-request checks do. Runs on Linux, macOS and Windows; only the bundled
  * cluster is Linux-only.
  */
 import * as k8s from "@kubernetes/client-node";
 import { ConcurrentUpdateError, type ConfigMap } from "@pulumi/pulumi/automation";
 
-import { reachable, selectCluster } from "./lib/cluster";
+import { loadKubeConfig } from "../components/kubeconfig";
+import { reachable, refuseClusterMove, selectCluster } from "./lib/cluster";
 import { DELETE_FOREIGN_ENV } from "../components/ownership";
 import { describeRemainingNamespaces, describeUnreadyPods } from "./lib/diagnose";
 import { refuseForeignBeforeDown } from "./lib/foreign";
@@ -32,11 +33,14 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
     const stack = await openStack({ stackName: process.env.STACK ?? "dev" });
     const config = await stack.getAllConfig();
     const context = config["sa-workload:kubeContext"]?.value;
-    const target = await selectCluster(context);
+    const cluster = await selectCluster(context);
     const onOutput = (out: string): boolean => process.stdout.write(out);
     // The same policy pack as the pull-request checks: what they would block never deploys.
     const policyPacks = [policyPack()];
-    console.log(`Stack ${stack.name}: ${action} on ${target}`);
+    console.log(`Stack ${stack.name}: ${action} on ${cluster.description}`);
+    if (action !== "recover") {
+        refuseClusterMove(stack.name, (await stack.exportStack()).deployment, cluster);
+    }
 
     if (action === "recover") {
         const { tracked, dropped } = await recover(stack, adminConfig(context), onOutput);
@@ -98,9 +102,8 @@ async function explainFailedUp(config: ConfigMap, context: string | undefined): 
 
 /** The kubeconfig the engine used: KUBECONFIG as selectCluster left it, at the chosen context. */
 function adminConfig(context: string | undefined): k8s.KubeConfig {
-    const admin = new k8s.KubeConfig();
-    admin.loadFromDefault();
-    if (context) admin.setCurrentContext(context);
+    const admin = loadKubeConfig(k8s, context);
+    if (!admin) throw new Error("the kube context selected for this command has gone");
     return admin;
 }
 

@@ -80,6 +80,8 @@ if (!target) {
 const bin = nodeBinDir();
 const env = {
     ...process.env,
+    // One cache for every script of the project, whichever language reads it.
+    SA_WORKLOAD_CACHE: cacheRoot(),
     // node_modules/.bin too, as `npm run` would, so the script also works when run directly.
     PATH: [bin, join(here, "..", "node_modules", ".bin"), process.env.PATH ?? ""].join(delimiter),
 };

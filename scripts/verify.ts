@@ -4,7 +4,8 @@
  */
 import * as k8s from "@kubernetes/client-node";
 
-import { localClusterKubeconfig, reachable } from "./lib/cluster";
+import { loadKubeConfig } from "../components/kubeconfig";
+import { selectCluster } from "./lib/cluster";
 import { openStack } from "./lib/stack";
 import { ensureToolchain } from "./lib/toolchain";
 import { Check, formatTable, verifyWorkload, WorkloadNames } from "./lib/verify";
@@ -18,14 +19,10 @@ async function main(): Promise<void> {
         throw new Error(`Stack ${stack.name} has no workloads deployed: run \`npm run up\` first.`);
     }
     const context = (await stack.getAllConfig())["sa-workload:kubeContext"]?.value;
-    const admin = new k8s.KubeConfig();
-    // The same cluster `npm run up` chose: the selected context, else the bundled local cluster.
-    if (!(await reachable(process.env.KUBECONFIG, context)) && process.platform === "linux") {
-        admin.loadFromFile(localClusterKubeconfig());
-    } else {
-        admin.loadFromDefault();
-        if (context) admin.setCurrentContext(context);
-    }
+    // The same cluster `npm run up` chooses, never started here.
+    await selectCluster(context, false);
+    const admin = loadKubeConfig(k8s, context);
+    if (!admin) throw new Error("the kube context selected for this command has gone");
     const checks: Check[] = [];
     for (const workload of Object.values(workloads)) {
         checks.push(...(await verifyWorkload(admin, workload)));

@@ -1,24 +1,29 @@
-/** Which Kubernetes cluster to deploy to: the current kube context, or the bundled local one. */
+/**
+ * Which Kubernetes cluster a command works on: the kube context the user chose (config
+ * sa-workload:kubeContext, else the kubeconfig's current context), and the bundled local cluster
+ * only where there is no kube context at all, or when SA_WORKLOAD_CLUSTER=local asks for it. A
+ * context that does not answer is an error, never a reason to go somewhere else.
+ */
 import { join } from "node:path";
 
 import * as k8s from "@kubernetes/client-node";
 
+import {
+    clusterIdentity,
+    KubeTarget,
+    kubeTarget,
+    loadKubeConfig,
+} from "../../components/kubeconfig";
 import { ensureToolchain, REPO_ROOT, runScript } from "./toolchain";
 
 const CLUSTER = join(REPO_ROOT, "scripts", "cluster.sh");
 
-/** Whether the API server of a kubeconfig's context answers within `timeoutMs`. */
-export async function reachable(
-    kubeconfig?: string,
-    context?: string,
-    timeoutMs = 5000,
-): Promise<boolean> {
-    const config = new k8s.KubeConfig();
+/** Set to "local" to use the bundled local cluster whatever the kubeconfig says. */
+export const CLUSTER_ENV = "SA_WORKLOAD_CLUSTER";
+
+/** Whether the API server of a kubeconfig answers within `timeoutMs`. */
+export async function answers(config: k8s.KubeConfig, timeoutMs = 5000): Promise<boolean> {
     try {
-        if (kubeconfig) config.loadFromFile(kubeconfig);
-        else config.loadFromDefault();
-        if (context) config.setCurrentContext(context);
-        if (!config.getCurrentContext() || !config.getCurrentCluster()) return false;
         const version = config.makeApiClient(k8s.VersionApi).getCode();
         const timeout = new Promise<never>((_, reject) =>
             setTimeout(() => reject(new Error("timeout")), timeoutMs).unref(),
@@ -30,12 +35,29 @@ export async function reachable(
     }
 }
 
+/** Whether the API server of a kubeconfig's context (KUBECONFIG's list when unset) answers. */
+export async function reachable(kubeconfig?: string, context?: string): Promise<boolean> {
+    const config = loadKubeConfig(k8s, context, kubeconfig ?? process.env.KUBECONFIG);
+    return config !== undefined && (await answers(config));
+}
+
+/** The error for a chosen context whose API server does not answer. */
+export function unreachableMessage(target: KubeTarget, fromConfig: boolean): string {
+    return (
+        `The kube context "${target.context}"${fromConfig ? " (config sa-workload:kubeContext)" : ""} ` +
+        `points at ${target.server}, which does not answer; nothing was changed. Start that ` +
+        `cluster (for minikube: minikube start) or choose another context (kubectl config ` +
+        `use-context NAME), then run the command again. To use the bundled local cluster ` +
+        `instead (Linux): set ${CLUSTER_ENV}=local.`
+    );
+}
+
 /** Starts the bundled local cluster (building what is missing) and returns its kubeconfig. */
 export function startLocalCluster(): string {
     if (process.platform !== "linux") {
         throw new Error(
-            "No Kubernetes cluster is reachable and the bundled local cluster runs on Linux only. " +
-                "Start one (e.g. `minikube start`) and run the command again.",
+            "No kube context is set and the bundled local cluster runs on Linux only. Start a " +
+                "cluster (e.g. `minikube start`), which selects its context, and run the command again.",
         );
     }
     ensureToolchain(["cluster"]);
@@ -48,26 +70,80 @@ export function localClusterKubeconfig(): string {
     return runScript(CLUSTER, "kubeconfig").trim();
 }
 
+/** The cluster a command works on, and how to say which it is. */
+export interface SelectedCluster {
+    readonly target: KubeTarget;
+    /** What identifies it across runs (see clusterIdentity). */
+    readonly identity: string;
+    readonly description: string;
+}
+
 /**
- * Points this process (and the engine it starts) at a reachable cluster: the kube context the
- * user selected, or else the bundled local cluster, started if need be. Returns a description.
+ * Points this process (and the engine it starts) at the cluster the user chose, or at the
+ * bundled local cluster where there is no choice to honour; `start` false never starts it.
  */
-export async function selectCluster(context?: string): Promise<string> {
-    if (await reachable(process.env.KUBECONFIG, context)) {
-        return context ? `kube context ${context}` : "the current kube context";
-    }
-    if (context) {
+export async function selectCluster(context?: string, start = true): Promise<SelectedCluster> {
+    const useLocal = process.env[CLUSTER_ENV] === "local";
+    const chosen = useLocal ? undefined : loadKubeConfig(k8s, context);
+    if (context && !chosen && !useLocal) {
         throw new Error(
-            `The kube context "${context}" (config sa-workload:kubeContext) is not reachable. ` +
-                "Start that cluster, or remove the key to use the current context.",
+            `The kube context "${context}" (config sa-workload:kubeContext) is not in your ` +
+                "kubeconfig. Name one of `kubectl config get-contexts`, or remove the key.",
         );
     }
+    if (chosen) {
+        const target = kubeTarget(chosen);
+        if (!(await answers(chosen))) throw new Error(unreachableMessage(target, !!context));
+        return {
+            target,
+            identity: clusterIdentity(target),
+            description: `kube context ${target.context} (${target.server})`,
+        };
+    }
     const local = process.platform === "linux" ? localClusterKubeconfig() : undefined;
-    if (!(local && (await reachable(local)))) {
-        console.error("No reachable kube context: starting the bundled local cluster.");
+    let config = local ? loadKubeConfig(k8s, undefined, local) : undefined;
+    if (!(config && (await answers(config)))) {
+        if (!start)
+            throw new Error("The bundled local cluster is not running: npm run up starts it.");
+        console.error(
+            useLocal
+                ? `${CLUSTER_ENV}=local: starting the bundled local cluster.`
+                : "No kube context is set (no kubeconfig, or no current context): starting the " +
+                      "bundled local cluster.",
+        );
         process.env.KUBECONFIG = startLocalCluster();
+        config = loadKubeConfig(k8s, undefined, process.env.KUBECONFIG);
     } else {
         process.env.KUBECONFIG = local;
     }
-    return `the bundled local cluster (KUBECONFIG=${process.env.KUBECONFIG})`;
+    const target = kubeTarget(config!);
+    return {
+        target,
+        identity: clusterIdentity(target),
+        description: `the bundled local cluster (KUBECONFIG=${process.env.KUBECONFIG})`,
+    };
+}
+
+/**
+ * Throws when a stack's state says it was deployed to another cluster than `selected`: pointed
+ * elsewhere, it would create everything anew there and lose track of what it made first.
+ */
+export function refuseClusterMove(
+    stackName: string,
+    deployment: unknown,
+    selected: SelectedCluster,
+): void {
+    const resources = (
+        deployment as { resources?: { type: string; outputs?: { cluster?: unknown } }[] }
+    ).resources;
+    const deployed = resources?.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs?.cluster;
+    if (typeof deployed !== "string" || deployed === selected.identity) return;
+    throw new Error(
+        `Stack ${stackName} was deployed to cluster ${deployed}, but this command would work on ` +
+            `${selected.identity} (context ${selected.target.context}, ${selected.target.server}); ` +
+            "stopping so that the stack does not move between clusters, which would create " +
+            "everything again there and lose track of what it made first. Select the first " +
+            "cluster's context (kubectl config use-context NAME, or config sa-workload:kubeContext) " +
+            "and run the command again; to move, run npm run down there first.",
+    );
 }

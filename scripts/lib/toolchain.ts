@@ -1,13 +1,23 @@
 /**
- * Finds the Pulumi CLI (and, on machines without internet, the Kubernetes provider plugin): the
- * user's own when present, otherwise the one scripts/toolchain/build.sh builds from Go modules
- * (Linux only; cached, so later runs only check the cache).
+ * Finds the Pulumi CLI and the Kubernetes provider plugin the way a Pulumi user has them: the
+ * `pulumi` on PATH, and the plugin as `pulumi plugin install` puts it. Only where there is no
+ * `pulumi` at all, or the plugin cannot be downloaded (offline), and Go is installed (Linux), are
+ * they built from Go modules by scripts/toolchain/build.sh, and the output says so and why.
  */
 import { spawnSync } from "node:child_process";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { delimiter, dirname, join } from "node:path";
 
 export const REPO_ROOT = join(__dirname, "..", "..");
 const BUILD = join(REPO_ROOT, "scripts", "toolchain", "build.sh");
+const EXE = process.platform === "win32" ? ".exe" : "";
+
+/** The pinned versions of scripts/toolchain/versions.env, by name. */
+export function pinnedVersions(): Record<string, string> {
+    const text = readFileSync(join(REPO_ROOT, "scripts", "toolchain", "versions.env"), "utf8");
+    return Object.fromEntries([...text.matchAll(/^([A-Z0-9_]+)=(\S+)/gm)].map((m) => [m[1], m[2]]));
+}
 
 /** Runs a toolchain or cluster script, its progress on stderr; throws if it fails. */
 export function runScript(script: string, ...args: string[]): string {
@@ -24,39 +34,162 @@ export function runScript(script: string, ...args: string[]): string {
     return result.stdout;
 }
 
-function onPath(command: string): boolean {
-    const which = process.platform === "win32" ? "where" : "which";
-    return spawnSync(which, [command], { stdio: "ignore" }).status === 0;
+/** The first `command` on `path`, outside the directories of `skip`. */
+export function findOnPath(command: string, path: string, skip: string[] = []): string | undefined {
+    for (const dir of path.split(delimiter)) {
+        if (!dir || skip.includes(dir)) continue;
+        const file = join(dir, command + EXE);
+        if (existsSync(file)) return file;
+    }
+    return undefined;
+}
+
+/** -1, 0 or 1 as version `a` is older than, the same as or newer than `b` (x.y.z, a leading v). */
+export function compareVersions(a: string, b: string): number {
+    const parts = (v: string) => v.replace(/^v/, "").split(/[.+-]/).slice(0, 3).map(Number);
+    const [x, y] = [parts(a), parts(b)];
+    for (let i = 0; i < 3; i++) {
+        if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) < (y[i] ?? 0) ? -1 : 1;
+    }
+    return 0;
+}
+
+/** The message for a `pulumi` older than the SDK needs: both versions, and how to upgrade. */
+export function tooOldMessage(file: string, version: string, required: string): string {
+    return (
+        `The Pulumi CLI on PATH (${file}) is ${version}, older than ${required}, which this ` +
+        `project's @pulumi/pulumi needs. Upgrade it (macOS: brew upgrade pulumi; Windows: ` +
+        `winget upgrade pulumi or choco upgrade pulumi; Linux: curl -fsSL https://get.pulumi.com ` +
+        `| sh, or pulumi self-update where it is offered), then run the command again.`
+    );
+}
+
+function cacheRoot(): string {
+    // scripts/run.mjs sets it for every project command.
+    return process.env.SA_WORKLOAD_CACHE ?? join(homedir(), ".cache", "sa-workload");
+}
+
+/** `pulumi version` of a binary, remembered by its path, size and time (it costs 0.15 s a run). */
+function pulumiVersion(file: string): string {
+    const { size, mtimeMs } = statSync(file);
+    const memo = join(cacheRoot(), "pulumi-versions.json");
+    let known: Record<string, { size: number; mtimeMs: number; version: string }> = {};
+    try {
+        known = JSON.parse(readFileSync(memo, "utf8")) as typeof known;
+    } catch {
+        // first run, or a damaged file: ask the binary
+    }
+    const hit = known[file];
+    if (hit?.size === size && hit.mtimeMs === mtimeMs) return hit.version;
+    const result = spawnSync(file, ["version"], { encoding: "utf8" });
+    const version = result.stdout?.trim().replace(/^v/, "");
+    if (result.status !== 0 || !version) {
+        throw new Error(`${file} version failed (exit ${result.status}): ${result.stderr}`);
+    }
+    known[file] = { size, mtimeMs, version };
+    mkdirSync(dirname(memo), { recursive: true });
+    writeFileSync(memo, JSON.stringify(known));
+    return version;
+}
+
+/** Where `pulumi plugin install` puts the Kubernetes provider of `version`. */
+export function providerPluginFile(version: string): string {
+    const home = process.env.PULUMI_HOME ?? join(homedir(), ".pulumi");
+    const dir = join(home, "plugins", `resource-kubernetes-v${version}`);
+    return join(dir, `pulumi-resource-kubernetes${EXE}`);
+}
+
+function canBuild(): boolean {
+    return process.platform === "linux" && findOnPath("go", process.env.PATH ?? "") !== undefined;
+}
+
+/** The directories build.sh builds into, as `build.sh env` prints them. */
+function builtDirs(): { pulumi: string; cluster: string } {
+    const env = runScript(BUILD, "env");
+    const value = (name: string) => new RegExp(`^${name}=(.*)$`, "m").exec(env)?.[1];
+    const pulumi = value("PULUMI_BIN_DIR");
+    const cluster = value("CLUSTER_BIN_DIRS");
+    if (!pulumi || !cluster) throw new Error(`${BUILD} env printed no directories`);
+    return { pulumi, cluster };
 }
 
 /** The pieces this process has already checked or built. */
 const ensured = new Set<string>();
 
-/**
- * Makes `pulumi` and its Kubernetes plugin available to this process and its children, building
- * them where they cannot be had otherwise. `pieces` may add the local cluster's binaries.
- */
-export function ensureToolchain(pieces: "cluster"[] = []): void {
-    if (process.platform !== "linux") {
-        if (!onPath("pulumi")) {
-            throw new Error(
-                "The Pulumi CLI is not on PATH. Install it (https://www.pulumi.com/docs/install/), " +
-                    "then run the command again.",
-            );
+/** Makes a `pulumi` of at least the SDK's version the first on PATH; returns its path. */
+function ensurePulumi(required: string, cliVersion: string): void {
+    const built = process.platform === "linux" ? builtDirs() : undefined;
+    const skip = built ? [built.pulumi] : [];
+    const own = findOnPath("pulumi", process.env.PATH ?? "", skip);
+    if (own) {
+        const version = pulumiVersion(own);
+        if (compareVersions(version, required) < 0) {
+            throw new Error(tooOldMessage(own, version, required));
         }
         return;
     }
-    const missing = ["pulumi", "provider", ...pieces].filter((piece) => !ensured.has(piece));
-    if (!missing.length) return;
-    for (const piece of missing) {
-        runScript(BUILD, piece);
-        ensured.add(piece);
+    if (!built || !canBuild()) {
+        throw new Error(
+            "The Pulumi CLI is not on PATH. Install it (https://www.pulumi.com/docs/install/), " +
+                "then run the command again.",
+        );
     }
-    const env = runScript(BUILD, "env");
-    const path = /^PATH=(.*)$/m.exec(env)?.[1];
-    if (!path) throw new Error(`${BUILD} env printed no PATH`);
-    process.env.PATH = path;
-    // Nothing may be downloaded here: a missing plugin is an error, not a download attempt.
+    if (!existsSync(join(built.pulumi, ".complete"))) {
+        console.error(
+            `No Pulumi CLI on PATH: building Pulumi ${cliVersion} from its Go modules (about 10 ` +
+                `minutes on 2 cores, once). Install the Pulumi CLI to use it instead.`,
+        );
+    }
+    runScript(BUILD, "pulumi");
+    process.env.PATH = [built.pulumi, process.env.PATH].join(delimiter);
+}
+
+/** Installs the Kubernetes provider plugin as Pulumi does, building it only when that fails. */
+function ensureProvider(version: string): void {
+    if (existsSync(providerPluginFile(version))) return;
+    console.error(`Installing the Kubernetes provider plugin ${version} (pulumi plugin install)`);
+    const install = spawnSync("pulumi", ["plugin", "install", "resource", "kubernetes", version], {
+        encoding: "utf8",
+        timeout: 600_000,
+        shell: process.platform === "win32",
+    });
+    if (install.status === 0 && existsSync(providerPluginFile(version))) return;
+    const why =
+        `${install.stderr ?? ""}${install.error?.message ?? ""}`.trim().split("\n").pop() ??
+        "no output";
+    if (!canBuild()) {
+        throw new Error(
+            `pulumi plugin install resource kubernetes ${version} failed: ${why}. Check your ` +
+                "network (or proxy) and run the command again.",
+        );
+    }
+    console.error(
+        `pulumi plugin install resource kubernetes ${version} failed (${why}): offline, so ` +
+            "building the provider from its Go modules instead (about 15 minutes on 2 cores, once).",
+    );
+    runScript(BUILD, "provider");
+}
+
+/**
+ * Makes `pulumi` and its Kubernetes plugin available to this process and its children. `pieces`
+ * may add the bundled local cluster's binaries (Linux; built from Go modules).
+ */
+export function ensureToolchain(pieces: "cluster"[] = []): void {
+    const versions = pinnedVersions();
+    if (!ensured.has("pulumi")) {
+        ensurePulumi(versions.PULUMI_NPM_VERSION, versions.PULUMI_CLI_VERSION);
+        ensured.add("pulumi");
+    }
+    if (!ensured.has("provider")) {
+        ensureProvider(versions.K8S_PROVIDER_VERSION);
+        ensured.add("provider");
+    }
+    if (pieces.includes("cluster") && !ensured.has("cluster")) {
+        runScript(BUILD, "cluster");
+        process.env.PATH = [builtDirs().cluster, process.env.PATH].join(delimiter);
+        ensured.add("cluster");
+    }
+    // The plugin is in place: a missing one is an error, never a download in the middle of a run.
     process.env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION ??= "true";
     process.env.PULUMI_SKIP_UPDATE_CHECK ??= "true";
 }

@@ -57,7 +57,8 @@ build_pulumi() {
 
 build_provider() {
     toolchain_env
-    if pulumi plugin ls 2>/dev/null | grep -qE "^kubernetes +resource +$K8S_PROVIDER_VERSION "; then
+    # Where `pulumi plugin install` puts it (a file check: `pulumi plugin ls` costs 0.3 s).
+    if [ -x "${PULUMI_HOME:-$HOME/.pulumi}/plugins/resource-kubernetes-v$K8S_PROVIDER_VERSION/pulumi-resource-kubernetes" ]; then
         log "kubernetes provider $K8S_PROVIDER_VERSION: installed as a Pulumi plugin"
         return
     fi
@@ -109,7 +110,13 @@ case "$what" in
     cluster) build_cluster ;;
     actionlint) build_actionlint ;;
     all) build_pulumi && build_provider && build_cluster && build_actionlint ;;
-    env) toolchain_env && echo "PATH=$PATH" && exit 0 ;;
+    env)
+        toolchain_env
+        echo "PATH=$PATH"
+        echo "PULUMI_BIN_DIR=$PULUMI_BIN_DIR"
+        echo "CLUSTER_BIN_DIRS=$KUBE_BIN_DIR:$ETCD_BIN_DIR:$KWOK_BIN_DIR:$ACTIONLINT_BIN_DIR"
+        exit 0
+        ;;
     *) echo "usage: $0 [pulumi|provider|cluster|actionlint|all|env]" >&2 && exit 2 ;;
 esac
 log "toolchain ($what) ready in $((SECONDS - start)) s"

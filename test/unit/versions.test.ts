@@ -2,14 +2,10 @@ import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
+import { pinnedVersions } from "../../scripts/lib/toolchain";
+
 const root = join(__dirname, "..", "..");
-const versions = Object.fromEntries(
-    readFileSync(join(root, "scripts", "toolchain", "versions.env"), "utf8")
-        .split("\n")
-        .map((line) => /^([A-Z0-9_]+)=(\S+)/.exec(line))
-        .filter((m): m is RegExpExecArray => m !== null)
-        .map((m) => [m[1], m[2]]),
-);
+const versions = pinnedVersions();
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
     dependencies: Record<string, string>;
 };
