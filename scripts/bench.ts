@@ -19,7 +19,7 @@ import { join } from "node:path";
 import { Stack } from "@pulumi/pulumi/automation";
 
 import { destroy, PARALLEL, up } from "./lib/operations";
-import { openStack } from "./lib/stack";
+import { fileBackendUrl, openStack } from "./lib/stack";
 import { pinnedVersions, REPO_ROOT } from "./lib/toolchain";
 
 /**
@@ -178,7 +178,7 @@ function commandSeconds(command: string, args: string[], env: NodeJS.ProcessEnv)
 async function main(): Promise<void> {
     if (!process.env.KUBECONFIG) throw new Error("set KUBECONFIG (npm run bench does)");
     const work = mkdtempSync(join(tmpdir(), "sa-workload-bench-"));
-    const backendUrl = `file://${join(work, "state")}`;
+    const backendUrl = fileBackendUrl(join(work, "state"));
     const stopWatching = watchMemory();
     const extra: string[] = [];
     try {

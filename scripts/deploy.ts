@@ -66,7 +66,11 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
             const deployed = (await stack.outputs()).workloads?.value as
                 Record<string, WorkloadOutputs> | undefined;
             const namespaces = Object.values(deployed ?? {}).map((w) => w.namespace);
-            const remaining = await describeRemainingNamespaces(adminConfig(context), namespaces);
+            const remaining = await describeRemainingNamespaces(
+                adminConfig(context),
+                namespaces,
+                context,
+            );
             if (remaining.length) console.error(`\n${remaining.join("\n")}`);
             throw error;
         }
@@ -129,16 +133,34 @@ function printNextSteps(workloads: Record<string, WorkloadOutputs> | undefined):
     console.log("\nProve the identity works: npm run verify");
 }
 
-main(process.argv[2], process.argv.slice(3)).catch((error: unknown) => {
-    // The engine has already printed its own diagnostics; keep the last word short.
-    const message = error instanceof Error ? error.message : String(error);
-    console.error(`\n${message.split("\n").slice(-12).join("\n")}`);
-    // The Automation API raises this for a held lock (a file backend's too).
-    if (error instanceof ConcurrentUpdateError) {
-        console.error(
-            "\nAnother update of this stack holds its lock. If none is running (it was killed or " +
-                "crashed), run npm run recover, then this command again.",
-        );
-    }
-    process.exitCode = 1;
+// A terminal's Ctrl-C reaches the engine too (one process group), and the engine then finishes the
+// operations in flight and saves the state. This process must outlive it to serve the program
+// and report: the first Ctrl-C only says so, a second one stops at once (so does the engine).
+let interrupts = 0;
+process.on("SIGINT", () => {
+    if (++interrupts > 1) process.exit(130);
+    console.error(
+        "\nInterrupted: the engine is finishing the operations in flight and saving the state. " +
+            "Ctrl-C again stops at once (then run npm run recover).",
+    );
 });
+
+main(process.argv[2], process.argv.slice(3)).then(
+    () => {
+        // Interrupted, even if the engine had nothing left to stop: say so, as a shell does.
+        if (interrupts > 0) process.exitCode = 130;
+    },
+    (error: unknown) => {
+        // The engine has already printed its own diagnostics; keep the last word short.
+        const message = error instanceof Error ? error.message : String(error);
+        console.error(`\n${message.split("\n").slice(-12).join("\n")}`);
+        // The Automation API raises this for a held lock (a file backend's too).
+        if (error instanceof ConcurrentUpdateError) {
+            console.error(
+                "\nAnother update of this stack holds its lock. If none is running (it was killed or " +
+                    "crashed), run npm run recover, then this command again.",
+            );
+        }
+        process.exitCode = interrupts > 0 ? 130 : 1;
+    },
+);

@@ -10,7 +10,7 @@
 // are mapped by Node.js's own source maps (scripts/lib/source-maps.ts).
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { homedir } from "node:os";
+import { constants, homedir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -98,11 +98,11 @@ const child = spawn(command, commandArgs, {
     // npm's .bin shims are .cmd files on Windows, which only a shell can start.
     shell: process.platform === "win32" && !target.endsWith(".ts"),
 });
-// A terminal's Ctrl-C reaches the child too: forwarding it would make a second interrupt, which
-// the Pulumi engine treats as "stop now" instead of "finish cleanly".
+// A terminal's Ctrl-C reaches the whole process group, the child too: forwarding it would make a
+// second interrupt, which the Pulumi engine treats as "stop now" instead of "finish cleanly".
 process.on("SIGINT", () => {});
 process.on("SIGTERM", () => child.kill("SIGTERM"));
 child.on("exit", (code, signal) => {
-    if (signal) process.kill(process.pid, signal);
-    else process.exit(code ?? 1);
+    // A child ended by a signal fails as a shell reports it (130 for SIGINT), never with 0.
+    process.exit(signal ? 128 + (constants.signals[signal] ?? 1) : (code ?? 1));
 });

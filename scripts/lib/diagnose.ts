@@ -5,11 +5,15 @@
  */
 import * as k8s from "@kubernetes/client-node";
 
-/** One line per namespace that still exists, with the controller's reasons and how to inspect. */
+import { clusterReader, displayRef } from "../../components/live-objects";
+
+/** One line per namespace that still exists, with the controller's reasons and what remains. */
 export async function describeRemainingNamespaces(
     admin: k8s.KubeConfig,
     namespaces: readonly string[],
+    context?: string,
 ): Promise<string[]> {
+    const reader = clusterReader(context);
     const core = admin.makeApiClient(k8s.CoreV1Api);
     const lines: string[] = [];
     for (const name of namespaces) {
@@ -22,12 +26,16 @@ export async function describeRemainingNamespaces(
         const reasons = (namespace.status?.conditions ?? [])
             .filter((c) => c.status === "True" && c.message)
             .map((c) => c.message);
+        // Listed here rather than with a shell pipeline: the same on bash and PowerShell.
+        const remaining = await reader.listNamespace(name).then(
+            ({ objects }) => objects.map(displayRef),
+            () => ["(could not be listed)"],
+        );
         lines.push(
             `namespace ${name} is still ${namespace.status?.phase ?? "present"}` +
                 (reasons.length ? `: ${reasons.join("; ")}` : "") +
                 `\n  inspect: kubectl get namespace ${name} -o yaml` +
-                `\n  list what remains: kubectl api-resources --verbs=list --namespaced -o name | ` +
-                `xargs -n 1 kubectl get --show-kind --ignore-not-found -n ${name}` +
+                `\n  what remains in it: ${remaining.length ? remaining.join(", ") : "nothing listable"}` +
                 `\n  then finish or remove what holds it (its finalizers say who owns it), and run ` +
                 `npm run down again`,
         );

@@ -10,6 +10,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import * as path from "node:path";
 import { join } from "node:path";
 
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
@@ -74,13 +76,44 @@ function localPassphrase(stateDir: string): string {
     return readFileSync(file, "utf8").trim();
 }
 
+/**
+ * The file-backend URL of a state directory, in the form the Pulumi CLI parses on each platform:
+ * `file:///home/u/.pulumi`, `file:///C:/Users/u/.pulumi` (a bare `file://C:\...` reads as a host
+ * with a bad port and sends the CLI to Pulumi Cloud). Not percent-encoded: the CLI takes the
+ * path as written.
+ */
+export function fileBackendUrl(dir: string, platform: NodeJS.Platform = process.platform): string {
+    if (platform !== "win32") return `file://${dir}`;
+    return `file:///${dir.replace(/\\/g, "/")}`;
+}
+
+/**
+ * The state directory of a file-backend URL, as the Pulumi CLI reads it: query left out, `~` as the
+ * home directory, `/C:/...` as `C:/...` on Windows, a relative path from `cwd`. Undefined for any
+ * other backend.
+ */
+export function fileBackendDir(
+    url: string,
+    platform: NodeJS.Platform = process.platform,
+    home: string = homedir(),
+    cwd: string = process.cwd(),
+): string | undefined {
+    if (!url.startsWith("file://")) return undefined;
+    const p = platform === "win32" ? path.win32 : path.posix;
+    let dir = url.slice("file://".length).split("?")[0];
+    if (dir === "~" || dir.startsWith("~/")) dir = p.join(home, dir.slice(1));
+    if (platform === "win32" && /^\/[A-Za-z]:/.test(dir)) dir = dir.slice(1);
+    return p.resolve(cwd, dir);
+}
+
 /** Creates or selects the stack, with the program of index.ts. */
 export async function openStack(options: StackOptions = {}): Promise<Stack> {
     const stackName = options.stackName ?? "dev";
     const defaultState = join(REPO_ROOT, ".pulumi");
     const backendUrl =
-        options.backendUrl ?? process.env.PULUMI_BACKEND_URL ?? `file://${defaultState}`;
-    const stateDir = backendUrl.startsWith("file://") ? backendUrl.slice(7) : defaultState;
+        options.backendUrl ?? process.env.PULUMI_BACKEND_URL ?? fileBackendUrl(defaultState);
+    // The workspace lives beside a file backend's state; any other backend's beside the default.
+    const stateDir = fileBackendDir(backendUrl) ?? defaultState;
     const workDir = join(stateDir, "workspace");
     mkdirSync(workDir, { recursive: true });
     copyFileSync(join(REPO_ROOT, "Pulumi.yaml"), join(workDir, "Pulumi.yaml"));

@@ -4,7 +4,7 @@
  * nothing.
  */
 import * as assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
 
 import { Stack } from "@pulumi/pulumi/automation";
@@ -22,6 +22,7 @@ import {
     podUid,
     stateResourceCount,
     TempBackend,
+    testKubeconfig,
     verified,
 } from "../helpers/e2e";
 import { recordCase } from "../helpers/reliability";
@@ -166,6 +167,50 @@ describe("fault: interrupted updates", () => {
             name: "SIGINT while waiting for readiness",
             done: "SIGINT to `pulumi up` while it waited for a pod that never becomes ready",
             happened: `the engine stopped ${seconds.toFixed(0)} s later with no pending operations; after fixing the image, up replaced the pod and converged; verify passed`,
+            left: "nothing after destroy",
+        });
+    });
+
+    it("stops cleanly and fails when a terminal's Ctrl-C reaches npm run up's process group", async () => {
+        const workload = {
+            namespace: "e2e-sigint-group",
+            image: NEVER_READY,
+            readyTimeoutSeconds: 120,
+        };
+        const stack = await newStack("e2e-sigint-group", workload);
+        // `npm run up` as typed, in a process group of its own, as a terminal runs a command.
+        const child = spawn("npm", ["run", "up"], {
+            cwd: REPO_ROOT,
+            detached: true,
+            env: {
+                ...process.env,
+                STACK: "e2e-sigint-group",
+                PULUMI_BACKEND_URL: backend.url,
+                KUBECONFIG: testKubeconfig(),
+            },
+        });
+        let output = "";
+        child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+        child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+        const status = new Promise<number | null>((resolve) => child.on("close", resolve));
+        await eventually(
+            "the pod exists",
+            () => objectExists("pod", "my-pod", "e2e-sigint-group"),
+            60_000,
+        );
+        // What a terminal's Ctrl-C does: SIGINT to every process of the group at once.
+        process.kill(-child.pid!, "SIGINT");
+        const code = await status;
+        assert.equal(code, 130, output);
+        assert.match(output, /Interrupted: the engine is finishing the operations in flight/);
+        assert.equal(await pendingOperations(stack), 0, "the engine did not stop cleanly");
+        const fixed = { namespace: "e2e-sigint-group" };
+        writeStackConfig(stack, { "sa-workload:workloads": [fixed] });
+        await converges(stack, "e2e-sigint-group");
+        recordCase({
+            name: "Ctrl-C to npm run up's process group",
+            done: "SIGINT to every process of `npm run up` (npm, node, engine, plugins) while it waited for its pod, as a terminal sends it",
+            happened: `npm run up exited ${code} after the engine stopped cleanly (no pending operations, no lock); after fixing the image, up converged; verify passed`,
             left: "nothing after destroy",
         });
     });

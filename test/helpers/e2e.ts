@@ -11,7 +11,7 @@ import { join } from "node:path";
 import * as k8s from "@kubernetes/client-node";
 import { Stack } from "@pulumi/pulumi/automation";
 
-import { openStack, repoStackConfig, workloadPods } from "../../scripts/lib/stack";
+import { fileBackendUrl, openStack, repoStackConfig, workloadPods } from "../../scripts/lib/stack";
 import { Check, verifyWorkload, WorkloadNames } from "../../scripts/lib/verify";
 import { REPO_ROOT } from "../../scripts/lib/toolchain";
 
@@ -51,7 +51,7 @@ export function kubectlStatus(...args: string[]): { status: number | null; outpu
 /** A throwaway backend directory, removed by `dispose`. */
 export class TempBackend {
     readonly dir = mkdtempSync(join(tmpdir(), "sa-workload-state-"));
-    readonly url = `file://${this.dir}`;
+    readonly url = fileBackendUrl(this.dir);
     dispose(): void {
         rmSync(this.dir, { recursive: true, force: true });
     }
