@@ -184,7 +184,8 @@ describe("fault: operations on a live stack", () => {
         );
 
         const started = Date.now();
-        const down = await npmRun("down", "e2e-held", backend);
+        // The ConfigMap is not the stack's: down deletes it with the namespace only when told to.
+        const down = await npmRun("down", "e2e-held", backend, "--delete-foreign");
         const seconds = (Date.now() - started) / 1000;
         assert.notEqual(down.status, 0, down.output);
         assert.ok(seconds < 120, `down took ${seconds} s to fail`);
@@ -222,7 +223,7 @@ describe("fault: operations on a live stack", () => {
         assert.equal(await stateResourceCount(stack), 0);
         recordCase({
             name: "namespace stuck Terminating",
-            done: "a ConfigMap with finalizer sa-workload.test/hold in the namespace; deleteTimeoutSeconds 20; npm run down",
+            done: "a ConfigMap with finalizer sa-workload.test/hold in the namespace; deleteTimeoutSeconds 20; npm run down -- --delete-foreign",
             happened: `down failed after ${seconds.toFixed(0)} s listing the remaining finalizer and the kubectl commands; finalizer left in place; after its owner removed it, down succeeded`,
             left: "nothing after the second down",
         });

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
-import { pinnedVersions } from "../../scripts/lib/toolchain";
+import { compareVersions, pinnedVersions } from "../../scripts/lib/toolchain";
 
 const root = join(__dirname, "..", "..");
 const versions = pinnedVersions();
@@ -16,14 +16,20 @@ describe("toolchain pins", () => {
     });
 
     it("never pairs the SDK with an older CLI", () => {
-        const [cli, sdk] = [versions.PULUMI_CLI_VERSION, versions.PULUMI_NPM_VERSION].map((v) =>
-            v.split(".").map(Number),
-        );
-        const newer = cli.findIndex((part, i) => part !== sdk[i]);
-        assert.ok(
-            newer === -1 || cli[newer] > sdk[newer],
-            `CLI ${cli.join(".")} < SDK ${sdk.join(".")}`,
-        );
+        const [cli, sdk] = [versions.PULUMI_CLI_VERSION, versions.PULUMI_NPM_VERSION];
+        assert.ok(compareVersions(cli, sdk) >= 0, `CLI ${cli} < SDK ${sdk}`);
+    });
+
+    it("runs the workflows' Pulumi steps on the CLI the project is tested with", () => {
+        for (const file of ["pr.yml", "shared-backend.yml"]) {
+            const text = readFileSync(join(root, ".github", "workflows", file), "utf8");
+            const steps = text.split("uses: pulumi/actions@").slice(1);
+            assert.ok(steps.length > 0, `${file} has no pulumi/actions step`);
+            for (const step of steps) {
+                const pin = /pulumi-version: (\S+)/.exec(step.split(/\n\s*- /)[0])?.[1];
+                assert.equal(pin, versions.PULUMI_CLI_VERSION, `${file}: a step without the pin`);
+            }
+        }
     });
 
     it("pins @pulumi/kubernetes to the provider release the toolchain builds", () => {
