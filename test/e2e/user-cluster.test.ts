@@ -1,0 +1,118 @@
+/**
+ * The cluster a user chose is the cluster used: `npm run up` with a kube context that does not
+ * answer, and with one that names another cluster than the stack was deployed to.
+ */
+import * as assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+import { parse, stringify } from "yaml";
+
+import {
+    clusterObjects,
+    e2eStack,
+    namespaceExists,
+    npmStart,
+    stateResourceCount,
+    TempBackend,
+    testKubeconfig,
+} from "../helpers/e2e";
+import { recordCase } from "../helpers/reliability";
+
+interface Kubeconfig {
+    clusters: { name: string; cluster: { server: string } }[];
+    contexts: { name: string; context: { cluster: string } }[];
+    "current-context": string;
+}
+
+/** The test cluster's kubeconfig with its cluster renamed and, if given, another server. */
+function variant(dir: string, cluster: string, server?: string): string {
+    const config = parse(readFileSync(testKubeconfig(), "utf8")) as Kubeconfig;
+    for (const c of config.clusters) {
+        c.name = cluster;
+        if (server) c.cluster.server = server;
+    }
+    for (const c of config.contexts) c.context.cluster = cluster;
+    const file = join(dir, `${cluster}.yaml`);
+    writeFileSync(file, stringify(config));
+    return file;
+}
+
+/** `npm run <script>` of a stack with KUBECONFIG set to `kubeconfig`. */
+async function runWith(
+    kubeconfig: string,
+    script: string,
+    stack: string,
+    backend: TempBackend,
+): Promise<{ status: number | null; output: string }> {
+    const saved = process.env.KUBECONFIG;
+    process.env.KUBECONFIG = kubeconfig;
+    try {
+        // npmStart passes KUBECONFIG as testKubeconfig() reads it, so this run gets `kubeconfig`.
+        const run = npmStart(script, stack, backend);
+        return await run.done;
+    } finally {
+        process.env.KUBECONFIG = saved;
+    }
+}
+
+describe("fault: the kube context a user chose", () => {
+    const backend = new TempBackend();
+    const dir = mkdtempSync(join(tmpdir(), "sa-user-cluster-"));
+    after(() => {
+        backend.dispose();
+        rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("fails at once on a context that does not answer, and changes nothing", async () => {
+        const stack = await e2eStack(backend, "e2e-closed", {
+            "sa-workload:workloads": [{ namespace: "e2e-closed" }],
+        });
+        const closed = variant(dir, "minikube", "https://127.0.0.1:1");
+        const before = clusterObjects();
+        const result = await runWith(closed, "up", stack.name, backend);
+        assert.notEqual(result.status, 0, result.output);
+        for (const text of ["https://127.0.0.1:1", "does not answer", "minikube start"]) {
+            assert.ok(result.output.includes(text), `"${text}" missing:\n${result.output}`);
+        }
+        assert.doesNotMatch(result.output, /starting the bundled local cluster/);
+        assert.ok(!namespaceExists("e2e-closed"));
+        assert.equal(
+            clusterObjects(),
+            before,
+            "objects changed on the cluster that was not chosen",
+        );
+        assert.equal(await stateResourceCount(stack), 0);
+        recordCase({
+            name: "a kube context whose server does not answer",
+            done: "npm run up with KUBECONFIG's current context pointing at https://127.0.0.1:1 (a stopped minikube)",
+            happened: `up exited ${result.status}, naming the context, the server and the fix (minikube start); no other cluster was tried`,
+            left: "every cluster object as before; nothing in the state",
+        });
+    });
+
+    it("refuses to move a deployed stack to another cluster", async () => {
+        const stack = await e2eStack(backend, "e2e-moved", {
+            "sa-workload:workloads": [{ namespace: "e2e-moved" }],
+        });
+        const first = await runWith(testKubeconfig(), "up", stack.name, backend);
+        assert.equal(first.status, 0, first.output);
+        const before = clusterObjects();
+        // Another cluster as far as a kubeconfig can tell: its own name (same API server here).
+        const other = variant(dir, "another-cluster");
+        const moved = await runWith(other, "up", stack.name, backend);
+        assert.notEqual(moved.status, 0, moved.output);
+        assert.match(moved.output, /was deployed to cluster kwok-sa-workload@127\.0\.0\.1/);
+        assert.match(moved.output, /would work on another-cluster@127\.0\.0\.1/);
+        assert.equal(clusterObjects(), before);
+        const down = await runWith(testKubeconfig(), "down", stack.name, backend);
+        assert.equal(down.status, 0, down.output);
+        recordCase({
+            name: "a deployed stack pointed at another cluster",
+            done: "npm run up on the test cluster, then npm run up with a kubeconfig whose current context names another cluster",
+            happened: `the second up exited ${moved.status}, naming the cluster the stack is on and the one it would move to`,
+            left: "the stack's objects untouched; after npm run down on its own cluster, nothing",
+        });
+    });
+});
