@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 
-import { POD_SECURITY_LEVELS, TOKEN_MODES } from "../../components";
+import { POD_SECURITY_LEVELS } from "../../components/defaults";
+import { TOKEN_MODES } from "../../components/token";
 import { POLICIES } from "../../policy/policies";
 import { StackResource } from "../../policy/rules/values";
 import { newWorkload } from "../helpers/workload";

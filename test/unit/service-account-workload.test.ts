@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 
 import * as k8s from "@pulumi/kubernetes";
 
-import { DEFAULTS, PROFILES } from "../../components";
+import { DEFAULTS, PROFILES } from "../../components/defaults";
 import { delays, registrations } from "../helpers/mocks";
 import { only, promiseOf, settled, TYPES } from "../helpers/outputs";
 import { newWorkload } from "../helpers/workload";
@@ -234,24 +234,9 @@ describe("ServiceAccountWorkload", () => {
             assert.equal(await promiseOf(workload.podName), "my-pod");
         });
 
-        it("prints the walk-through's kubectl commands, ready to paste", async () => {
-            const workload = await newWorkload();
-            assert.deepEqual(await promiseOf(workload.commands), {
-                getPod: "kubectl -n my-ns get pod my-pod",
-                describePod: "kubectl -n my-ns describe pod my-pod",
-                canI: "kubectl auth can-i list pods -n my-ns --as=system:serviceaccount:my-ns:my-sa",
-                createToken: "kubectl -n my-ns create token my-sa",
-                portForward: "kubectl -n my-ns port-forward pod/my-pod 8080",
-            });
-        });
-
-        it("names the kube context in the commands when one is configured", async () => {
-            const workload = await newWorkload({ kubeContext: "minikube" });
-            const commands = await promiseOf(workload.commands);
-            assert.equal(
-                commands.describePod,
-                "kubectl --context minikube -n my-ns describe pod my-pod",
-            );
+        it("exposes the port nginx listens on, by profile", async () => {
+            assert.equal((await newWorkload()).port, 8080);
+            assert.equal((await newWorkload({ podSecurity: "baseline" }, "b")).port, 80);
         });
     });
 });
