@@ -202,8 +202,15 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
                             ports: [{ name: "http", containerPort: port }],
                             securityContext: containerSecurityContext(profile),
                             resources: args.resources ?? DEFAULTS.resources,
+                            // Readiness takes a slow nginx out of rotation; liveness restarts it
+                            // only when it no longer accepts connections at all, and later.
                             readinessProbe: { ...probe, initialDelaySeconds: 1 },
-                            livenessProbe: { ...probe, initialDelaySeconds: 10 },
+                            livenessProbe: {
+                                tcpSocket: { port: "http" },
+                                initialDelaySeconds: 10,
+                                periodSeconds: 20,
+                                failureThreshold: 3,
+                            },
                             volumeMounts: [...writable.volumeMounts, ...token.volumeMounts],
                         },
                     ],

@@ -32,7 +32,10 @@ export interface ServiceAccountWorkloadArgs {
     readonly token?: TokenOption;
     /** Also create a long-lived token Secret (legacy; prefer short-lived tokens). @default false */
     readonly legacyTokenSecret?: boolean;
-    /** Resource requests and limits of the container. @default 50m/32Mi requested, 200m/128Mi max */
+    /**
+     * Resource requests and limits of the container.
+     * @default cpu 50m, memory 32Mi, ephemeral-storage 64Mi requested; 200m, 128Mi, 256Mi at most
+     */
     readonly resources?: k8s.types.input.core.v1.ResourceRequirements;
     /** How long `pulumi up` waits for the Pod to become Ready before failing. @default 180 */
     readonly readyTimeoutSeconds?: number;

@@ -65,12 +65,6 @@ export const roleBinding = (): any => ({
     subjects: [{ kind: "ServiceAccount", name: "my-sa", namespace: "my-ns" }],
 });
 
-const probe = (initialDelaySeconds: number) => ({
-    httpGet: { path: "/", port: "http" },
-    initialDelaySeconds,
-    periodSeconds: 10,
-});
-
 export const pod = (): any => ({
     apiVersion: "v1",
     kind: "Pod",
@@ -83,13 +77,22 @@ export const pod = (): any => ({
         containers: [
             {
                 image: "nginxinc/nginx-unprivileged:1.27.4-alpine",
-                livenessProbe: probe(10),
+                livenessProbe: {
+                    failureThreshold: 3,
+                    initialDelaySeconds: 10,
+                    periodSeconds: 20,
+                    tcpSocket: { port: "http" },
+                },
                 name: "my-pod",
                 ports: [{ containerPort: 8080, name: "http" }],
-                readinessProbe: probe(1),
+                readinessProbe: {
+                    httpGet: { path: "/", port: "http" },
+                    initialDelaySeconds: 1,
+                    periodSeconds: 10,
+                },
                 resources: {
-                    limits: { cpu: "200m", memory: "128Mi" },
-                    requests: { cpu: "50m", memory: "32Mi" },
+                    limits: { cpu: "200m", "ephemeral-storage": "256Mi", memory: "128Mi" },
+                    requests: { cpu: "50m", "ephemeral-storage": "64Mi", memory: "32Mi" },
                 },
                 securityContext: {
                     allowPrivilegeEscalation: false,

@@ -73,20 +73,28 @@ describe("ServiceAccountWorkload", () => {
             assert.equal(only(TYPES.pod).inputs.spec.containers[0].name, "web");
         });
 
-        it("sets resource requests and limits", async () => {
+        it("sets cpu, memory and ephemeral-storage requests and limits", async () => {
             await newWorkload();
             assert.deepEqual(only(TYPES.pod).inputs.spec.containers[0].resources, {
-                requests: { cpu: "50m", memory: "32Mi" },
-                limits: { cpu: "200m", memory: "128Mi" },
+                requests: { cpu: "50m", memory: "32Mi", "ephemeral-storage": "64Mi" },
+                limits: { cpu: "200m", memory: "128Mi", "ephemeral-storage": "256Mi" },
             });
         });
 
-        it("probes readiness and liveness over HTTP on the named port", async () => {
+        it("probes readiness over HTTP on the named port", async () => {
             await newWorkload();
             const container = only(TYPES.pod).inputs.spec.containers[0];
-            for (const probe of [container.readinessProbe, container.livenessProbe]) {
-                assert.deepEqual(probe.httpGet, { path: "/", port: "http" });
-            }
+            assert.deepEqual(container.readinessProbe.httpGet, { path: "/", port: "http" });
+        });
+
+        it("probes liveness differently from readiness: a TCP check, later and less often", async () => {
+            await newWorkload();
+            const { readinessProbe, livenessProbe } = only(TYPES.pod).inputs.spec.containers[0];
+            assert.deepEqual(livenessProbe.tcpSocket, { port: "http" });
+            assert.equal(livenessProbe.httpGet, undefined);
+            assert.ok(livenessProbe.periodSeconds > readinessProbe.periodSeconds);
+            assert.ok(livenessProbe.initialDelaySeconds > readinessProbe.initialDelaySeconds);
+            assert.equal(livenessProbe.failureThreshold, 3);
         });
 
         it("waits 180 seconds for the pod to become ready", async () => {
