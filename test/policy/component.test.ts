@@ -14,7 +14,7 @@ function violations(stack: readonly StackResource[], level: string): Record<stri
         const messages =
             policy.kind === "stack"
                 ? policy.check(stack)
-                : stack.flatMap((r) => policy.check(r.type, r.props, {}));
+                : stack.flatMap((r) => policy.check(r.type, r.props));
         if (messages.length > 0) found[policy.name] = messages;
     }
     return found;

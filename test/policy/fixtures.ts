@@ -7,7 +7,6 @@ import * as assert from "node:assert/strict";
 
 import { POLICIES, ResourcePolicySpec, StackPolicySpec } from "../../policy/policies";
 import { TYPES } from "../../policy/rules/pod-spec";
-import { RbacConfig } from "../../policy/rules/rbac";
 import { StackResource } from "../../policy/rules/values";
 import { registrations } from "../helpers/mocks";
 
@@ -141,10 +140,10 @@ export function policy(name: string): ResourcePolicySpec | StackPolicySpec {
 }
 
 /** The messages of a resource policy for one resource. */
-export function check(name: string, type: string, props: any, config: RbacConfig = {}): string[] {
+export function check(name: string, type: string, props: any): string[] {
     const p = policy(name);
     if (p.kind !== "resource") throw new Error(`${name} is a stack policy`);
-    return p.check(type, props, config);
+    return p.check(type, props);
 }
 
 /** The messages of a stack policy for a whole stack. */
