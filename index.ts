@@ -9,7 +9,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 import { readProgramConfig, ServiceAccountWorkload } from "./components";
-import { clusterIdentity, kubeTarget, loadKubeConfig } from "./components/kubeconfig";
+import { clusterIdentity, kubeTarget, loadKubeConfig } from "./components/kube-context";
 
 export = function program() {
     // Throws on bad config before any resource, the provider included, is registered.
@@ -33,8 +33,8 @@ export = function program() {
                     namespace: w.namespaceName,
                     serviceAccount: w.serviceAccountName,
                     pod: w.podName,
+                    port: w.port,
                     rules: w.rules,
-                    commands: w.commands,
                 },
             ]),
         ),

@@ -63,8 +63,9 @@ export const DEFAULTS = {
     readyTimeoutSeconds: 180,
     deleteTimeoutSeconds: 300,
     resources: {
-        requests: { cpu: "50m", memory: "32Mi" },
-        limits: { cpu: "200m", memory: "128Mi" },
+        // nginx writes only to its emptyDirs (64Mi each at most) and its logs to stdout.
+        requests: { cpu: "50m", memory: "32Mi", "ephemeral-storage": "64Mi" },
+        limits: { cpu: "200m", memory: "128Mi", "ephemeral-storage": "256Mi" },
     },
 } as const;
 

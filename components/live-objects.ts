@@ -5,7 +5,7 @@
  */
 import type * as k8s from "@kubernetes/client-node";
 
-import { loadKubeConfig } from "./kubeconfig";
+import { loadKubeConfig } from "./kube-context";
 
 /** Which object: the parts of a Kubernetes object reference this project needs. */
 export interface ObjectRef {

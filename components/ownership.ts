@@ -17,7 +17,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 
-import { ClusterReader, displayRef, LiveObject, ObjectRef } from "./live-objects";
+import { ClusterReader, clusterReader, displayRef, LiveObject, ObjectRef } from "./live-objects";
 
 /** Set to "true" to let a namespace be deleted with objects in it that the stack did not create. */
 export const DELETE_FOREIGN_ENV = "SA_WORKLOAD_DELETE_FOREIGN";
@@ -155,4 +155,57 @@ export function namespaceGuard(reader: ClusterReader): pulumi.ResourceHook {
         guards.set(run, guard);
     }
     return guard;
+}
+
+/** The names of one workload's objects, and whether it takes over objects that exist. */
+export interface WorkloadNames {
+    readonly namespace: string;
+    readonly serviceAccount: string;
+    readonly pod: string;
+    readonly legacySecret: boolean;
+    readonly adopt: boolean;
+    readonly kubeContext?: string;
+}
+
+/** Every object the workload creates, by kind and name, with the argument that names it. */
+export function plannedObjects(n: WorkloadNames): PlannedObject[] {
+    const [rbac, arg, namespace] = [
+        "rbac.authorization.k8s.io/v1",
+        "serviceAccountName",
+        n.namespace,
+    ];
+    const name = n.serviceAccount;
+    return [
+        { apiVersion: "v1", kind: "Namespace", name: namespace, arg: "namespace" },
+        { apiVersion: "v1", kind: "ServiceAccount", namespace, name, arg },
+        { apiVersion: rbac, kind: "Role", namespace, name, arg },
+        { apiVersion: rbac, kind: "RoleBinding", namespace, name, arg },
+        ...(n.legacySecret
+            ? [{ apiVersion: "v1", kind: "Secret", namespace, name: `${name}-token`, arg }]
+            : []),
+        { apiVersion: "v1", kind: "Pod", namespace, name: n.pod, arg: "podName" },
+    ];
+}
+
+/**
+ * The hooks of each of a workload's objects, by kind: a check before its create (none once the
+ * workload adopts existing objects), and on the namespace the guard before its delete.
+ */
+export function ownershipHooks(
+    workload: string,
+    names: WorkloadNames,
+): (kind: string) => pulumi.ResourceHookBinding {
+    const planned = plannedObjects(names);
+    const reader = clusterReader(names.kubeContext);
+    return (kind) => {
+        // The namespace's check covers everything: a new namespace is empty.
+        const mine = kind === "Namespace" ? planned : planned.filter((p) => p.kind === kind);
+        const hookName = `${workload}-${kind.toLowerCase()}-not-foreign`;
+        return {
+            ...(names.adopt
+                ? {}
+                : { beforeCreate: [refuseForeignHook(hookName, workload, reader, mine)] }),
+            ...(kind === "Namespace" ? { beforeDelete: [namespaceGuard(reader)] } : {}),
+        };
+    };
 }

@@ -7,9 +7,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
-import { DEFAULTS, PodSecurityLevel, PROFILES } from "./defaults";
-import { clusterReader } from "./live-objects";
-import { namespaceGuard, PlannedObject, refuseForeignHook } from "./ownership";
+import { DEFAULTS, PROFILES } from "./defaults";
+import { ownershipHooks } from "./ownership";
 import { PolicyRule } from "./rbac";
 import {
     containerSecurityContext,
@@ -17,66 +16,11 @@ import {
     podSecurityLabels,
     writableVolumes,
 } from "./security";
-import { TokenOption, tokenMount } from "./token";
+import { tokenMount } from "./token";
 import { validateWorkload } from "./validate";
+import type { ServiceAccountWorkloadArgs } from "./workload-args";
 
-/** What a workload needs to act as its own identity. Every default is secure and runs nginx. */
-export interface ServiceAccountWorkloadArgs {
-    /** Namespace created for the workload; never a reserved one. @default "my-ns" */
-    readonly namespace?: string;
-    /** Name of the ServiceAccount the Pod runs as. @default "my-sa" */
-    readonly serviceAccountName?: string;
-    /** Name of the Pod. @default "my-pod" */
-    readonly podName?: string;
-    /** Pod Security level enforced on the namespace and met by the Pod. @default "restricted" */
-    readonly podSecurity?: PodSecurityLevel;
-    /**
-     * Container image, pinned by tag or digest (never `latest`).
-     * @default "nginxinc/nginx-unprivileged:1.27.4-alpine" (restricted) or "nginx:1.27.4-alpine"
-     */
-    readonly image?: string;
-    /** Port nginx listens on inside the container. @default 8080 (restricted) or 80 (baseline) */
-    readonly port?: number;
-    /** User the container runs as. @default 101 (restricted) or the image's own (baseline) */
-    readonly runAsUser?: number;
-    /** What the ServiceAccount may do in its namespace. @default read pods (get, list, watch) */
-    readonly rules?: readonly PolicyRule[];
-    /** Lets `rules` contain `*`. @default false */
-    readonly allowWildcards?: boolean;
-    /** How the Pod gets its token. @default { mode: "automount" } */
-    readonly token?: TokenOption;
-    /** Also create a long-lived token Secret (legacy; prefer short-lived tokens). @default false */
-    readonly legacyTokenSecret?: boolean;
-    /** Resource requests and limits of the container. @default 50m/32Mi requested, 200m/128Mi max */
-    readonly resources?: k8s.types.input.core.v1.ResourceRequirements;
-    /** How long `pulumi up` waits for the Pod to become Ready before failing. @default 180 */
-    readonly readyTimeoutSeconds?: number;
-    /**
-     * How long `pulumi destroy` waits for the namespace, and everything in it, to be gone before
-     * failing (a finalizer that never finishes would otherwise hold it for 10 minutes). @default 300
-     */
-    readonly deleteTimeoutSeconds?: number;
-    /**
-     * Creates the workload's objects even where objects of the same kind and name exist already,
-     * taking them over: the stack then owns them, and `pulumi destroy` deletes them (a namespace
-     * with everything in it). Otherwise such a create fails and names what exists. @default false
-     */
-    readonly adoptExisting?: boolean;
-    /**
-     * Kube context the provider deploys to: looked up for objects that exist already, and printed
-     * in the ready-to-paste commands. @default the kubeconfig's current context
-     */
-    readonly kubeContext?: string;
-}
-
-/** Commands a user can paste to inspect the workload, mirroring the kubectl walk-through. */
-export interface WorkloadCommands {
-    readonly getPod: string;
-    readonly describePod: string;
-    readonly canI: string;
-    readonly createToken: string;
-    readonly portForward: string;
-}
+export type { ServiceAccountWorkloadArgs } from "./workload-args";
 
 export class ServiceAccountWorkload extends pulumi.ComponentResource {
     public readonly namespace: k8s.core.v1.Namespace;
@@ -93,7 +37,8 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
     public readonly podName: pulumi.Output<string>;
     /** The Role's rules as intended, to compare with what the cluster actually allows. */
     public readonly rules: readonly PolicyRule[];
-    public readonly commands: pulumi.Output<WorkloadCommands>;
+    /** The port nginx listens on in the Pod. */
+    public readonly port: number;
 
     constructor(
         name: string,
@@ -119,35 +64,22 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
         };
         const nsName = args.namespace ?? DEFAULTS.namespace;
         const saName = args.serviceAccountName ?? DEFAULTS.serviceAccountName;
+        const podName = args.podName ?? DEFAULTS.podName;
         const legacySecret = args.legacyTokenSecret ?? DEFAULTS.legacyTokenSecret;
-        const planned = plannedObjects(
-            nsName,
-            saName,
-            args.podName ?? DEFAULTS.podName,
+        const hooks = ownershipHooks(name, {
+            namespace: nsName,
+            serviceAccount: saName,
+            pod: podName,
             legacySecret,
-        );
-        const reader = clusterReader(args.kubeContext);
-        const adopt = args.adoptExisting ?? DEFAULTS.adoptExisting;
+            adopt: args.adoptExisting ?? DEFAULTS.adoptExisting,
+            kubeContext: args.kubeContext,
+        });
         // Every child has a fixed name, so a replacement must delete the old object first: created
         // first, the new one would be the old one, and the delete that follows would remove it.
-        const child = (kind: PlannedObject["kind"]): pulumi.CustomResourceOptions => ({
+        const child = (kind: Parameters<typeof hooks>[0]): pulumi.CustomResourceOptions => ({
             parent: this,
             deleteBeforeReplace: true,
-            hooks: adopt
-                ? {}
-                : {
-                      beforeCreate: [
-                          refuseForeignHook(
-                              `${name}-${kind.toLowerCase()}-not-foreign`,
-                              name,
-                              reader,
-                              // The namespace's check covers everything: a new namespace is empty.
-                              kind === "Namespace"
-                                  ? planned
-                                  : planned.filter((p) => p.kind === kind),
-                          ),
-                      ],
-                  },
+            hooks: hooks(kind),
         });
 
         this.namespace = new k8s.core.v1.Namespace(
@@ -164,7 +96,7 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
                     },
                 },
             },
-            withHooks(child("Namespace"), { beforeDelete: [namespaceGuard(reader)] }),
+            child("Namespace"),
         );
         const namespace = this.namespace.metadata.name;
         // No `deletedWith: namespace` for the objects in it, though it would save their deletes:
@@ -243,7 +175,6 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
 
         const token = tokenMount(args.token ?? { mode: DEFAULTS.tokenMode });
         const writable = writableVolumes(profile);
-        const podName = args.podName ?? DEFAULTS.podName;
         const probe = { httpGet: { path: "/", port: "http" }, periodSeconds: 10 };
         this.pod = new k8s.core.v1.Pod(
             `${name}-pod`,
@@ -271,8 +202,15 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
                             ports: [{ name: "http", containerPort: port }],
                             securityContext: containerSecurityContext(profile),
                             resources: args.resources ?? DEFAULTS.resources,
+                            // Readiness takes a slow nginx out of rotation; liveness restarts it
+                            // only when it no longer accepts connections at all, and later.
                             readinessProbe: { ...probe, initialDelaySeconds: 1 },
-                            livenessProbe: { ...probe, initialDelaySeconds: 10 },
+                            livenessProbe: {
+                                tcpSocket: { port: "http" },
+                                initialDelaySeconds: 10,
+                                periodSeconds: 20,
+                                failureThreshold: 3,
+                            },
                             volumeMounts: [...writable.volumeMounts, ...token.volumeMounts],
                         },
                     ],
@@ -286,65 +224,11 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
         this.namespaceName = namespace;
         this.serviceAccountName = serviceAccountName;
         this.podName = this.pod.metadata.name;
-        this.commands = workloadCommands(namespace, serviceAccountName, this.podName, port, args);
+        this.port = port;
         this.registerOutputs({
             namespace: this.namespaceName,
             serviceAccount: this.serviceAccountName,
             pod: this.podName,
-            commands: this.commands,
         });
     }
-}
-
-function withHooks(
-    opts: pulumi.CustomResourceOptions,
-    hooks: pulumi.ResourceHookBinding,
-): pulumi.CustomResourceOptions {
-    return { ...opts, hooks: { ...opts.hooks, ...hooks } };
-}
-
-/** Every object the workload creates, by kind and name, with the argument that names it. */
-function plannedObjects(
-    namespace: string,
-    serviceAccount: string,
-    pod: string,
-    legacySecret: boolean,
-): PlannedObject[] {
-    const rbac = "rbac.authorization.k8s.io/v1";
-    const arg = "serviceAccountName";
-    return [
-        { apiVersion: "v1", kind: "Namespace", name: namespace, arg: "namespace" },
-        { apiVersion: "v1", kind: "ServiceAccount", namespace, name: serviceAccount, arg },
-        { apiVersion: rbac, kind: "Role", namespace, name: serviceAccount, arg },
-        { apiVersion: rbac, kind: "RoleBinding", namespace, name: serviceAccount, arg },
-        ...(legacySecret
-            ? [
-                  {
-                      apiVersion: "v1",
-                      kind: "Secret",
-                      namespace,
-                      name: `${serviceAccount}-token`,
-                      arg,
-                  },
-              ]
-            : []),
-        { apiVersion: "v1", kind: "Pod", namespace, name: pod, arg: "podName" },
-    ];
-}
-
-function workloadCommands(
-    namespace: pulumi.Output<string>,
-    serviceAccount: pulumi.Output<string>,
-    pod: pulumi.Output<string>,
-    port: number,
-    args: ServiceAccountWorkloadArgs,
-): pulumi.Output<WorkloadCommands> {
-    const kubectl = args.kubeContext ? `kubectl --context ${args.kubeContext}` : "kubectl";
-    return pulumi.all([namespace, serviceAccount, pod]).apply(([ns, sa, po]) => ({
-        getPod: `${kubectl} -n ${ns} get pod ${po}`,
-        describePod: `${kubectl} -n ${ns} describe pod ${po}`,
-        canI: `${kubectl} auth can-i list pods -n ${ns} --as=system:serviceaccount:${ns}:${sa}`,
-        createToken: `${kubectl} -n ${ns} create token ${sa}`,
-        portForward: `${kubectl} -n ${ns} port-forward pod/${po} ${port}`,
-    }));
 }

@@ -9,7 +9,6 @@
 import { ResourceValidationPolicy, StackValidationPolicy, UnknownValueError } from "@pulumi/policy";
 
 import { PolicySpec } from "./policies";
-import { RbacConfig } from "./rules/rbac";
 import { Props, UNKNOWN } from "./rules/values";
 
 function read(container: Record<string | number, unknown>, key: string | number): unknown {
@@ -33,14 +32,14 @@ export function toPlain(value: unknown): unknown {
 
 /** The @pulumi/policy policy for one spec. */
 export function toPolicy(spec: PolicySpec): ResourceValidationPolicy | StackValidationPolicy {
-    const { name, description, enforcementLevel, configSchema } = spec;
-    const common = { name, description, enforcementLevel, configSchema };
+    const { name, description, enforcementLevel } = spec;
+    const common = { name, description, enforcementLevel };
     if (spec.kind === "resource") {
         return {
             ...common,
             validateResource: (args, reportViolation) => {
                 const props = toPlain(args.props) as Props;
-                for (const message of spec.check(args.type, props, args.getConfig<RbacConfig>())) {
+                for (const message of spec.check(args.type, props)) {
                     reportViolation(message);
                 }
             },

@@ -9,8 +9,6 @@
  * the rule and a mandatory rule elsewhere draws the line. The component's own output, in every
  * profile and token mode, passes every mandatory policy (test/policy/component.test.ts).
  */
-import type { PolicyConfigSchema } from "@pulumi/policy";
-
 import { podHasResources, podImagePinned } from "./rules/containers";
 import {
     podHasOwnServiceAccount,
@@ -33,7 +31,6 @@ import {
     podSeccompRuntimeDefault,
 } from "./rules/pod-security";
 import {
-    RbacConfig,
     rbacBindingSubjectsInOwnNamespace,
     rbacNoBuiltinAdminRoles,
     rbacNoClusterBindingOfServiceAccounts,
@@ -47,16 +44,14 @@ interface Common {
     readonly name: string;
     /** One sentence: what the policy requires. */
     readonly description: string;
-    /** Whether a violation blocks the update. */
+    /** Whether a violation blocks the update; the pack config may lower it, per policy. */
     readonly enforcementLevel: "mandatory" | "advisory";
-    /** Settings the pack's config may give the policy. */
-    readonly configSchema?: PolicyConfigSchema;
 }
 
 /** A policy that judges one resource at a time, from its inputs. */
 export interface ResourcePolicySpec extends Common {
     readonly kind: "resource";
-    readonly check: (type: string, props: Props, config: RbacConfig) => string[];
+    readonly check: (type: string, props: Props) => string[];
 }
 
 /** A policy that judges the stack as a whole, from every resource's outputs. */
@@ -78,19 +73,14 @@ const stack = (spec: Omit<StackPolicySpec, "kind">): StackPolicySpec => ({
 });
 const mandatory = "mandatory";
 
-const optOut = (key: keyof RbacConfig, description: string): PolicyConfigSchema => ({
-    properties: { [key]: { type: "boolean", default: false, description } },
-});
-
 /** Every policy of the pack. */
 export const POLICIES: readonly PolicySpec[] = [
-    // RBAC: each of these widens what a stolen token of the workload can do, so all block. The
-    // two with an opt-out keep it in the pack's config, where it is one visible decision.
+    // RBAC: each of these widens what a stolen token of the workload can do, so all block. A
+    // deliberate exception lowers one policy's level in the pack config, where it is visible.
     resource({
         name: "rbac-no-wildcards",
         description: `Roles and ClusterRoles list their verbs, resources and API groups: no "*".`,
         enforcementLevel: mandatory,
-        configSchema: optOut("allowWildcards", `Accept "*" in Role and ClusterRole rules.`),
         check: rbacNoWildcards,
     }),
     resource({
@@ -110,10 +100,6 @@ export const POLICIES: readonly PolicySpec[] = [
         description:
             "Roles grant no access to Secrets, no bind, escalate or impersonate, and no token creation.",
         enforcementLevel: mandatory,
-        configSchema: optOut(
-            "allowSensitiveAccess",
-            "Accept access to Secrets, bind, escalate, impersonate and serviceaccounts/token.",
-        ),
         check: rbacNoSensitiveAccess,
     }),
     resource({

@@ -8,12 +8,13 @@
 import * as k8s from "@kubernetes/client-node";
 import { ConcurrentUpdateError, type ConfigMap } from "@pulumi/pulumi/automation";
 
-import { loadKubeConfig } from "../components/kubeconfig";
+import { loadKubeConfig } from "../components/kube-context";
 import { reachable, refuseClusterMove, selectCluster } from "./lib/cluster";
 import { DELETE_FOREIGN_ENV } from "../components/ownership";
 import { describeRemainingNamespaces, describeUnreadyPods } from "./lib/diagnose";
 import { refuseForeignBeforeDown } from "./lib/foreign";
 import { destroy, up } from "./lib/operations";
+import { workloadCommands, WorkloadOutputs } from "./lib/next-steps";
 import { policyPack } from "./lib/policy";
 import { recover } from "./lib/recover";
 import { openStack, workloadPods } from "./lib/stack";
@@ -77,7 +78,7 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
     } else {
         try {
             const outputs = await up(stack, { onOutput, policyPacks });
-            printNextSteps(outputs.workloads as Record<string, WorkloadOutputs>);
+            printNextSteps(outputs.workloads as Record<string, WorkloadOutputs>, context);
         } catch (error) {
             // A held lock means nothing ran: the pods (if any) are not why this failed.
             if (!(error instanceof ConcurrentUpdateError)) await explainFailedUp(config, context);
@@ -120,15 +121,15 @@ function configuredPods(config: ConfigMap): { namespace: string; pod: string }[]
     }
 }
 
-interface WorkloadOutputs {
-    namespace: string;
-    commands: Record<string, string>;
-}
-
-function printNextSteps(workloads: Record<string, WorkloadOutputs> | undefined): void {
+function printNextSteps(
+    workloads: Record<string, WorkloadOutputs> | undefined,
+    context: string | undefined,
+): void {
     for (const [name, workload] of Object.entries(workloads ?? {})) {
         console.log(`\nWorkload ${name}: try`);
-        for (const command of Object.values(workload.commands)) console.log(`  ${command}`);
+        for (const command of Object.values(workloadCommands(workload, context))) {
+            console.log(`  ${command}`);
+        }
     }
     console.log("\nProve the identity works: npm run verify");
 }

@@ -4,7 +4,7 @@
  */
 import * as k8s from "@kubernetes/client-node";
 
-import { loadKubeConfig } from "../components/kubeconfig";
+import { loadKubeConfig } from "../components/kube-context";
 import { selectCluster } from "./lib/cluster";
 import { openStack } from "./lib/stack";
 import { ensureToolchain } from "./lib/toolchain";

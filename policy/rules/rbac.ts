@@ -1,18 +1,16 @@
 /**
  * RBAC: a workload's rights stay inside its namespace and within what it was reviewed for.
- * Two rules can be opted out of in the pack's config (`allowWildcards`, `allowSensitiveAccess`),
- * as a deliberate, visible decision rather than a silent one in a Role.
+ * A deliberate exception is made with the framework's own switch, the policy's enforcement level
+ * in the pack config (e.g. { "rbac-no-wildcards": "advisory" }): one visible decision, per policy,
+ * rather than a silent one in a Role. None of these rules has an opt-out narrower than that.
  */
 import { TYPES } from "./pod-spec";
 import { get, includes, isUnknown, items, Props, show, subject, text } from "./values";
 
-/** Settings of the RBAC rules, from the pack's config. */
-export interface RbacConfig {
-    /** Accept `*` in Role and ClusterRole rules. @default false */
-    readonly allowWildcards?: boolean;
-    /** Accept access to Secrets, bind, escalate, impersonate and token creation. @default false */
-    readonly allowSensitiveAccess?: boolean;
-}
+/** How a message says that a deliberate exception is the pack config's to make. */
+const deliberate = (policy: string, what: string): string =>
+    `or, if the ${what} is reviewed and intended, set this policy's enforcement level in the ` +
+    `pack config: { "${policy}": "advisory" } (or "disabled")`;
 
 const RBAC_GROUP = "rbac.authorization.k8s.io";
 const ROLES: readonly string[] = [TYPES.role, TYPES.clusterRole];
@@ -34,16 +32,14 @@ const WILDCARD_FIELDS = [
 ];
 
 /** No `*` in the verbs, resources or API groups of a Role or ClusterRole. */
-export function rbacNoWildcards(type: string, props: Props, config: RbacConfig = {}): string[] {
-    if (config.allowWildcards === true) return [];
+export function rbacNoWildcards(type: string, props: Props): string[] {
     return rulesOf(type, props).flatMap(({ rule, at }) =>
         WILDCARD_FIELDS.filter(({ field }) => items(get(rule, field)).includes("*")).map(
             ({ field, noun, example }) =>
                 `${at} has "*" in ${field}: a wildcard grants every ${noun} there is, including ` +
                 `those that later Kubernetes versions and CRDs add, so the grant grows without ` +
                 `anyone changing it. Fix: list exactly the ${noun}s the workload needs (e.g. ` +
-                `${example}), or set this policy's config allowWildcards: true if the wildcard ` +
-                `is deliberate.`,
+                `${example}), ${deliberate("rbac-no-wildcards", "wildcard")}.`,
         ),
     );
 }
@@ -153,18 +149,12 @@ function grants(rule: unknown, s: Sensitive): boolean {
  * No access to Secrets, no bind, escalate or impersonate, no create on serviceaccounts/token,
  * whether named or implied by a wildcard, unless the pack's config allows sensitive access.
  */
-export function rbacNoSensitiveAccess(
-    type: string,
-    props: Props,
-    config: RbacConfig = {},
-): string[] {
-    if (config.allowSensitiveAccess === true) return [];
+export function rbacNoSensitiveAccess(type: string, props: Props): string[] {
     return rulesOf(type, props).flatMap(({ rule, at }) =>
         SENSITIVE.filter((s) => grants(rule, s)).map(
             (s) =>
                 `${at} grants ${s.grants}: ${s.why}, which reaches beyond the workload's own ` +
-                `identity. Fix: ${s.fix}, or set this policy's config allowSensitiveAccess: true ` +
-                `if the access is reviewed and intended.`,
+                `identity. Fix: ${s.fix}, ${deliberate("rbac-no-sensitive-access", "access")}.`,
         ),
     );
 }

@@ -13,7 +13,7 @@ import {
     KubeTarget,
     kubeTarget,
     loadKubeConfig,
-} from "../../components/kubeconfig";
+} from "../../components/kube-context";
 import { ensureToolchain, REPO_ROOT, runScript } from "./toolchain";
 
 const CLUSTER = join(REPO_ROOT, "scripts", "cluster.sh");

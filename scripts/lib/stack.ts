@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 import { parse, stringify } from "yaml";
 
-import { DEFAULTS } from "../../components";
+import { DEFAULTS } from "../../components/defaults";
 import program from "../../index";
 import { REPO_ROOT } from "./toolchain";
 

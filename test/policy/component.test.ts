@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 
-import { POD_SECURITY_LEVELS, TOKEN_MODES } from "../../components";
+import { POD_SECURITY_LEVELS } from "../../components/defaults";
+import { TOKEN_MODES } from "../../components/token";
 import { POLICIES } from "../../policy/policies";
 import { StackResource } from "../../policy/rules/values";
 import { newWorkload } from "../helpers/workload";
@@ -13,7 +14,7 @@ function violations(stack: readonly StackResource[], level: string): Record<stri
         const messages =
             policy.kind === "stack"
                 ? policy.check(stack)
-                : stack.flatMap((r) => policy.check(r.type, r.props, {}));
+                : stack.flatMap((r) => policy.check(r.type, r.props));
         if (messages.length > 0) found[policy.name] = messages;
     }
     return found;

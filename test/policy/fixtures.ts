@@ -7,7 +7,6 @@ import * as assert from "node:assert/strict";
 
 import { POLICIES, ResourcePolicySpec, StackPolicySpec } from "../../policy/policies";
 import { TYPES } from "../../policy/rules/pod-spec";
-import { RbacConfig } from "../../policy/rules/rbac";
 import { StackResource } from "../../policy/rules/values";
 import { registrations } from "../helpers/mocks";
 
@@ -65,12 +64,6 @@ export const roleBinding = (): any => ({
     subjects: [{ kind: "ServiceAccount", name: "my-sa", namespace: "my-ns" }],
 });
 
-const probe = (initialDelaySeconds: number) => ({
-    httpGet: { path: "/", port: "http" },
-    initialDelaySeconds,
-    periodSeconds: 10,
-});
-
 export const pod = (): any => ({
     apiVersion: "v1",
     kind: "Pod",
@@ -83,13 +76,22 @@ export const pod = (): any => ({
         containers: [
             {
                 image: "nginxinc/nginx-unprivileged:1.27.4-alpine",
-                livenessProbe: probe(10),
+                livenessProbe: {
+                    failureThreshold: 3,
+                    initialDelaySeconds: 10,
+                    periodSeconds: 20,
+                    tcpSocket: { port: "http" },
+                },
                 name: "my-pod",
                 ports: [{ containerPort: 8080, name: "http" }],
-                readinessProbe: probe(1),
+                readinessProbe: {
+                    httpGet: { path: "/", port: "http" },
+                    initialDelaySeconds: 1,
+                    periodSeconds: 10,
+                },
                 resources: {
-                    limits: { cpu: "200m", memory: "128Mi" },
-                    requests: { cpu: "50m", memory: "32Mi" },
+                    limits: { cpu: "200m", "ephemeral-storage": "256Mi", memory: "128Mi" },
+                    requests: { cpu: "50m", "ephemeral-storage": "64Mi", memory: "32Mi" },
                 },
                 securityContext: {
                     allowPrivilegeEscalation: false,
@@ -138,10 +140,10 @@ export function policy(name: string): ResourcePolicySpec | StackPolicySpec {
 }
 
 /** The messages of a resource policy for one resource. */
-export function check(name: string, type: string, props: any, config: RbacConfig = {}): string[] {
+export function check(name: string, type: string, props: any): string[] {
     const p = policy(name);
     if (p.kind !== "resource") throw new Error(`${name} is a stack policy`);
-    return p.check(type, props, config);
+    return p.check(type, props);
 }
 
 /** The messages of a stack policy for a whole stack. */

@@ -23,10 +23,11 @@ describe("rbac-no-wildcards", () => {
         assertViolation(check(name, TYPES.clusterRole, r), `ClusterRole "my-ns/my-sa"`);
     });
 
-    it("accepts a wildcard when the pack's config sets allowWildcards", () => {
+    it("leaves a deliberate wildcard to the pack config's enforcement level, by name", () => {
         const r = role();
         r.rules[0].verbs = ["*"];
-        assert.deepEqual(check(name, TYPES.role, r, { allowWildcards: true }), []);
+        const [message] = check(name, TYPES.role, r);
+        assert.match(message, /pack config: \{ "rbac-no-wildcards": "advisory" \}/);
     });
 });
 
@@ -122,9 +123,10 @@ describe("rbac-no-sensitive-access", () => {
         assert.ok(messages[0].includes(`"bind"`) && messages[1].includes(`"escalate"`));
     });
 
-    it("accepts sensitive access when the pack's config sets allowSensitiveAccess", () => {
+    it("leaves deliberate sensitive access to the pack config's enforcement level, by name", () => {
         const r = withRule({ resources: ["secrets"] });
-        assert.deepEqual(check(name, TYPES.role, r, { allowSensitiveAccess: true }), []);
+        const [message] = check(name, TYPES.role, r);
+        assert.match(message, /pack config: \{ "rbac-no-sensitive-access": "advisory" \}/);
     });
 });
 

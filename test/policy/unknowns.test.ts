@@ -35,7 +35,7 @@ function counts(stack: readonly StackResource[]): number[] {
     return POLICIES.map((p: PolicySpec) =>
         p.kind === "stack"
             ? p.check(stack).length
-            : stack.reduce((n, r) => n + p.check(r.type, r.props, {}).length, 0),
+            : stack.reduce((n, r) => n + p.check(r.type, r.props).length, 0),
     );
 }
 
@@ -102,7 +102,7 @@ describe("the adapter to @pulumi/policy", () => {
         });
     });
 
-    it("reports each message of a resource rule, with the policy's config", async () => {
+    it("reports each message of a resource rule", async () => {
         const adapted = toPolicy(policy("rbac-no-wildcards")) as any;
         const role = {
             metadata: { name: "r", namespace: UNKNOWN_STRING },
@@ -117,10 +117,6 @@ describe("the adapter to @pulumi/policy", () => {
         await adapted.validateResource(args({}), (m: string) => reported.push(m));
         assert.equal(reported.length, 1);
         assert.ok(reported[0].startsWith(`Role "?/r" rule 0 has "*" in verbs`), reported[0]);
-        await adapted.validateResource(args({ allowWildcards: true }), (m: string) =>
-            reported.push(m),
-        );
-        assert.equal(reported.length, 1);
     });
 
     it("gives stack rules every resource as plain data", async () => {
@@ -139,17 +135,9 @@ describe("the adapter to @pulumi/policy", () => {
         assert.ok(reported[0].includes(`namespace "my-ns" is not managed`), reported[0]);
     });
 
-    it("declares each policy's opt-out in its config schema", () => {
-        for (const [name, key] of [
-            ["rbac-no-wildcards", "allowWildcards"],
-            ["rbac-no-sensitive-access", "allowSensitiveAccess"],
-        ]) {
-            const schema = toPolicy(policy(name)).configSchema;
-            assert.deepEqual(schema?.properties[key], {
-                type: "boolean",
-                default: false,
-                description: schema?.properties[key] && (schema.properties[key] as any).description,
-            });
+    it("leaves opting out to the framework's enforcement levels: no policy has a config of its own", () => {
+        for (const spec of POLICIES) {
+            assert.equal((toPolicy(spec) as { configSchema?: unknown }).configSchema, undefined);
         }
     });
 

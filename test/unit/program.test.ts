@@ -44,13 +44,13 @@ describe("the program", () => {
             assert.equal(registered(TYPES.provider).length, 0);
         });
 
-        it("exports the names and the commands of the workload", async () => {
+        it("exports the names and the port of the workload", async () => {
             const outputs = await run();
             const workload = outputs.workloads["my-ns"];
             assert.equal(workload.namespace, "my-ns");
             assert.equal(workload.serviceAccount, "my-sa");
             assert.equal(workload.pod, "my-pod");
-            assert.equal(workload.commands.describePod, "kubectl -n my-ns describe pod my-pod");
+            assert.equal(workload.port, 8080);
         });
     });
 
@@ -93,13 +93,12 @@ describe("the program", () => {
 
     it("deploys through an explicit provider when a kube context is configured", async () => {
         setConfig({ "sa-workload:kubeContext": "minikube" });
-        const outputs = await run();
+        await run();
         const provider = only(TYPES.provider);
         assert.equal(provider.inputs.context, "minikube");
         for (const child of registrations.filter((r) => r.type.startsWith("kubernetes:"))) {
             assert.ok(child.provider?.includes("pulumi:providers:kubernetes::kube::"), child.type);
         }
-        assert.match(outputs.workloads["my-ns"].commands.getPod, /^kubectl --context minikube /);
     });
 
     describe("with bad config", () => {

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 
-import { PROFILES } from "../../components";
+import { PROFILES } from "../../components/defaults";
 import { BASELINE_CAPABILITIES } from "../../policy/rules/pod-security";
 import { only, TYPES } from "../helpers/outputs";
 import { newWorkload } from "../helpers/workload";

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 
 import * as k8s from "@pulumi/kubernetes";
 
-import { DEFAULTS, PROFILES } from "../../components";
+import { DEFAULTS, PROFILES } from "../../components/defaults";
 import { delays, registrations } from "../helpers/mocks";
 import { only, promiseOf, settled, TYPES } from "../helpers/outputs";
 import { newWorkload } from "../helpers/workload";
@@ -73,20 +73,28 @@ describe("ServiceAccountWorkload", () => {
             assert.equal(only(TYPES.pod).inputs.spec.containers[0].name, "web");
         });
 
-        it("sets resource requests and limits", async () => {
+        it("sets cpu, memory and ephemeral-storage requests and limits", async () => {
             await newWorkload();
             assert.deepEqual(only(TYPES.pod).inputs.spec.containers[0].resources, {
-                requests: { cpu: "50m", memory: "32Mi" },
-                limits: { cpu: "200m", memory: "128Mi" },
+                requests: { cpu: "50m", memory: "32Mi", "ephemeral-storage": "64Mi" },
+                limits: { cpu: "200m", memory: "128Mi", "ephemeral-storage": "256Mi" },
             });
         });
 
-        it("probes readiness and liveness over HTTP on the named port", async () => {
+        it("probes readiness over HTTP on the named port", async () => {
             await newWorkload();
             const container = only(TYPES.pod).inputs.spec.containers[0];
-            for (const probe of [container.readinessProbe, container.livenessProbe]) {
-                assert.deepEqual(probe.httpGet, { path: "/", port: "http" });
-            }
+            assert.deepEqual(container.readinessProbe.httpGet, { path: "/", port: "http" });
+        });
+
+        it("probes liveness differently from readiness: a TCP check, later and less often", async () => {
+            await newWorkload();
+            const { readinessProbe, livenessProbe } = only(TYPES.pod).inputs.spec.containers[0];
+            assert.deepEqual(livenessProbe.tcpSocket, { port: "http" });
+            assert.equal(livenessProbe.httpGet, undefined);
+            assert.ok(livenessProbe.periodSeconds > readinessProbe.periodSeconds);
+            assert.ok(livenessProbe.initialDelaySeconds > readinessProbe.initialDelaySeconds);
+            assert.equal(livenessProbe.failureThreshold, 3);
         });
 
         it("waits 180 seconds for the pod to become ready", async () => {
@@ -234,24 +242,9 @@ describe("ServiceAccountWorkload", () => {
             assert.equal(await promiseOf(workload.podName), "my-pod");
         });
 
-        it("prints the walk-through's kubectl commands, ready to paste", async () => {
-            const workload = await newWorkload();
-            assert.deepEqual(await promiseOf(workload.commands), {
-                getPod: "kubectl -n my-ns get pod my-pod",
-                describePod: "kubectl -n my-ns describe pod my-pod",
-                canI: "kubectl auth can-i list pods -n my-ns --as=system:serviceaccount:my-ns:my-sa",
-                createToken: "kubectl -n my-ns create token my-sa",
-                portForward: "kubectl -n my-ns port-forward pod/my-pod 8080",
-            });
-        });
-
-        it("names the kube context in the commands when one is configured", async () => {
-            const workload = await newWorkload({ kubeContext: "minikube" });
-            const commands = await promiseOf(workload.commands);
-            assert.equal(
-                commands.describePod,
-                "kubectl --context minikube -n my-ns describe pod my-pod",
-            );
+        it("exposes the port nginx listens on, by profile", async () => {
+            assert.equal((await newWorkload()).port, 8080);
+            assert.equal((await newWorkload({ podSecurity: "baseline" }, "b")).port, 80);
         });
     });
 });

@@ -1,0 +1,88 @@
+/**
+ * Which kubeconfig files count, as kubectl reads them: the KUBECONFIG list (':'-separated, ';' on
+ * Windows; files that do not exist are skipped, the first file's current context wins), else
+ * ~/.kube/config. No file at all means no kube context, not a default server.
+ */
+import { existsSync } from "node:fs";
+import { homedir } from "node:os";
+import * as path from "node:path";
+
+import type * as k8s from "@kubernetes/client-node";
+
+/** The kubeconfig files of `kubeconfigEnv` (KUBECONFIG), or the default one, that exist. */
+export function kubeconfigFiles(
+    kubeconfigEnv: string | undefined,
+    home: string = homedir(),
+    platform: NodeJS.Platform = process.platform,
+    exists: (file: string) => boolean = existsSync,
+): string[] {
+    const p = platform === "win32" ? path.win32 : path.posix;
+    const listed = (kubeconfigEnv ?? "").split(p.delimiter).filter((f) => f !== "");
+    const files = listed.length ? listed : [p.join(home, ".kube", "config")];
+    return files.filter(exists);
+}
+
+/**
+ * The merged kubeconfig at `context` (else its current context), or undefined when there is no
+ * kubeconfig file or no such context.
+ */
+export function loadKubeConfig(
+    lib: typeof k8s,
+    context?: string,
+    kubeconfigEnv: string | undefined = process.env.KUBECONFIG,
+): k8s.KubeConfig | undefined {
+    const [first, ...rest] = kubeconfigFiles(kubeconfigEnv);
+    if (!first) return undefined;
+    const config = new lib.KubeConfig();
+    config.loadFromFile(first);
+    // As kubectl merges: the first file that names a cluster, user or context wins.
+    for (const file of rest) {
+        const more = new lib.KubeConfig();
+        more.loadFromFile(file);
+        more.clusters
+            .filter((c) => !config.getCluster(c.name))
+            .forEach((c) => config.addCluster(c));
+        more.users.filter((u) => !config.getUser(u.name)).forEach((u) => config.addUser(u));
+        more.contexts
+            .filter((c) => !config.getContextObject(c.name))
+            .forEach((c) => config.addContext(c));
+        if (!config.getCurrentContext() && more.getCurrentContext()) {
+            config.setCurrentContext(more.getCurrentContext());
+        }
+    }
+    if (context) {
+        if (!config.getContextObject(context)) return undefined;
+        config.setCurrentContext(context);
+    }
+    return config.getCurrentContext() && config.getCurrentCluster() ? config : undefined;
+}
+
+/** The cluster a kubeconfig points at: its context, cluster name and server. */
+export interface KubeTarget {
+    readonly context: string;
+    readonly cluster: string;
+    readonly server: string;
+}
+
+export function kubeTarget(config: k8s.KubeConfig): KubeTarget {
+    const cluster = config.getCurrentCluster();
+    return {
+        context: config.getCurrentContext(),
+        cluster: cluster?.name ?? "?",
+        server: cluster?.server ?? "?",
+    };
+}
+
+/**
+ * What identifies a cluster across runs: its kubeconfig name and its server's host (a local
+ * cluster's port may change when it restarts).
+ */
+export function clusterIdentity(target: KubeTarget): string {
+    let host = target.server;
+    try {
+        host = new URL(target.server).hostname;
+    } catch {
+        // not a URL: compare it whole
+    }
+    return `${target.cluster}@${host}`;
+}

@@ -1,0 +1,89 @@
+import * as assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+import * as k8s from "@kubernetes/client-node";
+
+import { clusterIdentity, kubeconfigFiles, loadKubeConfig } from "../../components/kube-context";
+
+/** A kubeconfig file with one context `name` on cluster `name` at `server`. */
+function kubeconfig(dir: string, name: string, server: string, current = true): string {
+    const file = join(dir, `${name}.yaml`);
+    writeFileSync(
+        file,
+        JSON.stringify({
+            apiVersion: "v1",
+            kind: "Config",
+            clusters: [{ name, cluster: { server } }],
+            users: [{ name, user: { token: "t" } }],
+            contexts: [{ name, context: { cluster: name, user: name } }],
+            ...(current ? { "current-context": name } : {}),
+        }),
+    );
+    return file;
+}
+
+describe("kubeconfig files, as kubectl reads them", () => {
+    const all = () => true;
+
+    it("splits a POSIX KUBECONFIG list on ':'", () => {
+        assert.deepEqual(kubeconfigFiles("/a/config:/b/config", "/home/u", "linux", all), [
+            "/a/config",
+            "/b/config",
+        ]);
+    });
+
+    it("splits a Windows KUBECONFIG list on ';', keeping the drive letters", () => {
+        const list = "C:\\Users\\u\\.kube\\config;D:\\kube\\other";
+        assert.deepEqual(kubeconfigFiles(list, "C:\\Users\\u", "win32", all), [
+            "C:\\Users\\u\\.kube\\config",
+            "D:\\kube\\other",
+        ]);
+    });
+
+    it("falls back to ~/.kube/config, on each platform's own paths", () => {
+        assert.deepEqual(kubeconfigFiles(undefined, "/home/u", "linux", all), [
+            "/home/u/.kube/config",
+        ]);
+        assert.deepEqual(kubeconfigFiles("", "C:\\Users\\u", "win32", all), [
+            "C:\\Users\\u\\.kube\\config",
+        ]);
+    });
+
+    it("skips listed files that do not exist", () => {
+        const exists = (f: string) => f === "/b/config";
+        assert.deepEqual(kubeconfigFiles("/a/config:/b/config", "/h", "linux", exists), [
+            "/b/config",
+        ]);
+    });
+
+    it("merges a list: the first file's current context, every file's contexts", () => {
+        const dir = mkdtempSync(join(tmpdir(), "sa-kubeconfig-"));
+        const a = kubeconfig(dir, "minikube", "https://192.168.49.2:8443");
+        const b = kubeconfig(dir, "kind-other", "https://127.0.0.1:40000");
+        const merged = loadKubeConfig(k8s, undefined, [a, join(dir, "missing"), b].join(":"));
+        assert.equal(merged?.getCurrentContext(), "minikube");
+        assert.equal(
+            loadKubeConfig(k8s, "kind-other", `${a}:${b}`)?.getCurrentCluster()?.name,
+            "kind-other",
+        );
+    });
+
+    it("finds no context without a kubeconfig file, or without a current context", () => {
+        const dir = mkdtempSync(join(tmpdir(), "sa-kubeconfig-"));
+        assert.equal(loadKubeConfig(k8s, undefined, join(dir, "none")), undefined);
+        assert.equal(
+            loadKubeConfig(k8s, undefined, kubeconfig(dir, "x", "https://h:1", false)),
+            undefined,
+        );
+        assert.equal(loadKubeConfig(k8s, "nope", kubeconfig(dir, "y", "https://h:1")), undefined);
+    });
+
+    it("identifies a cluster by its name and host, not its port", () => {
+        const at = (server: string) =>
+            clusterIdentity({ context: "c", cluster: "kwok-sa-workload", server });
+        assert.equal(at("https://127.0.0.1:32001"), at("https://127.0.0.1:40511"));
+        assert.notEqual(at("https://127.0.0.1:32001"), at("https://10.0.0.2:32001"));
+    });
+});

@@ -1,0 +1,24 @@
+import * as assert from "node:assert/strict";
+
+import { workloadCommands } from "../../scripts/lib/next-steps";
+
+describe("what npm run up prints next", () => {
+    const dev = { namespace: "my-ns", serviceAccount: "my-sa", pod: "my-pod", port: 8080 };
+
+    it("prints the walk-through's kubectl commands, ready to paste", () => {
+        assert.deepEqual(workloadCommands(dev), {
+            getPod: "kubectl -n my-ns get pod my-pod",
+            describePod: "kubectl -n my-ns describe pod my-pod",
+            canI: "kubectl auth can-i list pods -n my-ns --as=system:serviceaccount:my-ns:my-sa",
+            createToken: "kubectl -n my-ns create token my-sa",
+            portForward: "kubectl -n my-ns port-forward pod/my-pod 8080",
+        });
+    });
+
+    it("names the kube context in the commands when one is configured", () => {
+        assert.equal(
+            workloadCommands(dev, "minikube").describePod,
+            "kubectl --context minikube -n my-ns describe pod my-pod",
+        );
+    });
+});

@@ -1,0 +1,44 @@
+/**
+ * Two speed-ups lean on how an SDK does something, not on an interface it offers. These tests fail
+ * the day an upgrade stops doing it that way, instead of letting the cost come back unnoticed.
+ */
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+
+import { Stack } from "@pulumi/pulumi/automation";
+
+import { REPO_ROOT } from "../../scripts/lib/toolchain";
+
+describe("what the speed-ups rely on in the SDKs", () => {
+    it("Stack.up() and destroy() read outputs and info after the engine, which operations.ts skips", () => {
+        // scripts/lib/operations.ts overrides exactly these two methods on a view of the stack.
+        const up = Stack.prototype.up.toString();
+        assert.match(up, /await this\.outputs\(\)/);
+        assert.match(up, /await this\.info\(/);
+        assert.match(Stack.prototype.destroy.toString(), /await this\.info\(/);
+    });
+
+    it("run-policy-pack registers the ts-node that policy/transpile-only.mjs patches", () => {
+        // In a process of its own: the pack's runner must get transpileOnly, never a type check.
+        const script = `
+            const tsNode = require("ts-node");
+            const seen = [];
+            tsNode.register = (options) => seen.push(options);
+            import(${JSON.stringify(join(REPO_ROOT, "policy", "transpile-only.mjs"))}).then(() => {
+                const sdk = require.resolve("@pulumi/pulumi/cmd/run-policy-pack/run.js");
+                const source = require("fs").readFileSync(sdk, "utf8");
+                const { tsnodeRequire } = require("@pulumi/pulumi/tsutils").typeScriptRequireStrings();
+                // The runner's call, as its source writes it, on the module it requires.
+                if (!/tsn\\.register\\(\\{\\s*typeCheck: true/.test(source)) throw new Error("runner changed");
+                require(tsnodeRequire).register({ typeCheck: true });
+                process.stdout.write(JSON.stringify(seen));
+            });`;
+        const run = spawnSync(process.execPath, ["-e", script], {
+            cwd: REPO_ROOT,
+            encoding: "utf8",
+        });
+        assert.equal(run.status, 0, run.stderr);
+        assert.deepEqual(JSON.parse(run.stdout), [{ typeCheck: false, transpileOnly: true }]);
+    });
+});
