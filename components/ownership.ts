@@ -33,7 +33,7 @@ export function describeOwner(o: LiveObject): string {
     const labels = Object.entries(o.labels).map(([k, v]) => `${k}=${v}`);
     return [
         `labels: ${labels.length ? labels.join(", ") : "none"}`,
-        `written by: ${o.managers.length ? o.managers.join(", ") : "unknown"}`,
+        `written by: ${o.managers.length ? o.managers.join(", ") : "not recorded"}`,
         ...(o.created ? [`created ${o.created}`] : []),
     ].join("; ");
 }

@@ -6,7 +6,7 @@
  * cluster is Linux-only.
  */
 import * as k8s from "@kubernetes/client-node";
-import { ConcurrentUpdateError, type ConfigMap } from "@pulumi/pulumi/automation";
+import { ConcurrentUpdateError, type ConfigMap, type EngineEvent } from "@pulumi/pulumi/automation";
 
 import { loadKubeConfig } from "../components/kube-context";
 import { reachable, refuseClusterMove, selectCluster } from "./lib/cluster";
@@ -49,7 +49,17 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
         for (const what of dropped) console.log(`Forgotten (it was never created): ${what}`);
         console.log("Recovered: run `npm run up` to converge.");
     } else if (action === "preview") {
-        await stack.preview({ onOutput, diff: true, policyPacks });
+        // The diff display leaves out the engine's error diagnostics: say them here.
+        const errors: string[] = [];
+        const onEvent = (event: EngineEvent): void => {
+            const d = event.diagnosticEvent;
+            if (d?.severity === "error" && d.urn) errors.push(d.message.trim());
+        };
+        await stack.preview({ onOutput, onEvent, diff: true, policyPacks }).catch((error) => {
+            const own = errors.filter((m) => !/^(preview|update) failed$/.test(m));
+            if (own.length) console.error(`\n${own.join("\n\n")}`);
+            throw error;
+        });
     } else if (action === "down") {
         if (deleteForeign) {
             // The program's namespace guard reads this too (the program runs in this process).

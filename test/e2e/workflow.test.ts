@@ -96,12 +96,8 @@ describe("the pull-request workflow's minikube job, replayed", () => {
                 assert.equal(done.status, 0, done.stderr);
                 await LocalWorkspace.createOrSelectStack(
                     { stackName: expand(step.with?.["stack-name"], env), workDir: clone },
-                    {
-                        envVars: {
-                            PULUMI_BACKEND_URL: env.PULUMI_BACKEND_URL,
-                            PULUMI_HOME: pulumiHome,
-                        },
-                    },
+                    // The action's process has the job's env, as every step does.
+                    { envVars: { ...jobEnv(job, clone), PULUMI_HOME: pulumiHome } },
                 );
                 ran.push(`${step.uses} ${String(step.with?.command)} (login, stack)`);
             }
