@@ -153,7 +153,10 @@ start() {
         exit 1
     fi
     local api=$((SECONDS - t0))
-    kwokctl scale node --replicas 1 --name "$CLUSTER" >>"$CLUSTER_DIR/create.log" 2>&1
+    # Like a real kubelet, the node reports ephemeral storage (kwok's default node has none, and
+    # then no pod that requests any is ever scheduled).
+    kwokctl scale node --replicas 1 --name "$CLUSTER" \
+        --param '.allocatable["ephemeral-storage"]="100Gi"' >>"$CLUSTER_DIR/create.log" 2>&1
     kubectl --kubeconfig "$KUBECONFIG_PATH" wait --for=condition=Ready node --all --timeout=60s >&2
     log "cluster $CLUSTER: API ready after ${api} s, node Ready after $((SECONDS - t0)) s"
     log "cluster $CLUSTER: export KUBECONFIG=$KUBECONFIG_PATH"
