@@ -39,9 +39,10 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
     // The same policy pack as the pull-request checks: what they would block never deploys.
     const policyPacks = [policyPack()];
     console.log(`Stack ${stack.name}: ${action} on ${cluster.description}`);
-    if (action !== "recover") {
-        refuseClusterMove(stack.name, (await stack.exportStack()).deployment, cluster);
-    }
+    // The state as the command starts: which cluster it is on, what it holds.
+    const deployment: unknown =
+        action === "recover" ? undefined : (await stack.exportStack()).deployment;
+    if (deployment) refuseClusterMove(stack.name, deployment, cluster);
 
     if (action === "recover") {
         const { tracked, dropped } = await recover(stack, adminConfig(context), onOutput);
@@ -65,7 +66,7 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
             // The program's namespace guard reads this too (the program runs in this process).
             process.env[DELETE_FOREIGN_ENV] = "true";
         } else {
-            const unlisted = await refuseForeignBeforeDown(stack, context);
+            const unlisted = await refuseForeignBeforeDown(deployment, context);
             if (unlisted.length) {
                 console.error(`Could not list (not checked): ${unlisted.join(", ")}`);
             }

@@ -5,8 +5,6 @@
  * The program's own namespace guard (components/ownership.ts) checks again as each namespace
  * goes, and is what protects a plain `pulumi destroy --run-program`.
  */
-import type { Stack } from "@pulumi/pulumi/automation";
-
 import { clusterReader, ObjectRef } from "../../components/live-objects";
 import { foreignInNamespace, foreignInNamespaceError } from "../../components/ownership";
 
@@ -40,8 +38,11 @@ export function stateObjects(deployment: unknown): ObjectRef[] {
  * Throws, naming them, if the stack's namespaces hold objects it did not create. Returns the kinds
  * that could not be listed (an aggregated API that does not answer), for a warning.
  */
-export async function refuseForeignBeforeDown(stack: Stack, context?: string): Promise<string[]> {
-    const own = stateObjects((await stack.exportStack()).deployment);
+export async function refuseForeignBeforeDown(
+    deployment: unknown,
+    context?: string,
+): Promise<string[]> {
+    const own = stateObjects(deployment);
     const reader = clusterReader(context);
     const unlisted = new Set<string>();
     for (const ns of own.filter((o) => o.kind === "Namespace")) {
