@@ -14,8 +14,7 @@ import { homedir } from "node:os";
 import * as path from "node:path";
 import { join } from "node:path";
 
-import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
-import { parse, stringify } from "yaml";
+import { LocalWorkspace, PulumiCommand, Stack, Workspace } from "@pulumi/pulumi/automation";
 
 import { DEFAULTS } from "../../components/defaults";
 import program from "../../index";
@@ -35,13 +34,25 @@ export interface StackOptions {
     readonly config?: Record<string, unknown>;
 }
 
-type StackFile = { config?: Record<string, unknown> } & Record<string, unknown>;
+/** The config of a workspace's Pulumi.<stack>.yaml, read by the SDK; undefined without one. */
+async function stackConfig(
+    ws: Workspace,
+    stackName: string,
+): Promise<Record<string, unknown> | undefined> {
+    const settings = await ws.stackSettings(stackName).catch(() => undefined);
+    return settings && (settings.config ?? {});
+}
 
-/** The config of the repository's Pulumi.<stack>.yaml, if there is such a file. */
-export function repoStackConfig(stackName: string): Record<string, unknown> | undefined {
-    const file = join(REPO_ROOT, `Pulumi.${stackName}.yaml`);
-    if (!existsSync(file)) return undefined;
-    return (parse(readFileSync(file, "utf8")) as StackFile | null)?.config ?? {};
+/**
+ * The config of the repository's Pulumi.<stack>.yaml, if there is such a file. Pass a workspace's
+ * `pulumiCommand` to spare the CLI's version check.
+ */
+export async function repoStackConfig(
+    stackName: string,
+    pulumiCommand?: PulumiCommand,
+): Promise<Record<string, unknown> | undefined> {
+    const repo = await LocalWorkspace.create({ workDir: REPO_ROOT, pulumiCommand });
+    return stackConfig(repo, stackName);
 }
 
 /**
@@ -57,16 +68,16 @@ export function workloadPods(workloads: unknown = [{}]): { namespace: string; po
 }
 
 /** Replaces a stack's config, keeping the secrets settings the engine wrote beside it. */
-export function writeStackConfig(stack: Stack, config: Record<string, unknown>): void {
-    writeStackFile(stack.workspace.workDir, stack.name, config);
+export async function writeStackConfig(
+    stack: Stack,
+    config: Record<string, unknown>,
+): Promise<void> {
+    await saveConfig(stack.workspace, stack.name, config);
 }
 
-function writeStackFile(workDir: string, stackName: string, config: Record<string, unknown>): void {
-    const file = join(workDir, `Pulumi.${stackName}.yaml`);
-    const current = existsSync(file)
-        ? ((parse(readFileSync(file, "utf8")) as StackFile) ?? {})
-        : {};
-    writeFileSync(file, stringify({ ...current, config }));
+async function saveConfig(ws: Workspace, stackName: string, config: Record<string, unknown>) {
+    const current = await ws.stackSettings(stackName).catch(() => ({}));
+    await ws.saveStackSettings(stackName, { ...current, config });
 }
 
 /** A passphrase for a local backend's secrets, made once per backend directory. */
@@ -117,16 +128,18 @@ export async function openStack(options: StackOptions = {}): Promise<Stack> {
     const workDir = join(stateDir, "workspace");
     mkdirSync(workDir, { recursive: true });
     copyFileSync(join(REPO_ROOT, "Pulumi.yaml"), join(workDir, "Pulumi.yaml"));
-    // Config: the caller's, else the repository's stack file, else what the workspace already has.
-    const config = options.config ?? repoStackConfig(stackName);
-    if (config) writeStackFile(workDir, stackName, config);
 
     const env: Record<string, string> = { PULUMI_BACKEND_URL: backendUrl };
     if (!process.env.PULUMI_CONFIG_PASSPHRASE && !process.env.PULUMI_CONFIG_PASSPHRASE_FILE) {
         env.PULUMI_CONFIG_PASSPHRASE = localPassphrase(stateDir);
     }
-    return LocalWorkspace.createOrSelectStack(
-        { stackName, projectName: PROJECT, program: () => Promise.resolve(program()) },
-        { workDir, envVars: env },
-    );
+    const ws = await LocalWorkspace.create({
+        workDir,
+        envVars: env,
+        program: () => Promise.resolve(program()),
+    });
+    // Config: the caller's, else the repository's stack file, else what the workspace already has.
+    const config = options.config ?? (await repoStackConfig(stackName, ws.pulumiCommand));
+    if (config) await saveConfig(ws, stackName, config);
+    return Stack.createOrSelect(stackName, ws);
 }

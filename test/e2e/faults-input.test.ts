@@ -170,7 +170,10 @@ describe("fault: bad input", () => {
         it(`refuses ${bad.what} before changing anything`, async () => {
             const objectsBefore = clusterObjects();
             const stateBefore = await resources(stack);
-            writeStackConfig(stack, { "sa-workload:workloads": [good], [bad.key]: bad.value });
+            await writeStackConfig(stack, {
+                "sa-workload:workloads": [good],
+                [bad.key]: bad.value,
+            });
             let message = "";
             try {
                 await stack.up();
@@ -178,7 +181,7 @@ describe("fault: bad input", () => {
             } catch (error) {
                 message = error instanceof Error ? error.message : String(error);
             } finally {
-                writeStackConfig(stack, { "sa-workload:workloads": [good] });
+                await writeStackConfig(stack, { "sa-workload:workloads": [good] });
             }
             for (const text of bad.expect)
                 assert.ok(message.includes(text), `"${text}" missing:\n${message}`);

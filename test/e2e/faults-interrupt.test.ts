@@ -161,7 +161,9 @@ describe("fault: interrupted updates", () => {
         assert.equal(await pendingOperations(stack), 0);
         // The user fixes the image and deploys again.
         const fixed = { ...workload, image: undefined, readyTimeoutSeconds: undefined };
-        writeStackConfig(stack, { "sa-workload:workloads": [JSON.parse(JSON.stringify(fixed))] });
+        await writeStackConfig(stack, {
+            "sa-workload:workloads": [JSON.parse(JSON.stringify(fixed))],
+        });
         await converges(stack, "e2e-sigint-wait");
         recordCase({
             name: "SIGINT while waiting for readiness",
@@ -209,7 +211,7 @@ describe("fault: interrupted updates", () => {
         assert.match(output, /Interrupted: the engine is finishing the operations in flight/);
         assert.equal(await pendingOperations(stack), 0, "the engine did not stop cleanly");
         const fixed = { namespace: "e2e-sigint-group" };
-        writeStackConfig(stack, { "sa-workload:workloads": [fixed] });
+        await writeStackConfig(stack, { "sa-workload:workloads": [fixed] });
         await converges(stack, "e2e-sigint-group");
         recordCase({
             name: "Ctrl-C to npm run up's process group",
@@ -247,7 +249,7 @@ describe("fault: interrupted updates", () => {
         assert.ok(await stateHasId(stack, "e2e-sigkill/my-pod"));
         const killedPod = podUid("e2e-sigkill", "my-pod");
         // The user fixes the image and deploys again: up replaces the tracked pod.
-        writeStackConfig(stack, { "sa-workload:workloads": [{ namespace: "e2e-sigkill" }] });
+        await writeStackConfig(stack, { "sa-workload:workloads": [{ namespace: "e2e-sigkill" }] });
         await stack.up();
         assert.notEqual(podUid("e2e-sigkill", "my-pod"), killedPod);
         await converges(stack, "e2e-sigkill");
@@ -286,7 +288,9 @@ describe("fault: interrupted updates", () => {
         );
         assert.match(result.output, /run npm run up: it converges/);
         assert.equal(await pendingOperations(stack), 0);
-        writeStackConfig(stack, { "sa-workload:workloads": [{ namespace: "e2e-apiserver" }] });
+        await writeStackConfig(stack, {
+            "sa-workload:workloads": [{ namespace: "e2e-apiserver" }],
+        });
         await converges(stack, "e2e-apiserver");
         recordCase({
             name: "API server stopped during up",

@@ -26,8 +26,8 @@ import { recordCase } from "../helpers/reliability";
 
 const NEVER_READY_IMAGE = "example.invalid/never-ready:1.0";
 
-function setWorkloads(stack: Stack, workloads: unknown[]): void {
-    writeStackConfig(stack, { "sa-workload:workloads": workloads });
+async function setWorkloads(stack: Stack, workloads: unknown[]): Promise<void> {
+    await writeStackConfig(stack, { "sa-workload:workloads": workloads });
 }
 
 const READ_PODS = [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] }];
@@ -258,7 +258,9 @@ describe("fault: operations on a live stack", () => {
         await stack.up();
         const uid = (): string => podUid("e2e-image", "image-pod");
         const before = uid();
-        setWorkloads(stack, [{ ...workload, image: "nginxinc/nginx-unprivileged:1.27.5-alpine" }]);
+        await setWorkloads(stack, [
+            { ...workload, image: "nginxinc/nginx-unprivileged:1.27.5-alpine" },
+        ]);
         const up = await stack.up();
         assert.equal(up.summary.resourceChanges?.replace, 1);
         assert.notEqual(uid(), before);

@@ -150,7 +150,9 @@ describe("fault: objects the stack did not create", () => {
         kubectl("-n", NS, "create", "secret", "generic", `${SA}-token`, "--from-literal=a=b");
         const before = clusterObjects(NS);
         const uid = podUid(NS, POD);
-        writeStackConfig(stack, { "sa-workload:workloads": [{ ...DEV, legacyTokenSecret: true }] });
+        await writeStackConfig(stack, {
+            "sa-workload:workloads": [{ ...DEV, legacyTokenSecret: true }],
+        });
         const up = await npmRun("up", stack.name, backend);
         assert.notEqual(up.status, 0, up.output);
         assert.ok(up.output.includes(`Secret ${NS}/${SA}-token`), up.output);

@@ -82,7 +82,7 @@ describe("a stack of two workloads on a live API server", () => {
     it("grants a new rule in place, without replacing the pod", async () => {
         const uidBefore = podUid("e2e-team-a", "web");
         const configMaps = { apiGroups: [""], resources: ["configmaps"], verbs: ["get"] };
-        writeStackConfig(stack, {
+        await writeStackConfig(stack, {
             "sa-workload:workloads": [
                 { ...workloads[0], rules: [readPods, configMaps] },
                 workloads[1],

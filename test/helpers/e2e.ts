@@ -68,7 +68,7 @@ export async function e2eStack(
     config?: Record<string, unknown>,
 ): Promise<Stack> {
     const stack = await openStack({ stackName, backendUrl: backend.url, config });
-    const workloads = (config ?? repoStackConfig(stackName))?.["sa-workload:workloads"];
+    const workloads = (config ?? (await repoStackConfig(stackName)))?.["sa-workload:workloads"];
     for (const { namespace } of workloadPods(workloads)) {
         if (namespaceExists(namespace)) {
             kubectl("delete", "namespace", namespace, "--wait=true", "--timeout=120s");
