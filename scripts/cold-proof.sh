@@ -6,8 +6,11 @@
 # It writes docs/cold-proof.md: the times, and a hash of the files it proves (the toolchain and
 # cluster scripts and .ci/run), so CI can tell whether they changed since the last proof.
 #
-# Usage: bash scripts/cold-proof.sh [--if-changed]    (npm run prove:cold)
+# Usage: bash scripts/cold-proof.sh [--if-changed] [--seed]    (npm run prove:cold)
 #   --if-changed  prove only when the hashed files differ from those docs/cold-proof.md proved
+#   --seed        after a passing proof, move what it built into this machine's own caches where
+#                 they hold nothing yet (the toolchain pieces, the provider plugin, Go's module
+#                 and build caches), so the test run after it does not build everything again
 # COLD_PROOF_DIR=DIR keeps the caches in DIR instead of a temporary folder removed afterwards.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -18,8 +21,16 @@ inputs_hash() {
     git -C "$repo" ls-files -s scripts/toolchain scripts/cluster.sh scripts/cold-proof.sh .ci/run |
         sha256sum | cut -c1-16
 }
+if_changed=false seed=false
+for arg in "$@"; do
+    case "$arg" in
+        --if-changed) if_changed=true ;;
+        --seed) seed=true ;;
+        *) echo "usage: $0 [--if-changed] [--seed]" >&2 && exit 2 ;;
+    esac
+done
 hash=$(inputs_hash)
-if [ "${1:-}" = "--if-changed" ] && grep -q "^inputs: $hash\$" "$report" 2>/dev/null; then
+if $if_changed && grep -q "^inputs: $hash\$" "$report" 2>/dev/null; then
     echo "cold proof: the toolchain and cluster scripts are as docs/cold-proof.md proved ($hash)"
     exit 0
 fi
@@ -27,17 +38,44 @@ if [ -n "$(git -C "$repo" status --porcelain -- scripts/toolchain scripts/cluste
     echo "cold proof: note: uncommitted changes to the toolchain scripts are not part of HEAD's proof" >&2
 fi
 
+# This machine's own caches, before the proof points everything elsewhere.
+own_toolchain="${SA_WORKLOAD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sa-workload}/toolchain"
+own_plugins="${PULUMI_HOME:-$HOME/.pulumi}/plugins"
+own_gomod=$(go env GOMODCACHE) own_gobuild=$(go env GOCACHE)
+
 work=$(mktemp -d)
 caches="${COLD_PROOF_DIR:-$work/caches}"
 mkdir -p "$caches"
 clone="$work/clone"
+# move_absent FROM TO: each entry of FROM that TO lacks, moved there (one file system: a rename).
+move_absent() {
+    local entry
+    mkdir -p "$2"
+    for entry in "$1"/*; do
+        [ -e "$entry" ] && [ ! -e "$2/$(basename "$entry")" ] && mv "$entry" "$2/"
+    done
+    return 0
+}
+
+seed_own_caches() {
+    move_absent "$caches/sa-workload/toolchain" "$own_toolchain"
+    move_absent "$caches/pulumi-home/plugins" "$own_plugins"
+    # Go's caches whole, and only where this machine has none.
+    [ -e "$own_gomod" ] || { mkdir -p "$(dirname "$own_gomod")" && mv "$GOMODCACHE" "$own_gomod"; }
+    [ -e "$own_gobuild" ] || { mkdir -p "$(dirname "$own_gobuild")" && mv "$GOCACHE" "$own_gobuild"; }
+    echo "cold proof: moved what it built into this machine's caches where they were empty" >&2
+}
+
 cleanup() {
     local rc=$?
     if [ -d "$clone/node_modules" ]; then
         (cd "$clone" && bash scripts/cluster.sh stop >/dev/null 2>&1) || true
     fi
+    if [ "$rc" = 0 ] && $seed; then seed_own_caches; fi
     if [ -z "${COLD_PROOF_DIR:-}" ]; then
-        GOMODCACHE="$caches/gomod" go clean -modcache 2>/dev/null || true
+        if [ -d "$caches/gomod" ]; then
+            GOMODCACHE="$caches/gomod" go clean -modcache 2>/dev/null || true
+        fi
         rm -rf "$work"
     else
         rm -rf "$clone"
