@@ -12,7 +12,7 @@ import { loadKubeConfig } from "../components/kube-context";
 import { reachable, refuseClusterMove, selectCluster } from "./lib/cluster";
 import { DELETE_FOREIGN_ENV } from "../components/ownership";
 import { describeRemainingNamespaces, describeUnreadyPods } from "./lib/diagnose";
-import { refuseForeignBeforeDown } from "./lib/foreign";
+import { refuseForeignBeforeDown, stateObjects } from "./lib/foreign";
 import { destroy, up } from "./lib/operations";
 import { workloadCommands, WorkloadOutputs } from "./lib/next-steps";
 import { policyPack } from "./lib/policy";
@@ -74,10 +74,10 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
         try {
             await destroy(stack, { onOutput });
         } catch (error) {
-            // A failed destroy leaves the stack's outputs in place: they name what was deployed.
-            const deployed = (await stack.outputs()).workloads?.value as
-                Record<string, WorkloadOutputs> | undefined;
-            const namespaces = Object.values(deployed ?? {}).map((w) => w.namespace);
+            // The state read before the destroy names the namespaces (no more CLI runs).
+            const namespaces = stateObjects(deployment)
+                .filter((o) => o.kind === "Namespace")
+                .map((o) => o.name);
             const remaining = await describeRemainingNamespaces(
                 adminConfig(context),
                 namespaces,

@@ -66,7 +66,7 @@ export function startLocalCluster(): string {
 }
 
 /** The kubeconfig of the bundled local cluster, whether or not it runs. */
-export function localClusterKubeconfig(): string {
+function localClusterKubeconfig(): string {
     return runScript(CLUSTER, "kubeconfig").trim();
 }
 
