@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # A local Kubernetes control plane for tests and for deploying without minikube (Linux only):
 # etcd, kube-apiserver (RBAC, admission incl. PodSecurity and ServiceAccount, ServiceAccount token
-# signing), kube-controller-manager, kube-scheduler and kwok, which fakes one node and the status
-# of the pods bound to it (no container runtime is needed). kwokctl orchestrates the binaries that
-# scripts/toolchain/build.sh built; it writes the PKI, the kubeconfig and kwok's stages.
+# signing), kube-controller-manager, kube-scheduler, kwok, which fakes one node and the status of
+# the pods bound to it, and a real node (scripts/node.sh: containerd and a kubelet, tainted, for
+# pods that ask for it). kwokctl orchestrates the binaries that scripts/toolchain/build.sh built;
+# it writes the PKI, the kubeconfig and kwok's stages. SA_WORKLOAD_REAL_NODE=false leaves the
+# real node out.
 #
 # Usage: cluster.sh start | stop | status | kubeconfig | kill COMPONENT | resume
 #   start       builds what is missing, creates the cluster, waits for the API and a Ready node
@@ -24,6 +26,9 @@ toolchain_env
 # Image that keeps a pod from ever becoming Ready (for tests of readiness timeouts): well formed and
 # pinned, so the program accepts it, and on a host no registry answers for.
 NEVER_READY_IMAGE=example.invalid/never-ready:1.0
+
+SCRIPTS="$(dirname "${BASH_SOURCE[0]}")"
+real_node() { [ "${SA_WORKLOAD_REAL_NODE:-true}" != false ]; }
 
 running() {
     [ -f "$KUBECONFIG_PATH" ] &&
@@ -130,12 +135,29 @@ componentsPatches:
   # The host may have no default route; the API server must still pick an address.
   - key: advertise-address
     value: 127.0.0.1
+  # For logs, exec and port-forward on the real node: the API server's client certificate, which
+  # the kubelet checks against the cluster CA (kwok's admin certificate, group system:masters).
+  - key: kubelet-client-certificate
+    value: $KWOK_WORKDIR/clusters/$CLUSTER/pki/admin.crt
+  - key: kubelet-client-key
+    value: $KWOK_WORKDIR/clusters/$CLUSTER/pki/admin.key
+  # The node's name resolves nowhere; its address is what the kubelet listens on.
+  - key: kubelet-preferred-address-types
+    value: InternalIP
+- name: kwok-controller
+  extraArgs:
+  # kwok fakes only its own node (kwokctl annotates it), never the real one.
+  - key: manage-all-nodes
+    value: "false"
+  - key: manage-nodes-with-annotation-selector
+    value: kwok.x-k8s.io/node=fake
 EOF
 }
 
 start() {
     if running; then
         log "cluster $CLUSTER: already running ($KUBECONFIG_PATH)"
+        if real_node; then bash "$SCRIPTS/node.sh" start; fi
         return
     fi
     bash "$TOOLCHAIN_SRC/build.sh" cluster
@@ -159,10 +181,13 @@ start() {
         --param '.allocatable["ephemeral-storage"]="100Gi"' >>"$CLUSTER_DIR/create.log" 2>&1
     kubectl --kubeconfig "$KUBECONFIG_PATH" wait --for=condition=Ready node --all --timeout=60s >&2
     log "cluster $CLUSTER: API ready after ${api} s, node Ready after $((SECONDS - t0)) s"
+    if real_node; then bash "$SCRIPTS/node.sh" start; fi
     log "cluster $CLUSTER: export KUBECONFIG=$KUBECONFIG_PATH"
 }
 
 stop() {
+    # The real node first: its kubelet and containers, and what they changed on the host.
+    bash "$SCRIPTS/node.sh" stop
     if kwokctl get clusters 2>/dev/null | grep -qx "$CLUSTER"; then
         kwokctl delete cluster --name "$CLUSTER" >"$CLUSTER_DIR/delete.log" 2>&1 ||
             { cat "$CLUSTER_DIR/delete.log" >&2 && exit 1; }

@@ -18,7 +18,8 @@ report="$repo/docs/cold-proof.md"
 
 # The files whose change calls for a new proof, hashed by their committed content.
 inputs_hash() {
-    git -C "$repo" ls-files -s scripts/toolchain scripts/cluster.sh scripts/cold-proof.sh .ci/run |
+    git -C "$repo" ls-files -s scripts/toolchain scripts/cluster.sh scripts/node.sh \
+        scripts/node-images.sh scripts/cold-proof.sh .ci/run |
         sha256sum | cut -c1-16
 }
 if_changed=false seed=false

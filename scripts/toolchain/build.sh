@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the test toolchain from published Go modules, once per version, into a cache outside the
 # repository: the Pulumi CLI, the Kubernetes provider plugin, kube-apiserver,
-# kube-controller-manager, kube-scheduler, kubectl, etcd, kwok, kwokctl and actionlint. A second
+# kube-controller-manager, kube-scheduler, kubectl, the kubelet, etcd, kwok, kwokctl, the pod
+# sandbox process (pause) and actionlint. A second
 # run that changes nothing only checks the cache.
 # Usage: build.sh [pulumi|provider|cluster|actionlint|all|env]
 # (`env` builds nothing: it prints the PATH that puts the toolchain first, for other scripts).
@@ -95,7 +96,10 @@ build_cluster() {
         sigs.k8s.io/kwok/cmd/kwok sigs.k8s.io/kwok/cmd/kwokctl
     build_piece kubernetes "$KUBERNETES_VERSION" "$KUBE_BIN_DIR" selinux,notest,grpcnotrace "$kv" \
         k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
-        k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl
+        k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl \
+        k8s.io/kubernetes/cmd/kubelet
+    # The real node's sandbox ("pause") process, the project's own (scripts/toolchain/pause).
+    build_piece pause "$PAUSE_VERSION" "$PAUSE_BIN_DIR" "" "" .
 }
 
 build_actionlint() {

@@ -27,6 +27,7 @@ KUBE_BIN_DIR="$(piece_dir kubernetes "$KUBERNETES_VERSION")"
 ETCD_BIN_DIR="$(piece_dir etcd "$ETCD_VERSION")"
 KWOK_BIN_DIR="$(piece_dir kwok "$KWOK_VERSION")"
 ACTIONLINT_BIN_DIR="$(piece_dir actionlint "$ACTIONLINT_VERSION")"
+PAUSE_BIN_DIR="$(piece_dir pause "$PAUSE_VERSION")"
 
 # The environment every script and test runs the toolchain with: no downloads, no update checks.
 toolchain_env() {

@@ -1,0 +1,345 @@
+#!/usr/bin/env bash
+# The bundled cluster's real node (Linux, root): containerd with runc and the CNI bridge from
+# Debian's packages, and a kubelet built with the control plane, registered as the node
+# sa-workload-node with its own client certificate from the cluster CA. Pods run on it only when
+# they ask to: it is tainted, and kwok's fake node stays the default (see the README).
+# cluster.sh starts it after the control plane and stops it first.
+#
+# Usage: node.sh start | stop | leftovers | images
+#   start      installs the packages if missing, imports the test images, starts containerd and
+#              the kubelet, waits for the node to be Ready
+#   stop       ends every process start began (by its PID), undoes what they changed on the host
+#              (iptables chains, the bridge, ip_forward, mounts, cgroups, /run entries) and fails
+#              if anything is left
+#   leftovers  prints what differs from the host as it was before start (nothing once stopped)
+#   images     prints the test images: "name archive" per line
+set -euo pipefail
+# shellcheck source=toolchain/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/toolchain/lib.sh"
+toolchain_env
+
+NODE_NAME=sa-workload-node
+NODE_DIR="$CACHE_ROOT/cluster/node"
+# Kept outside NODE_DIR: the host as start found it, which stop restores and leftovers compares.
+BEFORE="$CACHE_ROOT/cluster/node-host-before"
+CLUSTER_PKI="$CACHE_ROOT/cluster/kwok/clusters/sa-workload/pki"
+ADMIN_KUBECONFIG="$CACHE_ROOT/cluster/kubeconfig"
+SOCK="$NODE_DIR/containerd.sock"
+BRIDGE=sawl0
+POD_SUBNET=10.244.77.0/24
+# The node's address is the bridge's (a kubelet refuses loopback as its node IP): the API server
+# reaches the kubelet over the pod network, and nothing listens on the host's other interfaces.
+NODE_IP=10.244.77.1
+# How a pod asks for this node (README: which tests run where).
+NODE_LABEL=sa-workload.dev/node=real
+NODE_TAINT=sa-workload.dev/real-node=true:NoSchedule
+
+ctr_() { ctr --address "$SOCK" --namespace k8s.io "$@"; }
+
+# What this node changes on the host, one line each; compared before start and after stop.
+host_state() {
+    echo "ip_forward $(cat /proc/sys/net/ipv4/ip_forward)"
+    local t
+    for t in filter nat mangle; do
+        { iptables -t "$t" -S 2>/dev/null || true; } | sed "s/^/iptables $t /"
+        { ip6tables -t "$t" -S 2>/dev/null || true; } | sed "s/^/ip6tables $t /"
+    done
+    { ip -o link show "$BRIDGE" 2>/dev/null || true; } | sed 's/^[0-9]*: \([^:]*\):.*/link \1/'
+    awk -v node="$NODE_DIR" '$5 ~ "^(" node "|/run/containerd|/var/run/containerd|/run/netns|/var/lib/kubelet)" { print "mount " $5 }' \
+        /proc/self/mountinfo
+    local d
+    for d in /sys/fs/cgroup/*/kubepods /run/containerd; do
+        [ -e "$d" ] && echo "path $d"
+    done
+    # Paths the kubelet, containerd and the CNI plugins use whatever their configured roots: pod
+    # logs and their links, CNI results, device plugin sockets, network namespaces.
+    for d in /run/netns /var/log/pods /var/log/containers /var/lib/cni /var/lib/kubelet; do
+        if [ -d "$d" ]; then find "$d" -maxdepth 2 | sed 's/^/path /'; fi
+    done
+    for d in kubelet containerd; do
+        [ -f "$NODE_DIR/$d.pid" ] && kill -0 "$(cat "$NODE_DIR/$d.pid")" 2>/dev/null &&
+            echo "process $d $(cat "$NODE_DIR/$d.pid")"
+    done
+    pgrep -f "containerd-shim.*-address $SOCK" | sed 's/^/process shim /' || true
+}
+
+ensure_packages() {
+    [ "$(id -u)" = 0 ] || { log "the real node needs root (containerd, the kubelet)" && exit 1; }
+    local missing=0
+    command -v containerd >/dev/null && command -v runc >/dev/null &&
+        [ -x /usr/lib/cni/bridge ] && command -v iptables >/dev/null || missing=1
+    if [ "$missing" = 1 ]; then
+        log "real node: installing Debian packages $NODE_DEBIAN_PACKAGES"
+        # shellcheck disable=SC2086 # a list of package names
+        DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+            $NODE_DEBIAN_PACKAGES >"$CACHE_ROOT/cluster/apt.log" 2>&1 || {
+            apt-get update >>"$CACHE_ROOT/cluster/apt.log" 2>&1
+            # shellcheck disable=SC2086
+            DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+                $NODE_DEBIAN_PACKAGES >>"$CACHE_ROOT/cluster/apt.log" 2>&1
+        } || { cat "$CACHE_ROOT/cluster/apt.log" >&2 && exit 1; }
+    fi
+    local v
+    v=$(containerd --version | awk '{print $3}' | sed 's/^v//')
+    case "$v" in
+        "$CONTAINERD_SERIES"*) ;;
+        *) log "containerd $v: the kubelet $KUBERNETES_VERSION is tested here with ${CONTAINERD_SERIES}x" && exit 1 ;;
+    esac
+}
+
+write_configs() {
+    mkdir -p "$NODE_DIR"/{cni,kubelet,pki,containerd}
+    cat >"$NODE_DIR/containerd.toml" <<EOF
+version = 2
+root = "$NODE_DIR/containerd/root"
+state = "$NODE_DIR/containerd/state"
+[grpc]
+  address = "$SOCK"
+[ttrpc]
+  address = "$SOCK.ttrpc"
+[debug]
+  address = ""
+[metrics]
+  address = ""
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "$(image_name pause)"
+  # Root here lacks CAP_SYS_RESOURCE: runc may not lower oom_score_adj (real-node-facts.md).
+  restrict_oom_score_adj = true
+  enable_selinux = false
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "overlayfs"
+    default_runtime_name = "runc"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+        SystemdCgroup = false
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "/usr/lib/cni"
+    conf_dir = "$NODE_DIR/cni"
+EOF
+    # One bridge on a private /24; the host reaches pod IPs over it, nothing is masqueraded.
+    cat >"$NODE_DIR/cni/10-sa-workload.conflist" <<EOF
+{
+  "cniVersion": "0.4.0",
+  "name": "sa-workload",
+  "plugins": [
+    {
+      "type": "bridge",
+      "bridge": "$BRIDGE",
+      "isGateway": true,
+      "ipMasq": false,
+      "hairpinMode": true,
+      "ipam": {
+        "type": "host-local",
+        "ranges": [[{ "subnet": "$POD_SUBNET" }]],
+        "dataDir": "$NODE_DIR/cni-ipam"
+      }
+    }
+  ]
+}
+EOF
+    cat >"$NODE_DIR/kubelet.yaml" <<EOF
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+# This host mounts cgroup v1, which kubelet 1.35+ refuses unless told (it then warns).
+failCgroupV1: false
+cgroupDriver: cgroupfs
+containerRuntimeEndpoint: unix://$SOCK
+address: $NODE_IP
+port: 10250
+readOnlyPort: 0
+healthzBindAddress: 127.0.0.1
+authentication:
+  anonymous:
+    enabled: false
+  webhook:
+    enabled: true
+  x509:
+    clientCAFile: $CLUSTER_PKI/ca.crt
+authorization:
+  mode: Webhook
+registerWithTaints:
+- key: ${NODE_TAINT%%=*}
+  value: "true"
+  effect: NoSchedule
+failSwapOn: false
+# The test images are imported, never pulled: never collect them.
+imageGCHighThresholdPercent: 100
+imageGCLowThresholdPercent: 99
+evictionHard:
+  memory.available: 100Mi
+  nodefs.available: 1%
+  imagefs.available: 1%
+serializeImagePulls: false
+EOF
+}
+
+# The node's identity: a client certificate for system:node:NAME in system:nodes, from the CA.
+write_node_credentials() {
+    local pki="$NODE_DIR/pki" server
+    openssl req -new -newkey rsa:2048 -nodes -keyout "$pki/node.key" -out "$pki/node.csr" \
+        -subj "/O=system:nodes/CN=system:node:$NODE_NAME" 2>/dev/null
+    openssl x509 -req -in "$pki/node.csr" -CA "$CLUSTER_PKI/ca.crt" -CAkey "$CLUSTER_PKI/ca.key" \
+        -CAcreateserial -CAserial "$pki/ca.srl" -days 30 -out "$pki/node.crt" 2>/dev/null
+    server=$(kubectl --kubeconfig "$ADMIN_KUBECONFIG" config view --minify \
+        -o jsonpath='{.clusters[0].cluster.server}')
+    local kc="$NODE_DIR/kubelet.kubeconfig"
+    kubectl config --kubeconfig "$kc" set-cluster local --server "$server" \
+        --certificate-authority "$CLUSTER_PKI/ca.crt" >/dev/null
+    kubectl config --kubeconfig "$kc" set-credentials node --client-certificate "$pki/node.crt" \
+        --client-key "$pki/node.key" >/dev/null
+    kubectl config --kubeconfig "$kc" set-context node --cluster local --user node >/dev/null
+    kubectl config --kubeconfig "$kc" use-context node >/dev/null
+}
+
+image_name() { bash "$(dirname "${BASH_SOURCE[0]}")/node-images.sh" "$CACHE_ROOT/node" | awk -v w="$1" '$1 ~ "/" w ":" { print $1 }'; }
+
+start_daemon() { # name command...
+    local name=$1
+    shift
+    setsid "$@" >"$NODE_DIR/$name.log" 2>&1 </dev/null &
+    echo $! >"$NODE_DIR/$name.pid"
+}
+
+start() {
+    if [ -f "$NODE_DIR/kubelet.pid" ] && kill -0 "$(cat "$NODE_DIR/kubelet.pid")" 2>/dev/null; then
+        log "real node: already running"
+        return
+    fi
+    ensure_packages
+    local t0=$SECONDS
+    if [ ! -f "$BEFORE" ] && ip link show "$BRIDGE" >/dev/null 2>&1; then
+        log "real node: bridge $BRIDGE exists already: another real node runs on this host (stop it" \
+            "with its cluster.sh stop), or set SA_WORKLOAD_REAL_NODE=false"
+        exit 1
+    fi
+    [ -f "$BEFORE" ] || host_state >"$BEFORE"
+    rm -rf "$NODE_DIR"
+    write_configs
+    write_node_credentials
+    start_daemon containerd containerd --config "$NODE_DIR/containerd.toml"
+    until ctr_ version >/dev/null 2>&1; do
+        kill -0 "$(cat "$NODE_DIR/containerd.pid")" 2>/dev/null ||
+            { cat "$NODE_DIR/containerd.log" >&2 && exit 1; }
+        sleep 0.2
+    done
+    local name archive
+    while read -r name archive; do
+        ctr_ images import "$archive" >>"$NODE_DIR/images.log" 2>&1 ||
+            { cat "$NODE_DIR/images.log" >&2 && exit 1; }
+    done < <(bash "$(dirname "${BASH_SOURCE[0]}")/node-images.sh" "$CACHE_ROOT/node")
+    # The bridge the CNI plugin would make at the first pod, made now to carry the node's address.
+    ip link add "$BRIDGE" type bridge 2>/dev/null || true
+    ip addr replace "$NODE_IP/${POD_SUBNET#*/}" dev "$BRIDGE"
+    ip link set "$BRIDGE" up
+    start_daemon kubelet kubelet --config "$NODE_DIR/kubelet.yaml" \
+        --kubeconfig "$NODE_DIR/kubelet.kubeconfig" --root-dir "$NODE_DIR/kubelet" \
+        --cert-dir "$NODE_DIR/pki" --hostname-override "$NODE_NAME" --node-ip "$NODE_IP" \
+        --node-labels "$NODE_LABEL" --v 1
+    local k=(kubectl --kubeconfig "$ADMIN_KUBECONFIG")
+    until "${k[@]}" get node "$NODE_NAME" >/dev/null 2>&1; do
+        kill -0 "$(cat "$NODE_DIR/kubelet.pid")" 2>/dev/null ||
+            { tail -40 "$NODE_DIR/kubelet.log" >&2 && exit 1; }
+        [ $((SECONDS - t0)) -lt 120 ] || { tail -40 "$NODE_DIR/kubelet.log" >&2 && exit 1; }
+        sleep 0.5
+    done
+    "${k[@]}" wait --for=condition=Ready "node/$NODE_NAME" --timeout=120s >/dev/null ||
+        { tail -40 "$NODE_DIR/kubelet.log" >&2 && exit 1; }
+    log "real node $NODE_NAME: Ready after $((SECONDS - t0)) s (logs: $NODE_DIR/*.log)"
+}
+
+stop_pid() { # name
+    local f="$NODE_DIR/$1.pid" pid
+    [ -f "$f" ] || return 0
+    pid=$(cat "$f")
+    kill "$pid" 2>/dev/null || return 0
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+}
+
+# delete_iptables_chain FAMILY TABLE CHAIN: the jumps to it, then the chain.
+delete_iptables_chain() {
+    local cmd=$1 table=$2 chain=$3 rule
+    while read -r rule; do
+        # shellcheck disable=SC2086 # a rule as iptables -S prints it
+        $cmd -t "$table" ${rule/-A /-D } 2>/dev/null || true
+    done < <($cmd -t "$table" -S | grep -- "-j $chain\( \|$\)" || true)
+    $cmd -t "$table" -F "$chain" 2>/dev/null || true
+    $cmd -t "$table" -X "$chain" 2>/dev/null || true
+}
+
+stop() {
+    if [ ! -f "$BEFORE" ]; then
+        log "real node: not started"
+        return
+    fi
+    local netns=() id
+    stop_pid kubelet
+    if [ -f "$NODE_DIR/containerd.pid" ] && ctr_ version >/dev/null 2>&1; then
+        # Containers and their sandboxes: kill them, remember their network namespaces.
+        for id in $(ctr_ containers list -q); do
+            mapfile -t -O "${#netns[@]}" netns < <(ctr_ containers info "$id" |
+                grep -o '"path": "/[a-z/]*run/netns/[^"]*"' | cut -d'"' -f4)
+            ctr_ tasks kill -s SIGKILL "$id" >/dev/null 2>&1 || true
+        done
+        for id in $(ctr_ containers list -q); do
+            ctr_ tasks delete -f "$id" >/dev/null 2>&1 || true
+            ctr_ containers delete "$id" >/dev/null 2>&1 || true
+        done
+    fi
+    stop_pid containerd
+    local pid
+    for pid in $(pgrep -f "containerd-shim.*-address $SOCK" || true); do kill -9 "$pid" 2>/dev/null || true; done
+    local ns
+    for ns in $(printf '%s\n' "${netns[@]}" | sort -u); do
+        umount "$ns" 2>/dev/null || umount -l "$ns" 2>/dev/null || true
+        rm -f "$ns"
+    done
+    # Mounts under the node's folders, deepest first (kubelet volumes, container root filesystems).
+    local m
+    while read -r m; do
+        umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+    done < <(host_state | sed -n 's/^mount //p' | grep -vxF -f <(sed -n 's/^mount //p' "$BEFORE") |
+        sort -r)
+    local line family table chain
+    while read -r line; do
+        read -r family table chain <<<"$line"
+        delete_iptables_chain "$family" "$table" "$chain"
+    done < <(host_state | sed -n 's/^\(ip6\{0,1\}tables [a-z]*\) -N \(.*\)$/\1 \2/p' |
+        grep -vxF -f <(sed -n 's/^\(ip6\{0,1\}tables [a-z]*\) -N \(.*\)$/\1 \2/p' "$BEFORE"))
+    ip link delete "$BRIDGE" 2>/dev/null || true
+    sed -n 's/^ip_forward //p' "$BEFORE" >/proc/sys/net/ipv4/ip_forward
+    local path
+    while read -r path; do
+        if [[ $path == /sys/fs/cgroup/* ]]; then
+            find "$path" -depth -type d -exec rmdir {} + 2>/dev/null || true
+        else
+            rm -rf "$path"
+        fi
+    done < <(host_state | sed -n 's/^path //p' | grep -vxF -f <(sed -n 's/^path //p' "$BEFORE") |
+        sort -r)
+    local left
+    left=$(leftovers)
+    if [ -n "$left" ]; then
+        log "real node: stopped, but the host is not as start found it:"
+        echo "$left" >&2
+        exit 1
+    fi
+    rm -rf "$NODE_DIR" "$BEFORE"
+    log "real node: stopped; nothing left on the host"
+}
+
+# What differs from the host before start: "+ line" added since, "- line" gone since.
+leftovers() {
+    [ -f "$BEFORE" ] || return 0
+    { diff <(sort "$BEFORE") <(host_state | sort) || true; } | sed -n 's/^> /+ /p; s/^< /- /p'
+}
+
+case "${1:-}" in
+    start) start ;;
+    stop) stop ;;
+    leftovers) leftovers ;;
+    images) bash "$(dirname "${BASH_SOURCE[0]}")/node-images.sh" "$CACHE_ROOT/node" ;;
+    *) echo "usage: $0 start|stop|leftovers|images" >&2 && exit 2 ;;
+esac

@@ -1,0 +1,3 @@
+module sa-workload/toolchain/pause
+
+go 1.26.0
