@@ -194,11 +194,16 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
                     serviceAccountName,
                     automountServiceAccountToken: token.automountServiceAccountToken,
                     securityContext: podSecurityContext(profile, args.runAsUser),
+                    ...(args.nodeSelector ? { nodeSelector: { ...args.nodeSelector } } : {}),
+                    ...(args.tolerations ? { tolerations: [...args.tolerations] } : {}),
                     containers: [
                         {
                             // Named like the Pod, as `kubectl run` names it.
                             name: podName,
                             image: args.image ?? profile.image,
+                            ...(args.imagePullPolicy
+                                ? { imagePullPolicy: args.imagePullPolicy }
+                                : {}),
                             ports: [{ name: "http", containerPort: port }],
                             securityContext: containerSecurityContext(profile),
                             resources: args.resources ?? DEFAULTS.resources,

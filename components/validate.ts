@@ -13,6 +13,7 @@ import {
 } from "./defaults";
 import { isInteger, isObject, Problems } from "./problems";
 import type { ServiceAccountWorkloadArgs } from "./service-account-workload";
+import { checkImagePullPolicy, checkNodeSelector, checkTolerations } from "./validate-placement";
 import { checkRules } from "./validate-rules";
 import { checkToken } from "./validate-token";
 
@@ -30,6 +31,7 @@ const ARG_KEYS: readonly (keyof ServiceAccountWorkloadArgs)[] = [
     "podName",
     "podSecurity",
     "image",
+    "imagePullPolicy",
     "port",
     "runAsUser",
     "rules",
@@ -40,6 +42,8 @@ const ARG_KEYS: readonly (keyof ServiceAccountWorkloadArgs)[] = [
     "readyTimeoutSeconds",
     "deleteTimeoutSeconds",
     "adoptExisting",
+    "nodeSelector",
+    "tolerations",
     "kubeContext",
 ];
 
@@ -150,6 +154,9 @@ export function checkWorkload(p: Problems, args: unknown, prefix: string): void 
             `use one of ${POD_SECURITY_LEVELS.join(", ")}`,
         );
     checkImage(p, key("image"), a.image);
+    checkImagePullPolicy(p, key("imagePullPolicy"), a.imagePullPolicy);
+    checkNodeSelector(p, key("nodeSelector"), a.nodeSelector);
+    checkTolerations(p, key("tolerations"), a.tolerations);
     if (a.port !== undefined) {
         p.check(
             isInteger(a.port) && a.port >= 1 && a.port <= 65535,

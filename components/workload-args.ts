@@ -4,6 +4,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import type { PodSecurityLevel } from "./defaults";
 import type { PolicyRule } from "./rbac";
 import type { TokenOption } from "./token";
+import type { ImagePullPolicy } from "./validate-placement";
 
 /** What a workload needs to act as its own identity. Every default is secure and runs nginx. */
 export interface ServiceAccountWorkloadArgs {
@@ -20,6 +21,8 @@ export interface ServiceAccountWorkloadArgs {
      * @default "nginxinc/nginx-unprivileged:1.27.4-alpine" (restricted) or "nginx:1.27.4-alpine"
      */
     readonly image?: string;
+    /** When the kubelet pulls the image. @default Kubernetes' own: IfNotPresent for a tag */
+    readonly imagePullPolicy?: ImagePullPolicy;
     /** Port nginx listens on inside the container. @default 8080 (restricted) or 80 (baseline) */
     readonly port?: number;
     /** User the container runs as. @default 101 (restricted) or the image's own (baseline) */
@@ -50,6 +53,10 @@ export interface ServiceAccountWorkloadArgs {
      * with everything in it). Otherwise such a create fails and names what exists. @default false
      */
     readonly adoptExisting?: boolean;
+    /** Node labels the Pod's node must have. @default none: any node */
+    readonly nodeSelector?: Readonly<Record<string, string>>;
+    /** Taints the Pod tolerates (a tainted node takes only pods that tolerate it). @default none */
+    readonly tolerations?: readonly k8s.types.input.core.v1.Toleration[];
     /**
      * Kube context the provider deploys to, where the ownership checks look for objects that exist
      * already (ownership.ts). @default the kubeconfig's current context

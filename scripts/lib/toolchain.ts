@@ -64,7 +64,8 @@ export function tooOldMessage(file: string, version: string, required: string): 
     );
 }
 
-function cacheRoot(): string {
+/** Where the project caches what it builds (scripts/toolchain/lib.sh's CACHE_ROOT). */
+export function cacheRoot(): string {
     // scripts/run.mjs sets it for every project command.
     return process.env.SA_WORKLOAD_CACHE ?? join(homedir(), ".cache", "sa-workload");
 }

@@ -7,6 +7,8 @@
  */
 import * as k8s from "@kubernetes/client-node";
 
+import { inPodRows } from "./pod-checks";
+
 /** The names of one deployed workload (the stack outputs of index.ts). */
 export interface WorkloadNames {
     readonly namespace: string;
@@ -23,6 +25,8 @@ export interface Check {
     readonly expected: string;
     readonly actual: string;
     readonly ok: boolean;
+    /** A row that only says why some checks could not run (never a failure). */
+    readonly note?: boolean;
 }
 
 interface Access {
@@ -155,8 +159,15 @@ export async function verifyWorkload(admin: k8s.KubeConfig, w: WorkloadNames): P
         throw new Error(`TokenRequest for ${w.namespace}/${w.serviceAccount} returned no token`);
     const cluster = admin.getCurrentCluster();
     if (!cluster) throw new Error("the kubeconfig has no current cluster");
-    const asSa = new k8s.KubeConfig();
-    asSa.loadFromClusterAndUser(cluster, { name: `${w.serviceAccount}-token`, token });
+    const kubeAs = (bearer: string): k8s.KubeConfig => {
+        const config = new k8s.KubeConfig();
+        config.loadFromClusterAndUser(cluster, {
+            name: `${w.serviceAccount}-token`,
+            token: bearer,
+        });
+        return config;
+    };
+    const asSa = kubeAs(token);
 
     const review = await asSa.makeApiClient(k8s.AuthenticationV1Api).createSelfSubjectReview({
         body: { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" },
@@ -221,6 +232,50 @@ export async function verifyWorkload(admin: k8s.KubeConfig, w: WorkloadNames): P
         ruleAllows(rules, { ...listPods, resource: "secrets" }) ? "200 OK" : "403 Forbidden",
         await attempt(() => asSaCore.listNamespacedSecret({ namespace: w.namespace })),
     );
+
+    // From inside the Pod, where the node runs its containers (kubectl exec's way in).
+    const secretsExpected = ruleAllows(rules, { ...listPods, resource: "secrets" })
+        ? "200 OK"
+        : "403 Forbidden";
+    const rows = await inPodRows(
+        admin,
+        pod,
+        pod.spec?.containers[0]?.ports?.[0]?.containerPort ?? 80,
+        tokenRequest.spec?.audiences ?? [],
+        secretsExpected,
+        {
+            whoAmI: async (bearer) => {
+                try {
+                    const r = await kubeAs(bearer)
+                        .makeApiClient(k8s.AuthenticationV1Api)
+                        .createSelfSubjectReview({
+                            body: {
+                                apiVersion: "authentication.k8s.io/v1",
+                                kind: "SelfSubjectReview",
+                            },
+                        });
+                    return r.status?.userInfo?.username ?? "(anonymous)";
+                } catch (error) {
+                    const status = statusOf(error);
+                    if (status === 401) return "401 Unauthorized (not for the API server)";
+                    throw error;
+                }
+            },
+            listSecrets: (bearer) =>
+                attempt(() =>
+                    kubeAs(bearer)
+                        .makeApiClient(k8s.CoreV1Api)
+                        .listNamespacedSecret({ namespace: w.namespace }),
+                ),
+        },
+    );
+    for (const row of rows) {
+        checks.push({
+            workload: w.namespace,
+            ...row,
+            ok: row.note === true || row.expected === row.actual,
+        });
+    }
     return checks;
 }
 
@@ -233,7 +288,8 @@ export function formatTable(checks: readonly Check[]): string {
         actual: "ACTUAL",
         ok: "RESULT",
     };
-    const rows = [header, ...checks.map((c) => ({ ...c, ok: c.ok ? "ok" : "MISMATCH" }))];
+    const result = (c: Check): string => (c.note ? "skipped" : c.ok ? "ok" : "MISMATCH");
+    const rows = [header, ...checks.map((c) => ({ ...c, ok: result(c) }))];
     const keys = ["workload", "check", "expected", "actual", "ok"] as const;
     const widths = keys.map((k) => Math.max(...rows.map((r) => String(r[k]).length)));
     return rows

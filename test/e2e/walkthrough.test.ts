@@ -8,6 +8,8 @@ import { join } from "node:path";
 
 import { Stack } from "@pulumi/pulumi/automation";
 
+import type { ServiceAccountWorkloadArgs } from "../../components";
+import { openStack, repoStackConfig } from "../../scripts/lib/stack";
 import { REPO_ROOT } from "../../scripts/lib/toolchain";
 import { verifyWorkload } from "../../scripts/lib/verify";
 import {
@@ -15,18 +17,26 @@ import {
     e2eStack,
     eventually,
     kubectl,
+    kubectlStatus,
+    kubectlWithToken,
     namespaceExists,
     stateResourceCount,
     TempBackend,
     testKubeconfig,
 } from "../helpers/e2e";
+import { onRealNode, REAL_NODE_NAME } from "../helpers/real-node";
 
 describe("the dev stack on a live API server", () => {
     const backend = new TempBackend();
     let stack: Stack;
+    let config: Record<string, unknown>;
 
     before(async () => {
-        stack = await e2eStack(backend, "dev");
+        // Pulumi.dev.yaml's workload, on the real node with its test image (test/helpers/real-node.ts).
+        const dev = await repoStackConfig("dev");
+        const devWorkloads = dev?.["sa-workload:workloads"] as ServiceAccountWorkloadArgs[];
+        config = { ...dev, "sa-workload:workloads": devWorkloads.map((w) => onRealNode(w)) };
+        stack = await e2eStack(backend, "dev", config);
     });
 
     after(async () => {
@@ -53,6 +63,53 @@ describe("the dev stack on a live API server", () => {
     it("2. shows my-pod Running with kubectl get po my-pod -n my-ns", () => {
         const line = kubectl("get", "po", "my-pod", "-n", "my-ns", "--no-headers");
         assert.match(line, /^my-pod\s+1\/1\s+Running\s+0\s/);
+        const node = kubectl(
+            "get",
+            "po",
+            "my-pod",
+            "-n",
+            "my-ns",
+            "-o",
+            "jsonpath={.spec.nodeName}",
+        );
+        assert.equal(
+            node,
+            REAL_NODE_NAME,
+            "Ready through its real readiness probe, on the real node",
+        );
+    });
+
+    it("2a. answers HTTP 200 from nginx on the pod's IP", async () => {
+        const ip = kubectl("get", "po", "my-pod", "-n", "my-ns", "-o", "jsonpath={.status.podIP}");
+        const response = await fetch(`http://${ip}:8080/`);
+        assert.equal(response.status, 200);
+    });
+
+    it("2b. runs as uid 101 on a read-only root, as kubectl exec my-pod -- id shows", () => {
+        assert.match(kubectl("exec", "my-pod", "-n", "my-ns", "--", "id"), /^uid=101\b/);
+        const touch = kubectlStatus("exec", "my-pod", "-n", "my-ns", "--", "touch", "/written");
+        assert.notEqual(touch.status, 0);
+        assert.match(touch.output, /Read-only file system/);
+    });
+
+    it("2c. mounts my-sa's token, which authenticates as my-sa and is refused secrets", () => {
+        const dir = "/var/run/secrets/kubernetes.io/serviceaccount";
+        const token = kubectl("exec", "my-pod", "-n", "my-ns", "--", "cat", `${dir}/token`).trim();
+        assert.equal(
+            kubectl("exec", "my-pod", "-n", "my-ns", "--", "cat", `${dir}/namespace`),
+            "my-ns",
+        );
+        const whoami = kubectlWithToken(
+            token,
+            "auth",
+            "whoami",
+            "-o",
+            "jsonpath={.status.userInfo.username}",
+        );
+        assert.equal(whoami.output, "system:serviceaccount:my-ns:my-sa");
+        const secrets = kubectlWithToken(token, "get", "secrets", "-n", "my-ns");
+        assert.notEqual(secrets.status, 0);
+        assert.match(secrets.output, /Forbidden.*cannot list resource "secrets"/);
     });
 
     it("3. shows Service Account: my-sa with kubectl describe po my-pod -n my-ns", () => {
@@ -84,7 +141,7 @@ describe("the dev stack on a live API server", () => {
         assert.equal(row("list namespaces cluster-wide"), "denied");
     });
 
-    it("6. prints the same proof as a table with npm run verify", () => {
+    it("6. prints the same proof as a table with npm run verify", async () => {
         const run = spawnSync(
             process.execPath,
             [join(REPO_ROOT, "scripts", "run.mjs"), join("scripts", "verify.ts")],
@@ -98,9 +155,15 @@ describe("the dev stack on a live API server", () => {
                 },
             },
         );
-        assert.equal(run.status, 0, `${run.stdout}${run.stderr}`);
+        assert.equal(
+            run.status,
+            0,
+            `${run.stdout}${run.stderr}${kubectl("get", "po", "-A", "-o", "wide")}`,
+        );
         assert.match(run.stdout, /^WORKLOAD\s+CHECK\s+EXPECTED\s+ACTUAL\s+RESULT$/m);
         assert.match(run.stdout, /verify: all \d+ checks passed/);
+        // npm run verify opened the stack with Pulumi.dev.yaml's config; the test's again.
+        stack = await openStack({ stackName: "dev", backendUrl: backend.url, config });
     });
 
     it("7. previews no changes on a second run", async () => {

@@ -4,7 +4,7 @@
  */
 import * as assert from "node:assert/strict";
 import { ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -46,6 +46,39 @@ export function kubectlStatus(...args: string[]): { status: number | null; outpu
         encoding: "utf8",
     });
     return { status: r.status, output: `${r.stdout}${r.stderr}` };
+}
+
+/**
+ * Runs kubectl with only a bearer token (no client certificate, which would take precedence), against
+ * the test cluster's server and CA; returns its exit status and output.
+ */
+export function kubectlWithToken(
+    token: string,
+    ...args: string[]
+): { status: number | null; output: string } {
+    const view = JSON.parse(kubectl("config", "view", "--minify", "--raw", "-o", "json"));
+    const dir = mkdtempSync(join(tmpdir(), "sa-workload-token-"));
+    const file = join(dir, "kubeconfig.json");
+    writeFileSync(
+        file,
+        JSON.stringify({
+            apiVersion: "v1",
+            kind: "Config",
+            clusters: view.clusters,
+            users: [{ name: "token", user: { token } }],
+            contexts: [
+                { name: "token", context: { cluster: view.clusters[0].name, user: "token" } },
+            ],
+            "current-context": "token",
+        }),
+        { mode: 0o600 },
+    );
+    try {
+        const r = spawnSync("kubectl", ["--kubeconfig", file, ...args], { encoding: "utf8" });
+        return { status: r.status, output: `${r.stdout}${r.stderr}` };
+    } finally {
+        rmSync(dir, { recursive: true, force: true });
+    }
 }
 
 /** A throwaway backend directory, removed by `dispose`. */

@@ -150,6 +150,31 @@ describe("ServiceAccountWorkload", () => {
         });
     });
 
+    describe("placement", () => {
+        it("leaves node choice and pull policy to Kubernetes by default", async () => {
+            await newWorkload();
+            const spec = only(TYPES.pod).inputs.spec;
+            assert.equal(spec.nodeSelector, undefined);
+            assert.equal(spec.tolerations, undefined);
+            assert.equal(spec.containers[0].imagePullPolicy, undefined);
+        });
+
+        it("passes a node selector, tolerations and a pull policy to the pod", async () => {
+            const tolerations = [
+                { key: "sa-workload.dev/real-node", operator: "Exists", effect: "NoSchedule" },
+            ];
+            await newWorkload({
+                nodeSelector: { "sa-workload.dev/node": "real" },
+                tolerations,
+                imagePullPolicy: "Never",
+            });
+            const spec = only(TYPES.pod).inputs.spec;
+            assert.deepEqual(spec.nodeSelector, { "sa-workload.dev/node": "real" });
+            assert.deepEqual(spec.tolerations, tolerations);
+            assert.equal(spec.containers[0].imagePullPolicy, "Never");
+        });
+    });
+
     describe("data flow", () => {
         it("puts every namespaced object in the namespace it creates", async () => {
             await newWorkload({ namespace: "team-a" });
