@@ -8,7 +8,8 @@ import { loadKubeConfig } from "../components/kube-context";
 import { selectCluster } from "./lib/cluster";
 import { openStack } from "./lib/stack";
 import { ensureToolchain } from "./lib/toolchain";
-import { Check, formatTable, verifyWorkload, WorkloadNames } from "./lib/verify";
+import { Check, verifyWorkload, WorkloadNames } from "./lib/verify";
+import { formatTable } from "./lib/verify-table";
 
 async function main(): Promise<void> {
     ensureToolchain();

@@ -1,31 +1,10 @@
 import * as assert from "node:assert/strict";
 
-import { ConfigError, ServiceAccountWorkload, ServiceAccountWorkloadArgs } from "../../components";
 import { registrations } from "../helpers/mocks";
+import { refuses } from "../helpers/refuses";
 import { newWorkload } from "../helpers/workload";
 
 const DIGEST = "sha256:" + "a".repeat(64);
-
-/** Asserts that `args` are refused with a message naming `key`, the value and a fix. */
-function refuses(args: unknown, key: string, value: unknown, fix: RegExp | string): ConfigError {
-    let error: unknown;
-    try {
-        new ServiceAccountWorkload("bad", args as ServiceAccountWorkloadArgs);
-    } catch (e) {
-        error = e;
-    }
-    assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
-    const line = error.message.split("\n").find((l) => l.includes(`args.${key} is`));
-    assert.ok(line, `no line names args.${key}:\n${error.message}`);
-    const shown = value === undefined ? "nothing" : JSON.stringify(value);
-    assert.ok(line.includes(`is ${shown}:`), `value missing: ${line}`);
-    const fixText = line.slice(line.indexOf("Fix: "));
-    assert.ok(fixText.length > 5, `no fix: ${line}`);
-    if (typeof fix === "string") assert.ok(fixText.includes(fix), `fix "${fix}" missing: ${line}`);
-    else assert.match(fixText, fix);
-    assert.equal(registrations.length, 0, "something was registered");
-    return error;
-}
 
 describe("validation", () => {
     describe("names", () => {
@@ -88,87 +67,6 @@ describe("validation", () => {
             ]) {
                 await newWorkload({ image }, `img-${registrations.length}`);
             }
-        });
-    });
-
-    describe("placement", () => {
-        it("refuses an image pull policy Kubernetes does not know", () => {
-            refuses({ imagePullPolicy: "never" }, "imagePullPolicy", "never", "Never");
-        });
-
-        it("refuses a node selector that is not a map of labels", () => {
-            refuses({ nodeSelector: ["real"] }, "nodeSelector", ["real"], "kubernetes.io/os");
-        });
-
-        it("refuses a node selector label with an invalid key or value", () => {
-            refuses(
-                { nodeSelector: { "bad key": "x" } },
-                `nodeSelector["bad key"]`,
-                "x",
-                "example.com/name",
-            );
-            refuses(
-                { nodeSelector: { "example.com/node": "not valid!" } },
-                `nodeSelector["example.com/node"]`,
-                "not valid!",
-                "at most 63",
-            );
-        });
-
-        it("refuses tolerations with an unknown operator, effect or field", () => {
-            refuses(
-                { tolerations: [{ key: "a", operator: "In" }] },
-                "tolerations[0].operator",
-                "In",
-                "Exists or Equal",
-            );
-            refuses(
-                { tolerations: [{ key: "a", effect: "NoRun" }] },
-                "tolerations[0].effect",
-                "NoRun",
-                "NoSchedule",
-            );
-            refuses(
-                { tolerations: [{ key: "a", taint: "b" }] },
-                "tolerations[0].taint",
-                "b",
-                "operator",
-            );
-        });
-
-        it("refuses a toleration without a key unless it tolerates everything with Exists", () => {
-            refuses(
-                { tolerations: [{ operator: "Equal", value: "x" }] },
-                "tolerations[0].key",
-                undefined,
-                "name the taint's key",
-            );
-        });
-
-        it("refuses a value with operator Exists, and tolerationSeconds without NoExecute", () => {
-            refuses(
-                { tolerations: [{ key: "a", operator: "Exists", value: "x" }] },
-                "tolerations[0].value",
-                "x",
-                "operator Equal",
-            );
-            refuses(
-                { tolerations: [{ key: "a", effect: "NoSchedule", tolerationSeconds: 5 }] },
-                "tolerations[0].tolerationSeconds",
-                5,
-                "NoExecute",
-            );
-        });
-
-        it("accepts the real node's selector and toleration as the e2e suite gives them", async () => {
-            await newWorkload({
-                image: "localhost/sa-workload/nginx-unprivileged:1.22-bookworm",
-                imagePullPolicy: "Never",
-                nodeSelector: { "sa-workload.dev/node": "real" },
-                tolerations: [
-                    { key: "sa-workload.dev/real-node", operator: "Exists", effect: "NoSchedule" },
-                ],
-            });
         });
     });
 

@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 
-import { formatTable, ruleAccesses, ruleAllows } from "../../scripts/lib/verify";
+import { ruleAccesses, ruleAllows } from "../../scripts/lib/verify";
+import { formatTable } from "../../scripts/lib/verify-table";
 
 const readPods = { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] };
 
