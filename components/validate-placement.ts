@@ -5,6 +5,18 @@ import { isInteger, isObject, Problems } from "./problems";
 export const IMAGE_PULL_POLICIES = ["Always", "IfNotPresent", "Never"] as const;
 export type ImagePullPolicy = (typeof IMAGE_PULL_POLICIES)[number];
 
+/** A taint the Pod tolerates, as plain values (validated before anything is registered). */
+export interface Toleration {
+    readonly key?: string;
+    /** @default "Equal" */
+    readonly operator?: "Exists" | "Equal";
+    readonly value?: string;
+    /** @default every effect */
+    readonly effect?: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+    /** Only with NoExecute: how long the Pod stays once the taint appears. */
+    readonly tolerationSeconds?: number;
+}
+
 const TOLERATION_KEYS = ["key", "operator", "value", "effect", "tolerationSeconds"];
 const OPERATORS = ["Exists", "Equal"];
 const EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"];

@@ -4,7 +4,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import type { PodSecurityLevel } from "./defaults";
 import type { PolicyRule } from "./rbac";
 import type { TokenOption } from "./token";
-import type { ImagePullPolicy } from "./validate-placement";
+import type { ImagePullPolicy, Toleration } from "./validate-placement";
 
 /** What a workload needs to act as its own identity. Every default is secure and runs nginx. */
 export interface ServiceAccountWorkloadArgs {
@@ -56,7 +56,7 @@ export interface ServiceAccountWorkloadArgs {
     /** Node labels the Pod's node must have. @default none: any node */
     readonly nodeSelector?: Readonly<Record<string, string>>;
     /** Taints the Pod tolerates (a tainted node takes only pods that tolerate it). @default none */
-    readonly tolerations?: readonly k8s.types.input.core.v1.Toleration[];
+    readonly tolerations?: readonly Toleration[];
     /**
      * Kube context the provider deploys to, where the ownership checks look for objects that exist
      * already (ownership.ts). @default the kubeconfig's current context

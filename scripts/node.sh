@@ -36,31 +36,41 @@ NODE_TAINT=sa-workload.dev/real-node=true:NoSchedule
 
 ctr_() { ctr --address "$SOCK" --namespace k8s.io "$@"; }
 
-# What this node changes on the host, one line each; compared before start and after stop.
+# Kernel settings the kubelet sets at start (setupKernelTunables), restored by stop.
+KERNEL_TUNABLES="vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops
+kernel.keys.root_maxkeys kernel.keys.root_maxbytes net.ipv4.ip_forward"
+# Folders the kubelet, containerd and the CNI plugins use whatever their configured roots (pod
+# logs and their links, CNI results, device plugin sockets, shim state). Only one that start did
+# not find is this node's, and stop removes it whole; one that existed is never touched.
+HOST_DIRS="/run/containerd /run/netns /var/log/pods /var/log/containers /var/lib/cni
+/var/lib/kubelet /sys/fs/cgroup/kubepods"
+
+# Whether PID runs this node's COMMAND (a PID file may outlive its process, and the PID be reused).
+ours() { # pid command
+    [ -n "$1" ] && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -q "^$2 .*$NODE_DIR"
+}
+
+# What this node may change on the host, one line each; compared before start and after stop.
 host_state() {
-    echo "ip_forward $(cat /proc/sys/net/ipv4/ip_forward)"
-    local t
+    local k t d
+    for k in $KERNEL_TUNABLES; do echo "sysctl $k $(sysctl -n "$k" 2>/dev/null)"; done
     for t in filter nat mangle; do
         { iptables -t "$t" -S 2>/dev/null || true; } | sed "s/^/iptables $t /"
         { ip6tables -t "$t" -S 2>/dev/null || true; } | sed "s/^/ip6tables $t /"
     done
     { ip -o link show "$BRIDGE" 2>/dev/null || true; } | sed 's/^[0-9]*: \([^:]*\):.*/link \1/'
-    awk -v node="$NODE_DIR" '$5 ~ "^(" node "|/run/containerd|/var/run/containerd|/run/netns|/var/lib/kubelet)" { print "mount " $5 }' \
-        /proc/self/mountinfo
-    local d
-    for d in /sys/fs/cgroup/*/kubepods /run/containerd; do
-        [ -e "$d" ] && echo "path $d"
+    awk -v node="$NODE_DIR" 'index($5, node) == 1 { print "mount " $5 }' /proc/self/mountinfo
+    for d in $HOST_DIRS /sys/fs/cgroup/*/kubepods; do
+        if [ -e "$d" ]; then echo "path $d"; fi
     done
-    # Paths the kubelet, containerd and the CNI plugins use whatever their configured roots: pod
-    # logs and their links, CNI results, device plugin sockets, network namespaces.
-    for d in /run/netns /var/log/pods /var/log/containers /var/lib/cni /var/lib/kubelet; do
-        if [ -d "$d" ]; then find "$d" -maxdepth 2 | sed 's/^/path /'; fi
-    done
+    # The CRI's pod network namespaces (cni-<uuid>); others' are not listed.
+    { find /run/netns -maxdepth 1 -name 'cni-*' 2>/dev/null || true; } | sed 's/^/netns /'
     for d in kubelet containerd; do
-        [ -f "$NODE_DIR/$d.pid" ] && kill -0 "$(cat "$NODE_DIR/$d.pid")" 2>/dev/null &&
+        if ours "$(cat "$NODE_DIR/$d.pid" 2>/dev/null)" "$d"; then
             echo "process $d $(cat "$NODE_DIR/$d.pid")"
+        fi
     done
-    pgrep -f "containerd-shim.*-address $SOCK" | sed 's/^/process shim /' || true
+    { pgrep -f "containerd-shim.*-address $SOCK" || true; } | sed 's/^/process shim /'
 }
 
 ensure_packages() {
@@ -202,18 +212,20 @@ start_daemon() { # name command...
 }
 
 start() {
-    if [ -f "$NODE_DIR/kubelet.pid" ] && kill -0 "$(cat "$NODE_DIR/kubelet.pid")" 2>/dev/null; then
+    if ours "$(cat "$NODE_DIR/kubelet.pid" 2>/dev/null)" kubelet; then
         log "real node: already running"
         return
     fi
+    # A node left by a failed start or a killed run is cleaned up first, never reused.
+    if [ -f "$BEFORE" ]; then stop; fi
     ensure_packages
     local t0=$SECONDS
-    if [ ! -f "$BEFORE" ] && ip link show "$BRIDGE" >/dev/null 2>&1; then
+    if ip link show "$BRIDGE" >/dev/null 2>&1; then
         log "real node: bridge $BRIDGE exists already: another real node runs on this host (stop it" \
             "with its cluster.sh stop), or set SA_WORKLOAD_REAL_NODE=false"
         exit 1
     fi
-    [ -f "$BEFORE" ] || host_state >"$BEFORE"
+    host_state >"$BEFORE.tmp" && mv "$BEFORE.tmp" "$BEFORE"
     rm -rf "$NODE_DIR"
     write_configs
     write_node_credentials
@@ -249,21 +261,22 @@ start() {
 }
 
 stop_pid() { # name
-    local f="$NODE_DIR/$1.pid" pid
-    [ -f "$f" ] || return 0
-    pid=$(cat "$f")
+    local pid
+    pid=$(cat "$NODE_DIR/$1.pid" 2>/dev/null) || return 0
+    ours "$pid" "$1" || return 0
     kill "$pid" 2>/dev/null || return 0
-    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+    for _ in $(seq 100); do ours "$pid" "$1" || return 0; sleep 0.1; done
     kill -9 "$pid" 2>/dev/null || true
-    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+    for _ in $(seq 50); do ours "$pid" "$1" || return 0; sleep 0.1; done
+    log "real node: $1 (pid $pid) does not end"
 }
 
 # delete_iptables_chain FAMILY TABLE CHAIN: the jumps to it, then the chain.
 delete_iptables_chain() {
     local cmd=$1 table=$2 chain=$3 rule
     while read -r rule; do
-        # shellcheck disable=SC2086 # a rule as iptables -S prints it
-        $cmd -t "$table" ${rule/-A /-D } 2>/dev/null || true
+        # A rule as iptables -S prints it, quoted comments included.
+        eval "$cmd -t $table ${rule/-A /-D }" 2>/dev/null || true
     done < <($cmd -t "$table" -S | grep -- "-j $chain\( \|$\)" || true)
     $cmd -t "$table" -F "$chain" 2>/dev/null || true
     $cmd -t "$table" -X "$chain" 2>/dev/null || true
@@ -296,26 +309,32 @@ stop() {
         umount "$ns" 2>/dev/null || umount -l "$ns" 2>/dev/null || true
         rm -f "$ns"
     done
-    # Mounts under the node's folders, deepest first (kubelet volumes, container root filesystems).
+    # Mounts under the node's folder, deepest first (kubelet volumes, container root filesystems).
     local m
     while read -r m; do
         umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
-    done < <(host_state | sed -n 's/^mount //p' | grep -vxF -f <(sed -n 's/^mount //p' "$BEFORE") |
-        sort -r)
+    done < <(host_state | sed -n 's/^mount //p' | sort -r)
+    # The kubelet's own iptables chains (KUBE-*) that start did not find, and the jumps to them.
     local line family table chain
     while read -r line; do
         read -r family table chain <<<"$line"
         delete_iptables_chain "$family" "$table" "$chain"
-    done < <(host_state | sed -n 's/^\(ip6\{0,1\}tables [a-z]*\) -N \(.*\)$/\1 \2/p' |
+    done < <(host_state | sed -n 's/^\(ip6\{0,1\}tables [a-z]*\) -N \(KUBE-.*\)$/\1 \2/p' |
         grep -vxF -f <(sed -n 's/^\(ip6\{0,1\}tables [a-z]*\) -N \(.*\)$/\1 \2/p' "$BEFORE"))
     ip link delete "$BRIDGE" 2>/dev/null || true
-    sed -n 's/^ip_forward //p' "$BEFORE" >/proc/sys/net/ipv4/ip_forward
+    # Kernel settings back to what start found (the kubelet's tunables, the bridge's ip_forward).
+    local key value
+    while read -r key value; do
+        [ "$(sysctl -n "$key" 2>/dev/null)" = "$value" ] || sysctl -qw "$key=$value" || true
+    done < <(sed -n 's/^sysctl //p' "$BEFORE")
     local path
     while read -r path; do
         if [[ $path == /sys/fs/cgroup/* ]]; then
             find "$path" -depth -type d -exec rmdir {} + 2>/dev/null || true
+        elif [ "$path" = /run/netns ]; then
+            rmdir "$path" 2>/dev/null || true # only when no namespace is left in it
         else
-            rm -rf "$path"
+            rm -rf "$path" 2>/dev/null || true
         fi
     done < <(host_state | sed -n 's/^path //p' | grep -vxF -f <(sed -n 's/^path //p' "$BEFORE") |
         sort -r)

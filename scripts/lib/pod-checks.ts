@@ -54,7 +54,9 @@ export function podExec(
             const out = collector();
             const err = collector();
             let socket: { close(): void } | undefined;
+            let timedOut = false;
             const timer = setTimeout(() => {
+                timedOut = true;
                 socket?.close();
                 reject(new Error(`no answer within ${EXEC_TIMEOUT_MS / 1000} s`));
             }, EXEC_TIMEOUT_MS);
@@ -62,12 +64,16 @@ export function podExec(
                 clearTimeout(timer);
                 const exit = status.details?.causes?.find((c) => c.reason === "ExitCode")?.message;
                 const code = status.status === "Success" ? 0 : Number(exit ?? 1);
-                // The streams have been written to before the status arrives.
-                resolve({ code, stdout: out.text(), stderr: err.text() });
+                // The streams have been written to before the status arrives. A failure with no
+                // exit code (a command the image lacks) says why only in its message.
+                const stderr = err.text() || (code === 0 ? "" : (status.message ?? ""));
+                resolve({ code, stdout: out.text(), stderr });
             };
             exec.exec(namespace, pod, container, command, out.stream, err.stream, null, false, done)
                 .then((ws: unknown) => {
                     socket = ws as { close(): void };
+                    // Opened after the timeout gave up on it.
+                    if (timedOut) socket.close();
                 })
                 .catch((error: unknown) => {
                     clearTimeout(timer);
@@ -193,6 +199,13 @@ export async function inPodRows(
     if (status.code !== 0) {
         return skipped(`cat in ${namespace}/${name} failed: ${status.stderr.trim()}`);
     }
+    // Later commands report a failed exec as their result, so one bad answer is one bad row.
+    const attempt = (command: string[]): Promise<ExecResult> =>
+        run(command).catch((error: unknown) => ({
+            code: -1,
+            stdout: "",
+            stderr: error instanceof Error ? error.message : String(error),
+        }));
     const rows: Row[] = [];
     const add = (check: string, expected: string, actual: string): void => {
         rows.push({ check, expected, actual });
@@ -221,7 +234,7 @@ export async function inPodRows(
         `NoNewPrivs ${sc?.allowPrivilegeEscalation === false ? 1 : 0}, Seccomp 2`,
         `NoNewPrivs ${field("NoNewPrivs")}, Seccomp ${field("Seccomp")}`,
     );
-    const http = await run(["wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${port}/`]);
+    const http = await attempt(["wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${port}/`]);
     add(
         `nginx answers on port ${port} (inside the pod)`,
         "200 OK",
@@ -229,25 +242,32 @@ export async function inPodRows(
     );
 
     const token = tokenPlacement(pod);
-    const tokenMounts = mounts
-        .map((f) => f[1])
-        .filter((m) => m.startsWith("/var/run/secrets") || (token.dir && m === token.dir));
-    if (token.mode === "none" || !token.dir || !token.file) {
-        add("no token mounted (inside the pod)", "none", tokenMounts.join(", ") || "none");
+    // Token files, not mount points: /proc/mounts shows /var/run as /run where it is a link.
+    if (token.mode === "none" || !token.file) {
+        const files = [`${STANDARD_TOKEN_DIR}/token`, "/var/run/secrets/tokens/token"];
+        const found = await attempt(["sh", "-c", `ls ${files.join(" ")} 2>/dev/null; true`]);
+        add(
+            "no token file (inside the pod)",
+            "none",
+            found.stdout.trim().replace(/\n/g, ", ") || "none",
+        );
         return rows;
     }
+    const read = await attempt(["cat", token.file]);
     add(
-        `${token.mode} token mounted at ${token.dir}`,
-        "mounted",
-        tokenMounts.includes(token.dir) ? "mounted" : "absent",
+        `${token.mode} token file at ${token.file}`,
+        "present",
+        read.code === 0 ? "present" : read.stderr.trim() || "absent",
     );
-    const read = await run(["cat", token.file]);
-    if (read.code !== 0) {
-        add(`token file ${token.file} readable`, "readable", read.stderr.trim() || "unreadable");
+    if (read.code !== 0) return rows;
+    const jwt = read.stdout.trim();
+    let claims: Record<string, unknown>;
+    try {
+        claims = jwtClaims(jwt);
+    } catch {
+        add("token is a JWT", "yes", "no");
         return rows;
     }
-    const jwt = read.stdout.trim();
-    const claims = jwtClaims(jwt);
     const aud = ([] as unknown[]).concat(claims.aud ?? []).map(String);
     const audience = token.audience ? [token.audience] : [...apiAudiences];
     add("token audience (JWT aud)", audience.join(", "), aud.join(", "));

@@ -4,6 +4,7 @@
  * leaves nothing on the host.
  */
 import * as assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -50,6 +51,19 @@ const names = (namespace: string, serviceAccount: string) => ({
     serviceAccount,
     pod: "my-pod",
 });
+
+/** The kernel settings in node.sh's snapshot of the host ("sysctl <key> <value>" lines). */
+function kernelSettings(snapshot: string): [string, string][] {
+    return [...snapshot.matchAll(/^sysctl (\S+) (.*)$/gm)].map((m) => [m[1], m[2]]);
+}
+
+/** The containers containerd holds for Kubernetes on the real node, one id per line. */
+function nodeContainers(): string {
+    const socket = join(cacheRoot(), "cluster", "node", "containerd.sock");
+    return execFileSync("ctr", ["--address", socket, "-n", "k8s.io", "containers", "list", "-q"], {
+        encoding: "utf8",
+    }).trim();
+}
 
 /** The actual value of the first check whose name includes `text`. */
 function row(checks: { check: string; actual: string }[], text: string): string | undefined {
@@ -131,7 +145,10 @@ describe("the real node", () => {
 
     it("puts the projected token at its path, for its audience, with its lifetime", async () => {
         const checks = await verified(names("e2e-real-projected", "vault-client"));
-        assert.equal(row(checks, "projected token mounted at /var/run/secrets/vault"), "mounted");
+        assert.equal(
+            row(checks, "projected token file at /var/run/secrets/vault/token"),
+            "present",
+        );
         assert.equal(row(checks, "token audience"), "vault");
         assert.equal(row(checks, "token lifetime"), "3600 s");
         // A token for another audience is refused by the API server.
@@ -147,7 +164,7 @@ describe("the real node", () => {
 
     it("leaves no token file at all with token mode none", async () => {
         const checks = await verified(names("e2e-real-none", "no-token"));
-        assert.equal(row(checks, "no token mounted"), "none");
+        assert.equal(row(checks, "no token file"), "none");
         const ls = kubectlStatus(
             "exec",
             "my-pod",
@@ -191,6 +208,8 @@ describe("the real node", () => {
             await eventually(`${w.namespace} is gone`, () => !namespaceExists(w.namespace!));
         }
         assert.equal(await stateResourceCount(stack), 0);
+        // The kubelet stopped and removed their containers and sandboxes too.
+        await eventually("no container is left on the real node", () => nodeContainers() === "");
     });
 
     it("stops without leaving anything on the host, and starts again", () => {
@@ -198,9 +217,11 @@ describe("the real node", () => {
         const baselineFile = join(cacheRoot(), "cluster", "node-host-before");
         const baseline = readFileSync(baselineFile, "utf8");
         const running = runScript("scripts/node.sh", "leftovers");
+        assert.ok(kernelSettings(baseline).length >= 6, "the snapshot holds the kernel settings");
         assert.match(running, /^\+ process kubelet /m);
         assert.match(running, /^\+ link sawl0$/m);
         assert.match(running, /^\+ path \/sys\/fs\/cgroup\/memory\/kubepods$/m);
+        const kernelBefore = kernelSettings(baseline);
         runScript("scripts/node.sh", "stop");
         // Compared again here, with the baseline the stop removed put back.
         writeFileSync(baselineFile, baseline);
@@ -208,6 +229,21 @@ describe("the real node", () => {
             assert.equal(runScript("scripts/node.sh", "leftovers"), "");
         } finally {
             rmSync(baselineFile);
+        }
+        // And checked without node.sh: processes, the bridge, mounts, kernel settings.
+        const nodeDir = join(cacheRoot(), "cluster", "node");
+        assert.equal(spawnSync("pgrep", ["-f", nodeDir]).status, 1, "a process of the node runs");
+        assert.notEqual(spawnSync("ip", ["link", "show", "sawl0"]).status, 0, "the bridge is left");
+        assert.ok(
+            !readFileSync("/proc/self/mountinfo", "utf8").includes(nodeDir),
+            "a mount is left",
+        );
+        for (const [key, value] of kernelBefore) {
+            assert.equal(
+                execFileSync("sysctl", ["-n", key], { encoding: "utf8" }).trim(),
+                value,
+                key,
+            );
         }
         runScript("scripts/node.sh", "start");
         const ready = kubectl(

@@ -162,6 +162,12 @@ describe("the dev stack on a live API server", () => {
         );
         assert.match(run.stdout, /^WORKLOAD\s+CHECK\s+EXPECTED\s+ACTUAL\s+RESULT$/m);
         assert.match(run.stdout, /verify: all \d+ checks passed/);
+        // The pod runs on the real node: the checks from inside it ran, none was skipped.
+        assert.match(
+            run.stdout,
+            /^my-ns\s+nginx runs as user \(inside the pod\)\s+101\s+101\s+ok$/m,
+        );
+        assert.doesNotMatch(run.stdout, /skipped/);
         // npm run verify opened the stack with Pulumi.dev.yaml's config; the test's again.
         stack = await openStack({ stackName: "dev", backendUrl: backend.url, config });
     });

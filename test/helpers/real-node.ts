@@ -13,7 +13,7 @@ export const REAL_NODE_TAINT = {
     key: "sa-workload.dev/real-node",
     value: "true",
     effect: "NoSchedule",
-};
+} as const;
 
 /** The test images by kind, as scripts/node.sh imports them. */
 export function testImages(): { unprivileged: string; stock: string; pause: string } {

@@ -162,7 +162,7 @@ describe("ServiceAccountWorkload", () => {
         it("passes a node selector, tolerations and a pull policy to the pod", async () => {
             const tolerations = [
                 { key: "sa-workload.dev/real-node", operator: "Exists", effect: "NoSchedule" },
-            ];
+            ] as const;
             await newWorkload({
                 nodeSelector: { "sa-workload.dev/node": "real" },
                 tolerations,
