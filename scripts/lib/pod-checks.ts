@@ -180,6 +180,7 @@ export async function inPodRows(
     apiAudiences: readonly string[],
     expectSecrets: string,
     use: TokenUse,
+    makeExec: typeof podExec = podExec,
 ): Promise<Row[]> {
     const name = pod.metadata?.name ?? "";
     const namespace = pod.metadata?.namespace ?? "";
@@ -189,7 +190,7 @@ export async function inPodRows(
     ];
     const why = await whyNoExec(admin, pod);
     if (why || !container) return skipped(why ?? "the pod has no container");
-    const run = podExec(admin, namespace, name, container.name);
+    const run = makeExec(admin, namespace, name, container.name);
     let status: ExecResult;
     try {
         status = await run(["cat", "/proc/1/status", "/proc/mounts"]);

@@ -1,8 +1,16 @@
 import * as assert from "node:assert/strict";
 
 import type * as k8s from "@kubernetes/client-node";
+import { KubeConfig } from "@kubernetes/client-node";
 
-import { capabilityMask, jwtClaims, tokenPlacement } from "../../scripts/lib/pod-checks";
+import {
+    capabilityMask,
+    ExecResult,
+    inPodRows,
+    jwtClaims,
+    PodExec,
+    tokenPlacement,
+} from "../../scripts/lib/pod-checks";
 
 const jwt = (claims: object): string =>
     ["{}", JSON.stringify(claims), "sig"]
@@ -93,5 +101,130 @@ describe("in-pod checks", () => {
 
     it("finds no token in a pod that mounts none", () => {
         assert.deepEqual(tokenPlacement(pod({})), { mode: "none" });
+    });
+});
+
+describe("in-pod checks against a pod", () => {
+    // No API server answers here: reading the node fails, and the checks go on to exec.
+    const admin = new KubeConfig();
+    admin.loadFromClusterAndUser(
+        { name: "closed", server: "https://127.0.0.1:1", skipTLSVerify: true },
+        { name: "nobody" },
+    );
+    const running: k8s.V1Pod = {
+        metadata: { name: "my-pod", namespace: "my-ns" },
+        spec: {
+            nodeName: "node-1",
+            serviceAccountName: "my-sa",
+            securityContext: { runAsUser: 101 },
+            containers: [
+                {
+                    name: "my-pod",
+                    securityContext: {
+                        readOnlyRootFilesystem: true,
+                        allowPrivilegeEscalation: false,
+                        capabilities: { drop: ["ALL"] },
+                    },
+                    volumeMounts: [
+                        {
+                            name: "kube-api-access-x",
+                            mountPath: "/var/run/secrets/kubernetes.io/serviceaccount",
+                        },
+                    ],
+                },
+            ],
+        },
+        status: { phase: "Running" },
+    };
+    const proc = [
+        "Uid:\t101\t101\t101\t101",
+        "CapEff:\t0000000000000000",
+        "NoNewPrivs:\t1",
+        "Seccomp:\t2",
+        "overlay / overlay ro,relatime 0 0",
+    ].join("\n");
+    const token = jwt({ aud: ["https://kubernetes.default.svc"], iat: 0, exp: 3607 });
+    const use = {
+        whoAmI: () => Promise.resolve("system:serviceaccount:my-ns:my-sa"),
+        listSecrets: () => Promise.resolve("403 Forbidden"),
+    };
+    const answers = (byCommand: Record<string, ExecResult | Error>) => (): PodExec => (command) => {
+        const answer = byCommand[command[0]];
+        if (answer instanceof Error) return Promise.reject(answer);
+        return Promise.resolve(answer ?? { code: 127, stdout: "", stderr: "not found" });
+    };
+    const ok = (stdout: string): ExecResult => ({ code: 0, stdout, stderr: "" });
+    const rows = (makeExec: () => PodExec) =>
+        inPodRows(
+            admin,
+            running,
+            8080,
+            ["https://kubernetes.default.svc"],
+            "403 Forbidden",
+            use,
+            makeExec,
+        );
+
+    it("says why, in one skipped row, when the pod cannot be exec'd into", async () => {
+        const result = await rows(answers({ cat: new Error("upgrade request forbidden") }));
+        assert.equal(result.length, 1);
+        assert.equal(result[0].note, true);
+        assert.match(
+            result[0].actual,
+            /^skipped: cannot exec into my-ns\/my-pod: upgrade request forbidden$/,
+        );
+    });
+
+    it("skips a pod that is not running, without trying exec", async () => {
+        const result = await inPodRows(
+            admin,
+            { ...running, status: { phase: "Pending" } },
+            8080,
+            [],
+            "403 Forbidden",
+            use,
+            answers({}),
+        );
+        assert.deepEqual(
+            result.map((r) => r.actual),
+            ["skipped: the pod is Pending"],
+        );
+    });
+
+    it("turns a later exec that fails into a failed row, not a crash", async () => {
+        const result = await rows(
+            answers({ cat: ok(proc), wget: new Error("no answer within 15 s") }),
+        );
+        const http = result.find((r) => r.check.startsWith("nginx answers"));
+        assert.equal(http?.actual, "failed: no answer within 15 s");
+    });
+
+    it("checks user, root, capabilities, the token file and the token's own identity", async () => {
+        const files: Record<string, ExecResult> = { wget: ok("") };
+        const makeExec = (): PodExec => (command) =>
+            Promise.resolve(
+                command[0] === "cat"
+                    ? ok(command[1] === "/proc/1/status" ? proc : `${token}\n`)
+                    : (files[command[0]] ?? { code: 1, stdout: "", stderr: "" }),
+            );
+        const result = await rows(makeExec);
+        assert.deepEqual(
+            result.filter((r) => r.expected !== r.actual),
+            [],
+        );
+        assert.deepEqual(
+            result.map((r) => r.check),
+            [
+                "nginx runs as user (inside the pod)",
+                "root filesystem (inside the pod)",
+                "effective capabilities (inside the pod)",
+                "no new privileges, seccomp filter (inside the pod)",
+                "nginx answers on port 8080 (inside the pod)",
+                "automount token file at /var/run/secrets/kubernetes.io/serviceaccount/token",
+                "token audience (JWT aud)",
+                "the pod's own token authenticates as",
+                "the pod's own token lists secrets in my-ns",
+            ],
+        );
     });
 });
