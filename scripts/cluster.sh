@@ -4,8 +4,9 @@
 # signing), kube-controller-manager, kube-scheduler, kwok, which fakes one node and the status of
 # the pods bound to it, and a real node (scripts/node.sh: containerd and a kubelet, tainted, for
 # pods that ask for it). kwokctl orchestrates the binaries that scripts/toolchain/build.sh built;
-# it writes the PKI, the kubeconfig and kwok's stages. SA_WORKLOAD_REAL_NODE=false leaves the
-# real node out.
+# it writes the PKI, the kubeconfig and kwok's stages. The real node starts only with
+# SA_WORKLOAD_REAL_NODE=true (the e2e suite and the bench set it): it needs root and Debian
+# packages, and `npm run up` on this cluster never needs it (its pods land on kwok's node).
 #
 # Usage: cluster.sh start | stop | status | kubeconfig | kill COMPONENT | resume
 #   start       builds what is missing, creates the cluster, waits for the API and a Ready node
@@ -28,7 +29,7 @@ toolchain_env
 NEVER_READY_IMAGE=example.invalid/never-ready:1.0
 
 SCRIPTS="$(dirname "${BASH_SOURCE[0]}")"
-real_node() { [ "${SA_WORKLOAD_REAL_NODE:-true}" != false ]; }
+real_node() { [ "${SA_WORKLOAD_REAL_NODE:-false}" = true ]; }
 
 running() {
     [ -f "$KUBECONFIG_PATH" ] &&
