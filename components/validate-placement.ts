@@ -90,7 +90,10 @@ export function checkTolerations(p: Problems, key: string, tolerations: unknown)
         const at = `${key}[${i}]`;
         if (!p.check(isObject(t), at, t, "not a toleration", `use { key, operator, effect }`))
             return;
-        const tol = t as Record<string, unknown>;
+        // Kubernetes reads an empty key, operator, value or effect as one left out.
+        const tol = Object.fromEntries(
+            Object.entries(t as Record<string, unknown>).filter(([, v]) => v !== ""),
+        );
         for (const extra of Object.keys(tol).filter((k) => !TOLERATION_KEYS.includes(k))) {
             p.check(
                 false,

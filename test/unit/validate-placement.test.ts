@@ -71,6 +71,13 @@ describe("validation", () => {
             );
         });
 
+        it("reads empty toleration fields as left out, as Kubernetes does", async () => {
+            // As stack config can give it: untyped JSON, "" where the type has a union.
+            await newWorkload({
+                tolerations: [{ key: "", operator: "Exists", value: "", effect: "" } as never],
+            });
+        });
+
         it("accepts the real node's selector and toleration as the e2e suite gives them", async () => {
             await newWorkload({
                 image: "localhost/sa-workload/nginx-unprivileged:1.22-bookworm",
