@@ -155,12 +155,7 @@ componentsPatches:
 EOF
 }
 
-start() {
-    if running; then
-        log "cluster $CLUSTER: already running ($KUBECONFIG_PATH)"
-        if real_node; then bash "$SCRIPTS/node.sh" start; fi
-        return
-    fi
+create() {
     bash "$TOOLCHAIN_SRC/build.sh" cluster
     local t0=$SECONDS
     mkdir -p "$CLUSTER_DIR"
@@ -182,6 +177,15 @@ start() {
         --param '.allocatable["ephemeral-storage"]="100Gi"' >>"$CLUSTER_DIR/create.log" 2>&1
     kubectl --kubeconfig "$KUBECONFIG_PATH" wait --for=condition=Ready node --all --timeout=60s >&2
     log "cluster $CLUSTER: API ready after ${api} s, node Ready after $((SECONDS - t0)) s"
+}
+
+start() {
+    if running; then
+        log "cluster $CLUSTER: already running ($KUBECONFIG_PATH)"
+    else
+        create
+    fi
+    # Joins a cluster that runs already too (node.sh start does nothing when the node runs).
     if real_node; then bash "$SCRIPTS/node.sh" start; fi
     log "cluster $CLUSTER: export KUBECONFIG=$KUBECONFIG_PATH"
 }

@@ -6,7 +6,8 @@
 #   pause               the pod sandbox's first process (scripts/toolchain/pause)
 # Each is Debian's nginx binary, the shared libraries it links, busybox (sh, id, cat, ... for
 # `kubectl exec`), an /etc/passwd and an nginx.conf. Archives are cached, keyed by this script and
-# the package versions. Usage: node-images.sh DIR -> prints "NAME ARCHIVE" per image.
+# the pause binary; the packages are those apt offered when they were built (their .debs are kept
+# beside the archives). Usage: node-images.sh DIR -> prints "NAME ARCHIVE" per image.
 set -euo pipefail
 # shellcheck source=toolchain/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/toolchain/lib.sh"
@@ -85,27 +86,27 @@ http {
 EOF
 }
 
+# blob WORK FILE: moves FILE into WORK's blob store, named by its digest; prints "DIGEST SIZE".
+blob() {
+    local digest size
+    digest=$(sha256sum "$2" | cut -d' ' -f1)
+    size=$(stat -c %s "$2")
+    mv "$2" "$1/blobs/sha256/$digest"
+    echo "$digest $size"
+}
+
 # oci_archive ROOTFS NAME CONFIG_JSON OUT: one layer, one manifest, named for `ctr images import`.
 oci_archive() {
-    local root=$1 name=$2 config=$3 out=$4 work
+    local root=$1 name=$2 config=$3 out=$4 work layer size cfg cfg_size man man_size
     work=$(mktemp -d)
     mkdir -p "$work/blobs/sha256"
     tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$root" -cf "$work/layer.tar" .
-    local layer size
-    layer=$(sha256sum "$work/layer.tar" | cut -d' ' -f1)
-    size=$(stat -c %s "$work/layer.tar")
-    mv "$work/layer.tar" "$work/blobs/sha256/$layer"
+    read -r layer size < <(blob "$work" "$work/layer.tar")
     printf '%s' "${config/@DIFF_ID@/sha256:$layer}" >"$work/config.json"
-    local cfg cfg_size
-    cfg=$(sha256sum "$work/config.json" | cut -d' ' -f1)
-    cfg_size=$(stat -c %s "$work/config.json")
-    mv "$work/config.json" "$work/blobs/sha256/$cfg"
+    read -r cfg cfg_size < <(blob "$work" "$work/config.json")
     printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:%s","size":%s}]}' \
         "$cfg" "$cfg_size" "$layer" "$size" >"$work/manifest.json"
-    local man man_size
-    man=$(sha256sum "$work/manifest.json" | cut -d' ' -f1)
-    man_size=$(stat -c %s "$work/manifest.json")
-    mv "$work/manifest.json" "$work/blobs/sha256/$man"
+    read -r man man_size < <(blob "$work" "$work/manifest.json")
     printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"io.containerd.image.name":"%s","org.opencontainers.image.ref.name":"%s"}}]}' \
         "$man" "$man_size" "$name" "${name##*:}" >"$work/index.json"
     echo '{"imageLayoutVersion":"1.0.0"}' >"$work/oci-layout"
@@ -127,12 +128,13 @@ build() {
     work=$(mktemp -d)
     trap 'rm -rf "$work"' RETURN
 
+    # One nginx root filesystem; the two images differ only in their nginx.conf and user.
     nginx_rootfs "$work/unprivileged" "$debs"
+    cp -a "$work/unprivileged" "$work/stock"
     nginx_conf 8080 /tmp /tmp >"$work/unprivileged/etc/nginx/nginx.conf"
     oci_archive "$work/unprivileged" "$IMAGE_PREFIX/nginx-unprivileged:$TEST_IMAGE_TAG" \
         "$(image_config 101 '["/usr/sbin/nginx","-e","stderr"]' 8080)" "$out/unprivileged.tar"
 
-    nginx_rootfs "$work/stock" "$debs"
     nginx_conf 80 /run /var/cache/nginx nginx >"$work/stock/etc/nginx/nginx.conf"
     oci_archive "$work/stock" "$IMAGE_PREFIX/nginx:$TEST_IMAGE_TAG" \
         "$(image_config 0 '["/usr/sbin/nginx","-e","stderr"]' 80)" "$out/stock.tar"

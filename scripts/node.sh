@@ -73,6 +73,11 @@ host_state() {
     { pgrep -f "containerd-shim.*-address $SOCK" || true; } | sed 's/^/process shim /'
 }
 
+apt_install() {
+    # shellcheck disable=SC2086 # a list of package names
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $NODE_DEBIAN_PACKAGES
+}
+
 ensure_packages() {
     [ "$(id -u)" = 0 ] || { log "the real node needs root (containerd, the kubelet)" && exit 1; }
     local missing=0
@@ -80,14 +85,10 @@ ensure_packages() {
         [ -x /usr/lib/cni/bridge ] && command -v iptables >/dev/null || missing=1
     if [ "$missing" = 1 ]; then
         log "real node: installing Debian packages $NODE_DEBIAN_PACKAGES"
-        # shellcheck disable=SC2086 # a list of package names
-        DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-            $NODE_DEBIAN_PACKAGES >"$CACHE_ROOT/cluster/apt.log" 2>&1 || {
-            apt-get update >>"$CACHE_ROOT/cluster/apt.log" 2>&1
-            # shellcheck disable=SC2086
-            DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-                $NODE_DEBIAN_PACKAGES >>"$CACHE_ROOT/cluster/apt.log" 2>&1
-        } || { cat "$CACHE_ROOT/cluster/apt.log" >&2 && exit 1; }
+        local apt_log="$CACHE_ROOT/cluster/apt.log"
+        # A fresh machine may have no package lists yet: update once, then try again.
+        { apt_install || { apt-get update && apt_install; }; } >"$apt_log" 2>&1 ||
+            { cat "$apt_log" >&2 && exit 1; }
     fi
     local v
     v=$(containerd --version | awk '{print $3}' | sed 's/^v//')
@@ -112,7 +113,7 @@ state = "$NODE_DIR/containerd/state"
 [metrics]
   address = ""
 [plugins."io.containerd.grpc.v1.cri"]
-  sandbox_image = "$(image_name pause)"
+  sandbox_image = "$PAUSE_IMAGE"
   # Root here lacks CAP_SYS_RESOURCE: runc may not lower oom_score_adj (real-node-facts.md).
   restrict_oom_score_adj = true
   enable_selinux = false
@@ -202,7 +203,8 @@ write_node_credentials() {
     kubectl config --kubeconfig "$kc" use-context node >/dev/null
 }
 
-image_name() { bash "$(dirname "${BASH_SOURCE[0]}")/node-images.sh" "$CACHE_ROOT/node" | awk -v w="$1" '$1 ~ "/" w ":" { print $1 }'; }
+# The test images, "name archive" per line (built once, cached).
+images() { bash "$(dirname "${BASH_SOURCE[0]}")/node-images.sh" "$CACHE_ROOT/node"; }
 
 start_daemon() { # name command...
     local name=$1
@@ -225,6 +227,9 @@ start() {
             "with its cluster.sh stop), or set SA_WORKLOAD_REAL_NODE=false"
         exit 1
     fi
+    local list
+    list=$(images)
+    PAUSE_IMAGE=$(awk '$1 ~ "/pause:" { print $1 }' <<<"$list")
     host_state >"$BEFORE.tmp" && mv "$BEFORE.tmp" "$BEFORE"
     rm -rf "$NODE_DIR"
     write_configs
@@ -239,7 +244,7 @@ start() {
     while read -r name archive; do
         ctr_ images import "$archive" >>"$NODE_DIR/images.log" 2>&1 ||
             { cat "$NODE_DIR/images.log" >&2 && exit 1; }
-    done < <(bash "$(dirname "${BASH_SOURCE[0]}")/node-images.sh" "$CACHE_ROOT/node")
+    done <<<"$list"
     # The bridge the CNI plugin would make at the first pod, made now to carry the node's address.
     ip link add "$BRIDGE" type bridge 2>/dev/null || true
     ip addr replace "$NODE_IP/${POD_SUBNET#*/}" dev "$BRIDGE"
@@ -309,18 +314,19 @@ stop() {
         umount "$ns" 2>/dev/null || umount -l "$ns" 2>/dev/null || true
         rm -f "$ns"
     done
+    # What the host has now and lacked before start: the node's, to undo.
+    local added
+    added=$(host_state | grep -vxF -f "$BEFORE" || true)
     # Mounts under the node's folder, deepest first (kubelet volumes, container root filesystems).
     local m
     while read -r m; do
         umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
-    done < <(host_state | sed -n 's/^mount //p' | sort -r)
-    # The kubelet's own iptables chains (KUBE-*) that start did not find, and the jumps to them.
-    local line family table chain
-    while read -r line; do
-        read -r family table chain <<<"$line"
+    done < <(sed -n 's/^mount //p' <<<"$added" | sort -r)
+    # The kubelet's own iptables chains (KUBE-*), and the jumps to them.
+    local family table chain
+    while read -r family table chain; do
         delete_iptables_chain "$family" "$table" "$chain"
-    done < <(host_state | sed -n 's/^\(ip6\{0,1\}tables [a-z]*\) -N \(KUBE-.*\)$/\1 \2/p' |
-        grep -vxF -f <(sed -n 's/^\(ip6\{0,1\}tables [a-z]*\) -N \(.*\)$/\1 \2/p' "$BEFORE"))
+    done < <(sed -n 's/^\(ip6\{0,1\}tables [a-z]*\) -N \(KUBE-.*\)$/\1 \2/p' <<<"$added")
     ip link delete "$BRIDGE" 2>/dev/null || true
     # Kernel settings back to what start found (the kubelet's tunables, the bridge's ip_forward).
     local key value
@@ -336,8 +342,7 @@ stop() {
         else
             rm -rf "$path" 2>/dev/null || true
         fi
-    done < <(host_state | sed -n 's/^path //p' | grep -vxF -f <(sed -n 's/^path //p' "$BEFORE") |
-        sort -r)
+    done < <(sed -n 's/^path //p' <<<"$added" | sort -r)
     local left
     left=$(leftovers)
     if [ -n "$left" ]; then
@@ -359,6 +364,6 @@ case "${1:-}" in
     start) start ;;
     stop) stop ;;
     leftovers) leftovers ;;
-    images) bash "$(dirname "${BASH_SOURCE[0]}")/node-images.sh" "$CACHE_ROOT/node" ;;
+    images) images ;;
     *) echo "usage: $0 start|stop|leftovers|images" >&2 && exit 2 ;;
 esac

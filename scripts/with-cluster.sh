@@ -11,13 +11,11 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/toolchain/build.sh all
 # The tests that run pods for real need the real node (scripts/node.sh).
 export SA_WORKLOAD_REAL_NODE="${SA_WORKLOAD_REAL_NODE:-true}"
-if bash scripts/cluster.sh status >/dev/null 2>&1; then
-    log "using the local cluster that is already running"
-    bash scripts/cluster.sh start # adds the real node if it lacks one
-else
-    bash scripts/cluster.sh start
+# A cluster that runs already is used (and stays); one started here is stopped at the end.
+if ! bash scripts/cluster.sh status >/dev/null 2>&1; then
     trap 'bash scripts/cluster.sh stop' EXIT
 fi
+bash scripts/cluster.sh start
 toolchain_env
 export KUBECONFIG
 KUBECONFIG="$(bash scripts/cluster.sh kubeconfig)"
