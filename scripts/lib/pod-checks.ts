@@ -176,7 +176,6 @@ export interface TokenUse {
 export async function inPodRows(
     admin: k8s.KubeConfig,
     pod: k8s.V1Pod,
-    port: number,
     apiAudiences: readonly string[],
     expectSecrets: string,
     use: TokenUse,
@@ -185,6 +184,7 @@ export async function inPodRows(
     const name = pod.metadata?.name ?? "";
     const namespace = pod.metadata?.namespace ?? "";
     const container = pod.spec?.containers[0];
+    const port = container?.ports?.[0]?.containerPort ?? 80;
     const skipped = (why: string): Row[] => [
         { check: "in-pod checks (exec)", expected: "run", actual: `skipped: ${why}`, note: true },
     ];

@@ -7,7 +7,7 @@
  */
 import * as k8s from "@kubernetes/client-node";
 
-import { inPodRows } from "./pod-checks";
+import { inPodRows, Row } from "./pod-checks";
 
 /** The names of one deployed workload (the stack outputs of index.ts). */
 export interface WorkloadNames {
@@ -18,15 +18,10 @@ export interface WorkloadNames {
     readonly rules?: readonly Rule[];
 }
 
-/** One line of the verify table. */
-export interface Check {
+/** One line of the verify table: a row of one workload, and whether it holds. */
+export interface Check extends Row {
     readonly workload: string;
-    readonly check: string;
-    readonly expected: string;
-    readonly actual: string;
     readonly ok: boolean;
-    /** A row that only says why some checks could not run (never a failure). */
-    readonly note?: boolean;
 }
 
 interface Access {
@@ -92,6 +87,31 @@ function probes(namespace: string): Access[] {
 function statusOf(error: unknown): number | undefined {
     const code = (error as { code?: unknown }).code;
     return typeof code === "number" ? code : undefined;
+}
+
+/** Who the API server takes `config`'s credentials for (a token for another audience: 401). */
+async function whoAmI(config: k8s.KubeConfig): Promise<string> {
+    try {
+        const review = await config.makeApiClient(k8s.AuthenticationV1Api).createSelfSubjectReview({
+            body: { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" },
+        });
+        return review.status?.userInfo?.username ?? "(anonymous)";
+    } catch (error) {
+        if (statusOf(error) === 401) return "401 Unauthorized (not for the API server)";
+        throw error;
+    }
+}
+
+/** A real request's outcome as the table shows it: 200 OK, 403 Forbidden or HTTP <code>. */
+async function requestStatus(call: () => Promise<unknown>): Promise<string> {
+    try {
+        await call();
+        return "200 OK";
+    } catch (error) {
+        const status = statusOf(error);
+        if (status === undefined) throw error;
+        return status === 403 ? "403 Forbidden" : `HTTP ${status}`;
+    }
 }
 
 /** The rules of the Roles bound to the workload's ServiceAccount, as the cluster has them. */
@@ -169,13 +189,10 @@ export async function verifyWorkload(admin: k8s.KubeConfig, w: WorkloadNames): P
     };
     const asSa = kubeAs(token);
 
-    const review = await asSa.makeApiClient(k8s.AuthenticationV1Api).createSelfSubjectReview({
-        body: { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" },
-    });
     add(
         "a requested token authenticates as the service account",
         `system:serviceaccount:${w.namespace}:${w.serviceAccount}`,
-        review.status?.userInfo?.username ?? "(anonymous)",
+        await whoAmI(asSa),
     );
 
     // What the rules grant must be allowed; every other probe denied.
@@ -212,63 +229,30 @@ export async function verifyWorkload(admin: k8s.KubeConfig, w: WorkloadNames): P
     // One real request each way, not only the authorizer's opinion.
     const asSaCore = asSa.makeApiClient(k8s.CoreV1Api);
     const listPods = { verb: "list", group: "", resource: "pods", namespace: w.namespace };
-    const attempt = async (call: () => Promise<unknown>): Promise<string> => {
-        try {
-            await call();
-            return "200 OK";
-        } catch (error) {
-            const status = statusOf(error);
-            if (status === undefined) throw error;
-            return status === 403 ? "403 Forbidden" : `HTTP ${status}`;
-        }
-    };
-    add(
-        `token lists pods in ${w.namespace} (real request)`,
-        ruleAllows(rules, listPods) ? "200 OK" : "403 Forbidden",
-        await attempt(() => asSaCore.listNamespacedPod({ namespace: w.namespace })),
-    );
-    add(
-        `token lists secrets in ${w.namespace} (real request)`,
-        ruleAllows(rules, { ...listPods, resource: "secrets" }) ? "200 OK" : "403 Forbidden",
-        await attempt(() => asSaCore.listNamespacedSecret({ namespace: w.namespace })),
-    );
-
-    // From inside the Pod, where the node runs its containers (kubectl exec's way in).
     const secretsExpected = ruleAllows(rules, { ...listPods, resource: "secrets" })
         ? "200 OK"
         : "403 Forbidden";
-    const rows = await inPodRows(
-        admin,
-        pod,
-        pod.spec?.containers[0]?.ports?.[0]?.containerPort ?? 80,
-        tokenRequest.spec?.audiences ?? [],
-        secretsExpected,
-        {
-            whoAmI: async (bearer) => {
-                try {
-                    const r = await kubeAs(bearer)
-                        .makeApiClient(k8s.AuthenticationV1Api)
-                        .createSelfSubjectReview({
-                            body: {
-                                apiVersion: "authentication.k8s.io/v1",
-                                kind: "SelfSubjectReview",
-                            },
-                        });
-                    return r.status?.userInfo?.username ?? "(anonymous)";
-                } catch (error) {
-                    const status = statusOf(error);
-                    if (status === 401) return "401 Unauthorized (not for the API server)";
-                    throw error;
-                }
-            },
-            listSecrets: (bearer) =>
-                attempt(() =>
-                    kubeAs(bearer)
-                        .makeApiClient(k8s.CoreV1Api)
-                        .listNamespacedSecret({ namespace: w.namespace }),
-                ),
-        },
+    add(
+        `token lists pods in ${w.namespace} (real request)`,
+        ruleAllows(rules, listPods) ? "200 OK" : "403 Forbidden",
+        await requestStatus(() => asSaCore.listNamespacedPod({ namespace: w.namespace })),
     );
+    add(
+        `token lists secrets in ${w.namespace} (real request)`,
+        secretsExpected,
+        await requestStatus(() => asSaCore.listNamespacedSecret({ namespace: w.namespace })),
+    );
+
+    // From inside the Pod, where the node runs its containers (kubectl exec's way in).
+    const rows = await inPodRows(admin, pod, tokenRequest.spec?.audiences ?? [], secretsExpected, {
+        whoAmI: (bearer) => whoAmI(kubeAs(bearer)),
+        listSecrets: (bearer) =>
+            requestStatus(() =>
+                kubeAs(bearer)
+                    .makeApiClient(k8s.CoreV1Api)
+                    .listNamespacedSecret({ namespace: w.namespace }),
+            ),
+    });
     for (const row of rows) {
         checks.push({
             workload: w.namespace,

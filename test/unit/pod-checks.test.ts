@@ -120,6 +120,7 @@ describe("in-pod checks against a pod", () => {
             containers: [
                 {
                     name: "my-pod",
+                    ports: [{ name: "http", containerPort: 8080 }],
                     securityContext: {
                         readOnlyRootFilesystem: true,
                         allowPrivilegeEscalation: false,
@@ -158,7 +159,6 @@ describe("in-pod checks against a pod", () => {
         inPodRows(
             admin,
             running,
-            8080,
             ["https://kubernetes.default.svc"],
             "403 Forbidden",
             use,
@@ -179,7 +179,6 @@ describe("in-pod checks against a pod", () => {
         const result = await inPodRows(
             admin,
             { ...running, status: { phase: "Pending" } },
-            8080,
             [],
             "403 Forbidden",
             use,
