@@ -15,8 +15,11 @@ export const REAL_NODE_TAINT = {
     effect: "NoSchedule",
 } as const;
 
-/** The test images by kind, as scripts/node.sh imports them. */
+let images: { unprivileged: string; stock: string; pause: string } | undefined;
+
+/** The test images by kind, as scripts/node.sh imports them (asked once per test run). */
 export function testImages(): { unprivileged: string; stock: string; pause: string } {
+    if (images) return images;
     const names = runScript("scripts/node.sh", "images")
         .trim()
         .split("\n")
@@ -27,7 +30,12 @@ export function testImages(): { unprivileged: string; stock: string; pause: stri
             throw new Error(`scripts/node.sh images lists no ${part} image: ${names.join(", ")}`);
         return name;
     };
-    return { unprivileged: find("nginx-unprivileged"), stock: find("nginx"), pause: find("pause") };
+    images = {
+        unprivileged: find("nginx-unprivileged"),
+        stock: find("nginx"),
+        pause: find("pause"),
+    };
+    return images;
 }
 
 /** A workload's args placed on the real node, with the test image of its profile. */
