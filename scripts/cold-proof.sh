@@ -17,11 +17,9 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 report="$repo/docs/cold-proof.md"
 
 # The files whose change calls for a new proof, hashed by their committed content.
-inputs_hash() {
-    git -C "$repo" ls-files -s scripts/toolchain scripts/cluster.sh scripts/node.sh \
-        scripts/node-images.sh scripts/cold-proof.sh .ci/run |
-        sha256sum | cut -c1-16
-}
+PROVED=(scripts/toolchain scripts/cluster.sh scripts/node.sh scripts/node-images.sh
+    scripts/cold-proof.sh .ci/run)
+inputs_hash() { git -C "$repo" ls-files -s "${PROVED[@]}" | sha256sum | cut -c1-16; }
 if_changed=false seed=false
 for arg in "$@"; do
     case "$arg" in
@@ -35,8 +33,7 @@ if $if_changed && grep -q "^inputs: $hash\$" "$report" 2>/dev/null; then
     echo "cold proof: the toolchain and cluster scripts are as docs/cold-proof.md proved ($hash)"
     exit 0
 fi
-if [ -n "$(git -C "$repo" status --porcelain -- scripts/toolchain scripts/cluster.sh scripts/node.sh \
-    scripts/node-images.sh .ci/run)" ]; then
+if [ -n "$(git -C "$repo" status --porcelain -- "${PROVED[@]}")" ]; then
     echo "cold proof: note: uncommitted changes to the toolchain scripts are not part of HEAD's proof" >&2
 fi
 
@@ -106,9 +103,6 @@ step() { # name command...
     rows+=("| \`$name\` | $((SECONDS - start)) |")
 }
 
-# The real node's packages, when this machine lacks them, are installed by the proof's cluster start.
-installed=$(. "$repo/scripts/toolchain/versions.env" &&
-    for p in $NODE_DEBIAN_PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || printf '%s ' "$p"; done)
 total=$SECONDS
 git clone -q "$repo" "$clone"
 cd "$clone"
@@ -125,16 +119,14 @@ total=$((SECONDS - total))
     echo
     echo "Written by \`npm run prove:cold\` (scripts/cold-proof.sh): a fresh clone of $commit, empty Go"
     echo "module, Go build, toolchain and plugin caches, no kubeconfig, $(nproc) cores, $(date -u +%F)."
-    echo "Debian packages the real node installed: ${installed:-none (present already)}."
     echo
     echo "| step | seconds |"
     echo "| --- | --- |"
     printf '%s\n' "${rows[@]}"
     echo "| total, including the clone | $total |"
     echo
-    echo "The files proved (scripts/toolchain, scripts/cluster.sh, scripts/node.sh, scripts/node-images.sh,"
-    echo "scripts/cold-proof.sh, .ci/run),"
-    echo "hashed by \`git ls-files -s\`; CI proves again when this differs:"
+    echo "The files proved (${PROVED[*]}), hashed by \`git ls-files -s\`; CI proves again when"
+    echo "this differs:"
     echo
     echo "inputs: $hash"
 } >"$report"
