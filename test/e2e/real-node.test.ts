@@ -12,6 +12,7 @@ import { Stack } from "@pulumi/pulumi/automation";
 
 import { cacheRoot, runScript } from "../../scripts/lib/toolchain";
 import {
+    actualOf,
     e2eStack,
     eventually,
     kubectl,
@@ -63,11 +64,6 @@ function nodeContainers(): string {
     return execFileSync("ctr", ["--address", socket, "-n", "k8s.io", "containers", "list", "-q"], {
         encoding: "utf8",
     }).trim();
-}
-
-/** The actual value of the first check whose name includes `text`. */
-function row(checks: { check: string; actual: string }[], text: string): string | undefined {
-    return checks.find((c) => c.check.includes(text))?.actual;
 }
 
 describe("the real node", () => {
@@ -146,25 +142,25 @@ describe("the real node", () => {
     it("puts the projected token at its path, for its audience, with its lifetime", async () => {
         const checks = await verified(names("e2e-real-projected", "vault-client"));
         assert.equal(
-            row(checks, "projected token file at /var/run/secrets/vault/token"),
+            actualOf(checks, "projected token file at /var/run/secrets/vault/token"),
             "present",
         );
-        assert.equal(row(checks, "token audience"), "vault");
-        assert.equal(row(checks, "token lifetime"), "3600 s");
+        assert.equal(actualOf(checks, "token audience"), "vault");
+        assert.equal(actualOf(checks, "token lifetime"), "3600 s");
         // A token for another audience is refused by the API server.
         assert.equal(
-            row(checks, "the pod's own token authenticates as"),
+            actualOf(checks, "the pod's own token authenticates as"),
             "401 Unauthorized (not for the API server)",
         );
-        assert.equal(row(checks, "nginx runs as user"), "101");
-        assert.equal(row(checks, "root filesystem"), "read-only");
-        assert.equal(row(checks, "effective capabilities"), "0000000000000000");
-        assert.equal(row(checks, "nginx answers on port 8080"), "200 OK");
+        assert.equal(actualOf(checks, "nginx runs as user"), "101");
+        assert.equal(actualOf(checks, "root filesystem"), "read-only");
+        assert.equal(actualOf(checks, "effective capabilities"), "0000000000000000");
+        assert.equal(actualOf(checks, "nginx answers on port 8080"), "200 OK");
     });
 
     it("leaves no token file at all with token mode none", async () => {
         const checks = await verified(names("e2e-real-none", "no-token"));
-        assert.equal(row(checks, "no token file"), "none");
+        assert.equal(actualOf(checks, "no token file"), "none");
         const ls = kubectlStatus(
             "exec",
             "my-pod",
@@ -181,12 +177,12 @@ describe("the real node", () => {
     it("runs stock nginx under baseline: root master, workers as nginx, exactly the profile's capabilities", async () => {
         const checks = await verified(names("e2e-real-baseline", "stock"));
         // CHOWN, DAC_OVERRIDE, SETGID, SETUID and NET_BIND_SERVICE: bits 0, 1, 6, 7 and 10.
-        assert.equal(row(checks, "effective capabilities"), "00000000000004c3");
+        assert.equal(actualOf(checks, "effective capabilities"), "00000000000004c3");
         assert.equal(
-            row(checks, "the pod's own token authenticates as"),
+            actualOf(checks, "the pod's own token authenticates as"),
             "system:serviceaccount:e2e-real-baseline:stock",
         );
-        assert.equal(row(checks, "the pod's own token lists secrets"), "403 Forbidden");
+        assert.equal(actualOf(checks, "the pod's own token lists secrets"), "403 Forbidden");
         const ps = kubectl(
             "exec",
             "my-pod",

@@ -40,12 +40,18 @@ export function kubectl(...args: string[]): string {
     });
 }
 
+/** kubectl's exit status and combined output with `kubeconfig`. */
+function kubectlWith(
+    kubeconfig: string,
+    args: string[],
+): { status: number | null; output: string } {
+    const r = spawnSync("kubectl", ["--kubeconfig", kubeconfig, ...args], { encoding: "utf8" });
+    return { status: r.status, output: `${r.stdout}${r.stderr}` };
+}
+
 /** kubectl's exit status and combined output, for commands expected to fail. */
 export function kubectlStatus(...args: string[]): { status: number | null; output: string } {
-    const r = spawnSync("kubectl", ["--kubeconfig", testKubeconfig(), ...args], {
-        encoding: "utf8",
-    });
-    return { status: r.status, output: `${r.stdout}${r.stderr}` };
+    return kubectlWith(testKubeconfig(), args);
 }
 
 /**
@@ -74,8 +80,7 @@ export function kubectlWithToken(
         { mode: 0o600 },
     );
     try {
-        const r = spawnSync("kubectl", ["--kubeconfig", file, ...args], { encoding: "utf8" });
-        return { status: r.status, output: `${r.stdout}${r.stderr}` };
+        return kubectlWith(file, args);
     } finally {
         rmSync(dir, { recursive: true, force: true });
     }
@@ -213,6 +218,11 @@ export function podUid(namespace: string, pod: string): string {
 }
 
 /** Runs verify for one workload, fails on any mismatch, and returns its checks. */
+/** The actual value of the first verify check whose name includes `text`. */
+export function actualOf(checks: readonly Check[], text: string): string | undefined {
+    return checks.find((c) => c.check.includes(text))?.actual;
+}
+
 export async function verified(workload: WorkloadNames): Promise<Check[]> {
     const checks = await verifyWorkload(adminConfig(), workload);
     assert.deepEqual(
