@@ -2,9 +2,9 @@
 # Builds the test toolchain from published Go modules, once per version, into a cache outside the
 # repository: the Pulumi CLI, the Kubernetes provider plugin, kube-apiserver,
 # kube-controller-manager, kube-scheduler, kubectl, the kubelet, etcd, kwok, kwokctl, the pod
-# sandbox process (pause) and actionlint. A second
+# sandbox process (pause), MinIO (the teams suite's S3 server) and actionlint. A second
 # run that changes nothing only checks the cache.
-# Usage: build.sh [pulumi|provider|cluster|actionlint|all|env]
+# Usage: build.sh [pulumi|provider|cluster|minio|actionlint|all|env]
 # (`env` builds nothing: it prints the PATH that puts the toolchain first, for other scripts).
 #
 # No binary can be downloaded on the machines this runs on, only Go modules; each piece is built by
@@ -102,6 +102,10 @@ build_cluster() {
     build_piece pause "$PAUSE_VERSION" "$PAUSE_BIN_DIR" "" "" .
 }
 
+build_minio() {
+    build_piece minio "$MINIO_VERSION" "$MINIO_BIN_DIR" "" "" github.com/minio/minio
+}
+
 build_actionlint() {
     build_piece actionlint "$ACTIONLINT_VERSION" "$ACTIONLINT_BIN_DIR" "" \
         "-X main.version=v$ACTIONLINT_VERSION" github.com/rhysd/actionlint/cmd/actionlint
@@ -113,7 +117,8 @@ case "$what" in
     provider) build_provider ;;
     cluster) build_cluster ;;
     actionlint) build_actionlint ;;
-    all) build_pulumi && build_provider && build_cluster && build_actionlint ;;
+    minio) build_minio ;;
+    all) build_pulumi && build_provider && build_cluster && build_minio && build_actionlint ;;
     env)
         toolchain_env
         echo "PATH=$PATH"
@@ -121,6 +126,6 @@ case "$what" in
         echo "CLUSTER_BIN_DIRS=$KUBE_BIN_DIR:$ETCD_BIN_DIR:$KWOK_BIN_DIR:$ACTIONLINT_BIN_DIR"
         exit 0
         ;;
-    *) echo "usage: $0 [pulumi|provider|cluster|actionlint|all|env]" >&2 && exit 2 ;;
+    *) echo "usage: $0 [pulumi|provider|cluster|minio|actionlint|all|env]" >&2 && exit 2 ;;
 esac
 log "toolchain ($what) ready in $((SECONDS - start)) s"

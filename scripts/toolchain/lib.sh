@@ -28,6 +28,7 @@ ETCD_BIN_DIR="$(piece_dir etcd "$ETCD_VERSION")"
 KWOK_BIN_DIR="$(piece_dir kwok "$KWOK_VERSION")"
 ACTIONLINT_BIN_DIR="$(piece_dir actionlint "$ACTIONLINT_VERSION")"
 PAUSE_BIN_DIR="$(piece_dir pause "$PAUSE_VERSION")"
+MINIO_BIN_DIR="$(piece_dir minio "$MINIO_VERSION")"
 
 # The environment every script and test runs the toolchain with: no downloads, no update checks.
 toolchain_env() {

@@ -36,6 +36,19 @@ describe("toolchain pins", () => {
         assert.equal(pkg.dependencies["@pulumi/kubernetes"], versions.K8S_PROVIDER_VERSION);
     });
 
+    it("builds each server at the version versions.env names: etcd, MinIO", () => {
+        const gomod = (piece: string): string =>
+            readFileSync(join(root, "scripts", "toolchain", piece, "go.mod"), "utf8");
+        assert.match(
+            gomod("etcd"),
+            new RegExp(`go.etcd.io/etcd/server/v3 v${versions.ETCD_VERSION}\\b`),
+        );
+        assert.match(
+            gomod("minio"),
+            new RegExp(`github.com/minio/minio v${versions.MINIO_VERSION}\\b`),
+        );
+    });
+
     it("keeps .nvmrc on the major version of the Node.js it installs", () => {
         const nvmrc = readFileSync(join(root, ".nvmrc"), "utf8").trim();
         assert.equal(versions.NODE_VERSION.split(".")[0], nvmrc);
