@@ -9,6 +9,7 @@ import * as k8s from "@kubernetes/client-node";
 import { ConcurrentUpdateError, type ConfigMap, type EngineEvent } from "@pulumi/pulumi/automation";
 
 import { loadKubeConfig } from "../components/kube-context";
+import { describeBackendFailure } from "./lib/backend";
 import { reachable, refuseClusterMove, selectCluster } from "./lib/cluster";
 import { DELETE_FOREIGN_ENV } from "../components/ownership";
 import { describeRemainingNamespaces, describeUnreadyPods } from "./lib/diagnose";
@@ -17,7 +18,7 @@ import { destroy, up } from "./lib/operations";
 import { workloadCommands, WorkloadOutputs } from "./lib/next-steps";
 import { policyPack } from "./lib/policy";
 import { recover } from "./lib/recover";
-import { openStack, workloadPods } from "./lib/stack";
+import { defaultBackendUrl, openStack, workloadPods } from "./lib/stack";
 import { ensureToolchain } from "./lib/toolchain";
 
 const ACTIONS = ["up", "preview", "down", "recover"];
@@ -169,9 +170,13 @@ main(process.argv[2], process.argv.slice(3)).then(
         // The Automation API raises this for a held lock (a file backend's too).
         if (error instanceof ConcurrentUpdateError) {
             console.error(
-                "\nAnother update of this stack holds its lock. If none is running (it was killed or " +
-                    "crashed), run npm run recover, then this command again.",
+                "\nAnother update of this stack holds its lock (above: by whom, since when). If none " +
+                    "is running (it was killed, crashed or lost the backend), run npm run recover, " +
+                    "then this command again.",
             );
+        } else {
+            const backend = describeBackendFailure(message, defaultBackendUrl());
+            if (backend) console.error(`\n${backend}`);
         }
         process.exitCode = interrupts > 0 ? 130 : 1;
     },

@@ -8,7 +8,7 @@
  * from the caller), while the secrets salt the engine writes stays with the state it belongs to.
  * So committed stack files never change, and any number of backends can share them.
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import * as path from "node:path";
@@ -117,21 +117,44 @@ export function fileBackendDir(
     return p.resolve(cwd, dir);
 }
 
+/** The local folder for state and workspaces: .pulumi/ in the repository. */
+const DEFAULT_STATE = join(REPO_ROOT, ".pulumi");
+
+/** PULUMI_BACKEND_URL, else the local file backend in .pulumi/. */
+export function defaultBackendUrl(): string {
+    return process.env.PULUMI_BACKEND_URL ?? fileBackendUrl(DEFAULT_STATE);
+}
+
 /** Creates or selects the stack, with the program of index.ts. */
 export async function openStack(options: StackOptions = {}): Promise<Stack> {
     const stackName = options.stackName ?? "dev";
-    const defaultState = join(REPO_ROOT, ".pulumi");
-    const backendUrl =
-        options.backendUrl ?? process.env.PULUMI_BACKEND_URL ?? fileBackendUrl(defaultState);
-    // The workspace lives beside a file backend's state; any other backend's beside the default.
-    const stateDir = fileBackendDir(backendUrl) ?? defaultState;
-    const workDir = join(stateDir, "workspace");
+    const backendUrl = options.backendUrl ?? defaultBackendUrl();
+    // The workspace lives beside a file backend's state; any other backend's beside the default
+    // one, a folder per backend URL (its stack files' secrets settings belong to that backend).
+    const fileState = fileBackendDir(backendUrl);
+    const workDir = fileState
+        ? join(fileState, "workspace")
+        : join(
+              DEFAULT_STATE,
+              "workspaces",
+              createHash("sha256").update(backendUrl).digest("hex").slice(0, 12),
+          );
     mkdirSync(workDir, { recursive: true });
     copyFileSync(join(REPO_ROOT, "Pulumi.yaml"), join(workDir, "Pulumi.yaml"));
 
-    const env: Record<string, string> = { PULUMI_BACKEND_URL: backendUrl };
-    if (!process.env.PULUMI_CONFIG_PASSPHRASE && !process.env.PULUMI_CONFIG_PASSPHRASE_FILE) {
-        env.PULUMI_CONFIG_PASSPHRASE = localPassphrase(stateDir);
+    const env: Record<string, string> = {
+        PULUMI_BACKEND_URL: backendUrl,
+        // This workspace's stack file has no secrets settings on a runner that did not create the
+        // stack (another clone, a CI job): use the secrets provider its state records, as the
+        // CLI offers for workspaces like this one, rather than a new one.
+        PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER: "true",
+    };
+    const passphraseSet =
+        process.env.PULUMI_CONFIG_PASSPHRASE || process.env.PULUMI_CONFIG_PASSPHRASE_FILE;
+    // A passphrase made here serves a local file backend only: on a shared one (a bucket) it would
+    // lock every other runner out of the stack's secrets, so there the CLI asks for the team's.
+    if (!passphraseSet && fileState) {
+        env.PULUMI_CONFIG_PASSPHRASE = localPassphrase(fileState);
     }
     const ws = await LocalWorkspace.create({
         workDir,
