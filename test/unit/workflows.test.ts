@@ -76,6 +76,16 @@ describe("the GitHub workflows", () => {
             assert.equal(present({ HAS_TOKEN: true }), "false");
         });
 
+        it("gives the preview an S3 bucket's credentials and the secrets settings its state records", () => {
+            const preview = job.steps.find((s) => s.uses?.startsWith("pulumi/actions@"))!;
+            assert.equal(preview.env?.AWS_ACCESS_KEY_ID, "${{ secrets.AWS_ACCESS_KEY_ID }}");
+            assert.equal(
+                preview.env?.AWS_SECRET_ACCESS_KEY,
+                "${{ secrets.AWS_SECRET_ACCESS_KEY }}",
+            );
+            assert.equal(preview.env?.PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER, "true");
+        });
+
         it("gives no secret to the job as a whole, so npm ci and the checks never see one", () => {
             assert.doesNotMatch(JSON.stringify(job.env ?? {}), /secrets\./);
             for (const step of job.steps.filter((s) => s.run?.startsWith("npm"))) {
