@@ -2,7 +2,8 @@
 # The README's deploy command on a machine with nothing cached (Linux): clones this repository's
 # HEAD into a temporary folder and, with empty temporary Go module, Go build, toolchain and Pulumi
 # plugin caches and no kubeconfig, runs `npm ci`, `npm run up` (which builds the whole toolchain
-# and starts the bundled cluster), `npm run verify` and `npm run down`, then stops the cluster.
+# and starts the bundled cluster), `npm run verify` and `npm run down`, then stops the cluster;
+# then starts and deletes the teams suite's S3 server (which builds MinIO).
 # It writes docs/cold-proof.md: the times, and a hash of the files it proves (the toolchain and
 # cluster scripts and .ci/run), so CI can tell whether they changed since the last proof.
 #
@@ -17,8 +18,8 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 report="$repo/docs/cold-proof.md"
 
 # The files whose change calls for a new proof, hashed by their committed content.
-PROVED=(scripts/toolchain scripts/cluster.sh scripts/node.sh scripts/node-images.sh
-    scripts/cold-proof.sh .ci/run)
+PROVED=(scripts/toolchain scripts/cluster.sh scripts/node.sh scripts/node-files.sh
+    scripts/node-images.sh scripts/s3.sh scripts/cold-proof.sh .ci/run)
 inputs_hash() { git -C "$repo" ls-files -s "${PROVED[@]}" | sha256sum | cut -c1-16; }
 if_changed=false seed=false
 for arg in "$@"; do
@@ -69,6 +70,7 @@ cleanup() {
     local rc=$?
     if [ -d "$clone/node_modules" ]; then
         (cd "$clone" && bash scripts/cluster.sh stop >/dev/null 2>&1) || true
+        (cd "$clone" && bash scripts/s3.sh delete >/dev/null 2>&1) || true
     fi
     if [ "$rc" = 0 ] && $seed; then seed_own_caches; fi
     if [ -z "${COLD_PROOF_DIR:-}" ]; then
@@ -112,6 +114,9 @@ step "npm run up" npm run up
 step "npm run verify" npm run verify
 step "npm run down" npm run down
 step "npm run cluster:stop" npm run cluster:stop
+# The test command's one server beyond the cluster: the teams suite's S3 server (MinIO).
+step "bash scripts/s3.sh start (builds MinIO)" bash scripts/s3.sh start
+step "bash scripts/s3.sh delete" bash scripts/s3.sh delete
 total=$((SECONDS - total))
 
 {
