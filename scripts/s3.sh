@@ -70,6 +70,7 @@ s3() {
 }
 
 start() {
+    command -v curl >/dev/null || { log "s3: needs curl (apt-get install curl)" && return 1; }
     bash "$TOOLCHAIN_SRC/build.sh" minio
     settings
     if server_pid >/dev/null; then
