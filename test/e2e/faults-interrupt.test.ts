@@ -15,6 +15,7 @@ import {
     e2eStack,
     errorText,
     eventually,
+    killTree,
     namespaceExists,
     npmRun,
     npmStart,
@@ -29,28 +30,6 @@ import { recordCase } from "../helpers/reliability";
 
 const CLUSTER = join(REPO_ROOT, "scripts", "cluster.sh");
 const NEVER_READY = "example.invalid/never-ready:1.0";
-
-/** SIGKILLs a process and all its descendants at once; returns their commands. */
-function killTree(root: number): string[] {
-    const ps = execFileSync("ps", ["-eo", "pid=,ppid=,comm="], { encoding: "utf8" });
-    const procs = ps
-        .trim()
-        .split("\n")
-        .map((line) => line.trim().split(/\s+/))
-        .map(([pid, ppid, comm]) => ({ pid: Number(pid), ppid: Number(ppid), comm }));
-    const tree = [root];
-    for (let i = 0; i < tree.length; i++) {
-        tree.push(...procs.filter((p) => p.ppid === tree[i]).map((p) => p.pid));
-    }
-    for (const pid of tree) {
-        try {
-            process.kill(pid, "SIGKILL");
-        } catch {
-            // it exited on its own between ps and now
-        }
-    }
-    return tree.map((pid) => procs.find((p) => p.pid === pid)?.comm ?? String(pid));
-}
 
 /** Whether the stack's state holds a resource with this provider ID. */
 async function stateHasId(stack: Stack, id: string): Promise<boolean> {

@@ -217,12 +217,12 @@ export function podUid(namespace: string, pod: string): string {
     return kubectl("get", "pod", pod, "-n", namespace, "-o", "jsonpath={.metadata.uid}");
 }
 
-/** Runs verify for one workload, fails on any mismatch, and returns its checks. */
 /** The actual value of the first verify check whose name includes `text`. */
 export function actualOf(checks: readonly Check[], text: string): string | undefined {
     return checks.find((c) => c.check.includes(text))?.actual;
 }
 
+/** Runs verify for one workload, fails on any mismatch, and returns its checks. */
 export async function verified(workload: WorkloadNames): Promise<Check[]> {
     const checks = await verifyWorkload(adminConfig(), workload);
     assert.deepEqual(
@@ -231,4 +231,26 @@ export async function verified(workload: WorkloadNames): Promise<Check[]> {
         workload.namespace,
     );
     return checks;
+}
+
+/** SIGKILLs a process and all its descendants at once; returns their commands. */
+export function killTree(root: number): string[] {
+    const ps = execFileSync("ps", ["-eo", "pid=,ppid=,comm="], { encoding: "utf8" });
+    const procs = ps
+        .trim()
+        .split("\n")
+        .map((line) => line.trim().split(/\s+/))
+        .map(([pid, ppid, comm]) => ({ pid: Number(pid), ppid: Number(ppid), comm }));
+    const tree = [root];
+    for (let i = 0; i < tree.length; i++) {
+        tree.push(...procs.filter((p) => p.ppid === tree[i]).map((p) => p.pid));
+    }
+    for (const pid of tree) {
+        try {
+            process.kill(pid, "SIGKILL");
+        } catch {
+            // it exited on its own between ps and now
+        }
+    }
+    return tree.map((pid) => procs.find((p) => p.pid === pid)?.comm ?? String(pid));
 }
