@@ -23,7 +23,13 @@ MINIO="$MINIO_BIN_DIR/minio"
 # The port and credentials are chosen once, on the first start, and kept until `delete`.
 settings() {
     if [ ! -f "$S3_DIR/settings" ]; then
-        mkdir -p "$S3_DIR" && chmod 700 "$S3_DIR"
+        # Its own folder: a new one, or an empty one (a test's temporary folder), never another's.
+        if [ -n "$(ls -A "$S3_DIR" 2>/dev/null)" ]; then
+            log "s3: $S3_DIR holds files but no settings of this server: not using it"
+            return 1
+        fi
+        mkdir -p "$(dirname "$S3_DIR")"
+        [ -d "$S3_DIR" ] || mkdir -m 700 "$S3_DIR"
         local first
         first=$(free_port 39100) || { log "s3: no free port in 39100-39199" && return 1; }
         {
@@ -63,14 +69,26 @@ server_pid() {
 
 answers() { curl -fsS -m 2 -o /dev/null "$ENDPOINT/minio/health/live" 2>/dev/null; }
 
-# s3 METHOD PATH: a signed request to the server; prints the HTTP status.
+# s3 CURL_ARGS... PATH: a signed request to the server; prints the HTTP status. The credentials
+# go to curl on stdin, never on a command line that `ps` shows.
 s3() {
-    curl -sS -m 10 -o /dev/null -w '%{http_code}' -X "$1" --aws-sigv4 "aws:amz:$REGION:s3" \
-        --user "$ACCESS_KEY:$SECRET_KEY" "$ENDPOINT/$2"
+    printf 'user = "%s:%s"\n' "$ACCESS_KEY" "$SECRET_KEY" |
+        curl -sS -m 10 -o /dev/null -w '%{http_code}' -K - --aws-sigv4 "aws:amz:$REGION:s3" \
+            "${@:1:$#-1}" "$ENDPOINT/${*: -1}"
+}
+
+# curl signs requests with --aws-sigv4 since 7.75.
+check_curl() {
+    local v
+    v=$(curl --version 2>/dev/null | awk 'NR == 1 { print $2 }') || true
+    if [ -z "$v" ] || [ "$(printf '7.75.0\n%s\n' "$v" | sort -V | head -n1)" != 7.75.0 ]; then
+        log "s3: needs curl 7.75 or newer (found: ${v:-none}; apt-get install curl)"
+        return 1
+    fi
 }
 
 start() {
-    command -v curl >/dev/null || { log "s3: needs curl (apt-get install curl)" && return 1; }
+    check_curl
     bash "$TOOLCHAIN_SRC/build.sh" minio
     settings
     if server_pid >/dev/null; then
@@ -96,8 +114,8 @@ start() {
     done
     answers || { log "s3: MinIO did not answer within 30 s (log: $S3_DIR/minio.log)" && return 1; }
     local status
-    status=$(s3 HEAD "$BUCKET")
-    if [ "$status" = 404 ]; then status=$(s3 PUT "$BUCKET"); fi
+    status=$(s3 --head "$BUCKET")
+    if [ "$status" = 404 ]; then status=$(s3 -X PUT "$BUCKET"); fi
     [ "$status" = 200 ] || { log "s3: bucket $BUCKET: HTTP $status" && return 1; }
     log "s3: MinIO on $ENDPOINT, bucket $BUCKET (folder $S3_DIR)"
 }
@@ -120,13 +138,18 @@ case "${1:-}" in
     stop) stop ;;
     delete)
         stop
-        rm -rf "$S3_DIR"
+        # Only what start wrote, in a folder that has this server's settings.
+        if [ -f "$S3_DIR/settings" ]; then
+            rm -rf "${S3_DIR:?}/data" "$S3_DIR/minio.log" "$S3_DIR/minio.pid" "$S3_DIR/settings"
+            rmdir "$S3_DIR" 2>/dev/null || true
+        fi
         ;;
     status)
         settings
         server_pid >/dev/null && answers
         ;;
     env)
+        [ -f "$S3_DIR/settings" ] || { log "s3: not set up: run s3.sh start first" && exit 1; }
         settings
         # Path-style requests to a plain-http endpoint (a bucket name is no host here); reads
         # without the checksum warning every response of MinIO would otherwise log.
