@@ -5,11 +5,18 @@
  * `preview` run the policy pack in policy/, as the pull-request checks do. Runs on Linux, macOS and Windows; only the bundled
  * cluster is Linux-only.
  */
+import { existsSync } from "node:fs";
+
 import * as k8s from "@kubernetes/client-node";
 import { ConcurrentUpdateError, type ConfigMap, type EngineEvent } from "@pulumi/pulumi/automation";
 
 import { loadKubeConfig } from "../components/kube-context";
-import { describeBackendFailure } from "./lib/backend";
+import {
+    describeBackendFailure,
+    recoverCommand,
+    refuseSharedRecover,
+    sharedBackend,
+} from "./lib/backend";
 import { reachable, refuseClusterMove, selectCluster } from "./lib/cluster";
 import { DELETE_FOREIGN_ENV } from "../components/ownership";
 import { describeRemainingNamespaces, describeUnreadyPods } from "./lib/diagnose";
@@ -18,24 +25,38 @@ import { destroy, up } from "./lib/operations";
 import { workloadCommands, WorkloadOutputs } from "./lib/next-steps";
 import { policyPack } from "./lib/policy";
 import { recover } from "./lib/recover";
-import { defaultBackendUrl, openStack, workloadPods } from "./lib/stack";
+import { defaultBackendUrl, openStack, passphraseFile, workloadPods } from "./lib/stack";
+import { phase } from "./lib/timing";
 import { ensureToolchain } from "./lib/toolchain";
+
+phase("modules loaded");
 
 const ACTIONS = ["up", "preview", "down", "recover"];
 /** `down` only: delete a namespace even with objects in it that the stack did not create. */
 const DELETE_FOREIGN = "--delete-foreign";
-const USAGE = `usage: deploy.ts ${ACTIONS.join(" | ")} (down: [${DELETE_FOREIGN}])`;
+/** `recover` only, on a shared backend: remove the stack's lock whoever holds it. */
+const FORCE = "--force";
+const FLAGS: Record<string, string> = { down: DELETE_FOREIGN, recover: FORCE };
+const USAGE = `usage: deploy.ts ${ACTIONS.join(" | ")} (down: [${DELETE_FOREIGN}], recover: [${FORCE}])`;
 
 async function main(action: string | undefined, flags: string[]): Promise<void> {
     if (!action || !ACTIONS.includes(action)) throw new Error(USAGE);
-    const deleteForeign = action === "down" && flags.includes(DELETE_FOREIGN);
-    const unknown = flags.filter((f) => !(deleteForeign && f === DELETE_FOREIGN));
+    const unknown = flags.filter((f) => f !== FLAGS[action]);
     if (unknown.length) throw new Error(`unknown option ${unknown.join(" ")}; ${USAGE}`);
+    const deleteForeign = flags.includes(DELETE_FOREIGN);
+    const backendUrl = defaultBackendUrl();
+    if (action === "recover" && sharedBackend(backendUrl) && !flags.includes(FORCE)) {
+        throw new Error(refuseSharedRecover(backendUrl));
+    }
     ensureToolchain();
+    phase("toolchain checked");
     const stack = await openStack({ stackName: process.env.STACK ?? "dev" });
+    phase("stack opened");
     const config = await stack.getAllConfig();
     const context = config["sa-workload:kubeContext"]?.value;
+    phase("config read");
     const cluster = await selectCluster(context);
+    phase("cluster selected");
     const onOutput = (out: string): boolean => process.stdout.write(out);
     // The same policy pack as the pull-request checks: what they would block never deploys.
     const policyPacks = [policyPack()];
@@ -44,6 +65,7 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
     const deployment: unknown =
         action === "recover" ? undefined : (await stack.exportStack()).deployment;
     if (deployment) refuseClusterMove(stack.name, deployment, cluster);
+    phase("state read");
 
     if (action === "recover") {
         const { tracked, dropped } = await recover(stack, adminConfig(context), onOutput);
@@ -97,6 +119,7 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
             throw error;
         }
     }
+    phase("engine done");
 }
 
 /** Says why an `up` that ran may have failed: a lost API server, or pods that never got ready. */
@@ -154,7 +177,7 @@ process.on("SIGINT", () => {
     if (++interrupts > 1) process.exit(130);
     console.error(
         "\nInterrupted: the engine is finishing the operations in flight and saving the state. " +
-            "Ctrl-C again stops at once (then run npm run recover).",
+            `Ctrl-C again stops at once (then run ${recoverCommand(defaultBackendUrl())}).`,
     );
 });
 
@@ -166,16 +189,20 @@ main(process.argv[2], process.argv.slice(3)).then(
     (error: unknown) => {
         // The engine has already printed its own diagnostics; keep the last word short.
         const message = error instanceof Error ? error.message : String(error);
+        const url = defaultBackendUrl();
         console.error(`\n${message.split("\n").slice(-12).join("\n")}`);
         // The Automation API raises this for a held lock (a file backend's too).
         if (error instanceof ConcurrentUpdateError) {
             console.error(
                 "\nAnother update of this stack holds its lock (above: by whom, since when). If none " +
-                    "is running (it was killed, crashed or lost the backend), run npm run recover, " +
-                    "then this command again.",
+                    "is running (it was killed, crashed or lost the backend), run " +
+                    `${recoverCommand(url)}, then this command again.`,
             );
         } else {
-            const backend = describeBackendFailure(message, defaultBackendUrl());
+            // A stack made on a shared backend by an earlier version used the local passphrase.
+            const old = passphraseFile();
+            const oldPassphrase = sharedBackend(url) && existsSync(old) ? old : undefined;
+            const backend = describeBackendFailure(message, url, oldPassphrase);
             if (backend) console.error(`\n${backend}`);
         }
         process.exitCode = interrupts > 0 ? 130 : 1;

@@ -22,6 +22,9 @@ import { REPO_ROOT } from "./toolchain";
 
 export const PROJECT = "sa-workload";
 
+/** The local folder for state and workspaces: .pulumi/ in the repository. */
+const DEFAULT_STATE = join(REPO_ROOT, ".pulumi");
+
 export interface StackOptions {
     /** Stack name. @default "dev" */
     readonly stackName?: string;
@@ -80,9 +83,14 @@ async function saveConfig(ws: Workspace, stackName: string, config: Record<strin
     await ws.saveStackSettings(stackName, { ...current, config });
 }
 
+/** The file of a local backend's generated passphrase. */
+export function passphraseFile(stateDir: string = DEFAULT_STATE): string {
+    return join(stateDir, "passphrase");
+}
+
 /** A passphrase for a local backend's secrets, made once per backend directory. */
 function localPassphrase(stateDir: string): string {
-    const file = join(stateDir, "passphrase");
+    const file = passphraseFile(stateDir);
     if (!existsSync(file)) writeFileSync(file, randomBytes(24).toString("base64"), { mode: 0o600 });
     return readFileSync(file, "utf8").trim();
 }
@@ -117,28 +125,29 @@ export function fileBackendDir(
     return p.resolve(cwd, dir);
 }
 
-/** The local folder for state and workspaces: .pulumi/ in the repository. */
-const DEFAULT_STATE = join(REPO_ROOT, ".pulumi");
-
 /** PULUMI_BACKEND_URL, else the local file backend in .pulumi/. */
 export function defaultBackendUrl(): string {
     return process.env.PULUMI_BACKEND_URL ?? fileBackendUrl(DEFAULT_STATE);
+}
+
+/**
+ * Where the engine runs for a backend: beside a file backend's state; for any other backend, a
+ * folder per backend URL beside the default state (its stack files' secrets settings belong to
+ * that backend, so two backends never share them).
+ */
+export function workspaceDir(backendUrl: string, defaultState: string = DEFAULT_STATE): string {
+    const fileState = fileBackendDir(backendUrl);
+    if (fileState) return join(fileState, "workspace");
+    const key = createHash("sha256").update(backendUrl).digest("hex").slice(0, 12);
+    return join(defaultState, "workspaces", key);
 }
 
 /** Creates or selects the stack, with the program of index.ts. */
 export async function openStack(options: StackOptions = {}): Promise<Stack> {
     const stackName = options.stackName ?? "dev";
     const backendUrl = options.backendUrl ?? defaultBackendUrl();
-    // The workspace lives beside a file backend's state; any other backend's beside the default
-    // one, a folder per backend URL (its stack files' secrets settings belong to that backend).
     const fileState = fileBackendDir(backendUrl);
-    const workDir = fileState
-        ? join(fileState, "workspace")
-        : join(
-              DEFAULT_STATE,
-              "workspaces",
-              createHash("sha256").update(backendUrl).digest("hex").slice(0, 12),
-          );
+    const workDir = workspaceDir(backendUrl);
     mkdirSync(workDir, { recursive: true });
     copyFileSync(join(REPO_ROOT, "Pulumi.yaml"), join(workDir, "Pulumi.yaml"));
 

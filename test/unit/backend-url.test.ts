@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 
-import { fileBackendDir, fileBackendUrl } from "../../scripts/lib/stack";
+import { fileBackendDir, fileBackendUrl, workspaceDir } from "../../scripts/lib/stack";
 
 describe("file backend URLs, as the Pulumi CLI parses them", () => {
     it("writes a POSIX directory as file:// and its absolute path", () => {
@@ -39,5 +39,14 @@ describe("file backend URLs, as the Pulumi CLI parses them", () => {
 
     it("gives no directory for other backends", () => {
         assert.equal(fileBackendDir("s3://bucket?region=us-east-1", "linux"), undefined);
+    });
+
+    it("runs the engine beside a file backend's state, and in a folder per URL for any other", () => {
+        assert.equal(workspaceDir("file:///srv/state", "/repo/.pulumi"), "/srv/state/workspace");
+        const a = workspaceDir("s3://team-a?region=eu-west-1", "/repo/.pulumi");
+        const b = workspaceDir("s3://team-b?region=eu-west-1", "/repo/.pulumi");
+        assert.match(a, /^\/repo\/\.pulumi\/workspaces\/[0-9a-f]{12}$/);
+        assert.notEqual(a, b, "two buckets share a workspace (and its secrets settings)");
+        assert.equal(workspaceDir("s3://team-a?region=eu-west-1", "/repo/.pulumi"), a);
     });
 });

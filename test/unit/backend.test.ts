@@ -1,17 +1,25 @@
 import * as assert from "node:assert/strict";
 
-import { backendName, describeBackendFailure } from "../../scripts/lib/backend";
+import {
+    backendName,
+    describeBackendFailure,
+    recoverCommand,
+    refuseSharedRecover,
+} from "../../scripts/lib/backend";
 
 const BUCKET =
     "s3://team-state?endpoint=http://127.0.0.1:39100&use_path_style=true&response_checksum_validation=when_required";
 
-// The Pulumi CLI's own messages (3.274.1 against MinIO), as the teams suite measured them.
+// The Pulumi CLI's own messages (3.274.1 against MinIO): snapshot, read, lock and both passphrase
+// ones as measured here; credentials, after-update and lock-race ones as its source words them.
 const REFUSED = `dial tcp 127.0.0.1:39100: connect: connection refused`;
 const MESSAGES = {
     snapshot: `error: pre-step event returned an error: failed to save snapshot: An IO error occurred while writing the new snapshot file: blob (key ".pulumi/stacks/sa-workload/dev.json") (code=Unknown): operation error S3: PutObject, exceeded maximum number of attempts, 3, ${REFUSED}`,
     read: `error: read ".pulumi/meta.yaml": blob (key ".pulumi/meta.yaml") (code=Unknown): operation error S3: GetObject, exceeded maximum number of attempts, 3, ${REFUSED}`,
     credentials: `error: read ".pulumi/meta.yaml": blob (key ".pulumi/meta.yaml") (code=Unknown): operation error S3: GetObject, https response error StatusCode: 403, api error SignatureDoesNotMatch: The request signature we calculated does not match`,
     lock: `error: there was a problem deleting the lock at s3://team-state/.pulumi/locks/organization/sa-workload/dev/1.json, manual clean up may be required: blob (key ".pulumi/locks/organization/sa-workload/dev/1.json") ${REFUSED}`,
+    afterUpdate: `error: saving update info: blob (key ".pulumi/history/sa-workload/dev/dev-1.history.json") ${REFUSED}`,
+    lockRace: `error: blob (key ".pulumi/locks/organization/sa-workload/dev/2.json") (code=NotFound): NoSuchKey`,
     wrongPassphrase:
         "error: getting stack configuration: get stack secrets manager: incorrect passphrase",
     missingPassphrase: `error: could not deserialize deployment: constructing secrets manager of type "passphrase": constructing secrets manager: passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE environment variables`,
@@ -25,7 +33,7 @@ describe("what a failed command says about the state backend", () => {
     });
 
     it("says an update that lost its backend stopped part-way and keeps its lock, and to recover", () => {
-        const text = describeBackendFailure(MESSAGES.snapshot, BUCKET);
+        const text = describeBackendFailure(`${MESSAGES.snapshot}\n${MESSAGES.lock}`, BUCKET);
         assert.match(text ?? "", /^The state backend \(s3:\/\/team-state\) could not be written/);
         assert.match(
             text ?? "",
@@ -33,10 +41,10 @@ describe("what a failed command says about the state backend", () => {
         );
     });
 
-    it("says a backend that did not answer changed nothing", () => {
+    it("says a backend that did not answer, and that running again converges", () => {
         assert.match(
             describeBackendFailure(MESSAGES.read, BUCKET) ?? "",
-            /\(s3:\/\/team-state\) did not answer: nothing was changed/,
+            /\(s3:\/\/team-state\) did not answer\. Once it answers, run the command again/,
         );
     });
 
@@ -51,7 +59,7 @@ describe("what a failed command says about the state backend", () => {
         const beforeUpdate = `${MESSAGES.lock}\nerror: failed to load checkpoint: ${MESSAGES.read}`;
         assert.match(
             describeBackendFailure(beforeUpdate, BUCKET) ?? "",
-            /stopped answering after this command locked the stack, before the update changed anything: the stack keeps its lock.*npm run recover \(it removes the lock/s,
+            /stopped answering after this command locked the stack, before the update changed anything: the stack keeps its lock.*npm run recover -- --force \(it removes the lock/s,
         );
         assert.match(
             describeBackendFailure(MESSAGES.lock, BUCKET) ?? "",
@@ -74,6 +82,48 @@ describe("what a failed command says about the state backend", () => {
         assert.equal(
             describeBackendFailure("error: update failed: pod timed out", BUCKET),
             undefined,
+        );
+    });
+
+    it("claims the lock is kept only when the engine said it could not remove it", () => {
+        assert.doesNotMatch(
+            describeBackendFailure(MESSAGES.snapshot, BUCKET) ?? "",
+            /keeps its lock/,
+        );
+    });
+
+    it("says an update whose history could not be saved was applied and needs no recovery", () => {
+        assert.match(
+            describeBackendFailure(MESSAGES.afterUpdate, BUCKET) ?? "",
+            /^The update was applied .*Nothing needs recovering/,
+        );
+    });
+
+    it("says a lock that vanished while it was read was another runner's, and to run again", () => {
+        assert.match(
+            describeBackendFailure(MESSAGES.lockRace, BUCKET) ?? "",
+            /came and went.*again/,
+        );
+    });
+
+    it("points a shared stack made with the local passphrase at its file", () => {
+        assert.match(
+            describeBackendFailure(
+                MESSAGES.missingPassphrase,
+                BUCKET,
+                "/repo/.pulumi/passphrase",
+            ) ?? "",
+            /PULUMI_CONFIG_PASSPHRASE_FILE=\/repo\/\.pulumi\/passphrase/,
+        );
+    });
+
+    it("asks for --force before recover removes a shared stack's lock, never for a local one", () => {
+        assert.equal(recoverCommand("file:///repo/.pulumi"), "npm run recover");
+        assert.equal(recoverCommand(BUCKET), "npm run recover -- --force");
+        assert.match(refuseSharedRecover(BUCKET), /whoever holds it.*npm run recover -- --force/s);
+        assert.match(
+            describeBackendFailure(MESSAGES.lock, BUCKET) ?? "",
+            /run npm run recover -- --force/,
         );
     });
 });
