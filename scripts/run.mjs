@@ -80,6 +80,8 @@ if (!target) {
 const bin = nodeBinDir();
 const env = {
     ...process.env,
+    // When this command started, for its phase timings (scripts/lib/timing.ts).
+    SA_WORKLOAD_T0: process.env.SA_WORKLOAD_T0 ?? String(Math.round(performance.timeOrigin)),
     // One cache for every script of the project, whichever language reads it.
     SA_WORKLOAD_CACHE: cacheRoot(),
     // node_modules/.bin too, as `npm run` would, so the script also works when run directly.
