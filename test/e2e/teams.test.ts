@@ -13,7 +13,7 @@ import { parse, stringify } from "yaml";
 
 import { clusterObjects, kubectl, namespaceExists, objectExists } from "../helpers/e2e";
 import { recordCase } from "../helpers/reliability";
-import { Clone, Result, Run, S3Server, signalRun } from "../helpers/teams";
+import { Clone, killRuns, Result, Run, S3Server, signalRun } from "../helpers/teams";
 
 const STATE = ".pulumi/stacks/sa-workload/dev.json";
 const LOCKS = ".pulumi/locks/";
@@ -61,12 +61,26 @@ describe("teams: the dev stack's state in an S3 bucket, shared by two clones", (
         team = { ...s3.env, PULUMI_CONFIG_PASSPHRASE: randomBytes(18).toString("base64") };
     });
 
+    /** Runs `during` while `run` is paused, resuming it whatever happens. */
+    async function whilePaused<T>(run: Run, during: () => Promise<T> | T): Promise<T> {
+        try {
+            return await during();
+        } finally {
+            signalRun(run, "SIGCONT");
+        }
+    }
+
+    afterEach(killRuns);
+
     after(async function () {
         this.timeout(300_000);
-        if (namespaceExists("my-ns")) await a.run(team, "down", "--delete-foreign");
-        s3.remove();
-        a.remove();
-        b.remove();
+        try {
+            if (a && namespaceExists("my-ns")) await a.run(team, "down", "--delete-foreign");
+        } finally {
+            s3?.remove();
+            a?.remove();
+            b?.remove();
+        }
     });
 
     it("deploys, previews and verifies from one clone with the commands unchanged, its state only in the bucket", async () => {
@@ -74,6 +88,7 @@ describe("teams: the dev stack's state in an S3 bucket, shared by two clones", (
         assert.ok(s3.keys(".pulumi/stacks/").includes(STATE), "no state object in the bucket");
         assert.deepEqual(s3.keys(LOCKS), [], "a lock was left");
         assert.ok(!existsSync(join(a.dir, ".pulumi", "stacks")), "state was written in the clone");
+        assert.ok(!existsSync(join(a.dir, ".pulumi", "passphrase")), "a passphrase was made");
         assert.doesNotMatch(ended(await a.run(team, "preview"), 0), NO_CHANGES);
         ended(await a.run(team, "verify"), 0);
     });
@@ -89,17 +104,15 @@ describe("teams: the dev stack's state in an S3 bucket, shared by two clones", (
         for (const clone of [a, b]) setLegacyToken(clone, true);
         const first = a.start(team, "up");
         await pauseWhen(first, "it held the lock", () => s3.keys(LOCKS).length > 0);
-        const [lock] = s3.keys(LOCKS);
-        const before = clusterObjects("my-ns");
-        let output: string;
-        try {
+        const output = await whilePaused(first, async () => {
+            const [lock] = s3.keys(LOCKS);
+            const before = clusterObjects("my-ns");
             // The second runner ends while the first still holds the lock: it never waits for it.
-            output = ended(await b.run(team, "up"), 1);
+            const refused = ended(await b.run(team, "up"), 1);
             assert.deepEqual(s3.keys(LOCKS), [lock], "the refused run touched the lock");
             assert.equal(clusterObjects("my-ns"), before, "the refused run changed the cluster");
-        } finally {
-            signalRun(first, "SIGCONT");
-        }
+            return refused;
+        });
         assert.match(output, /the stack is currently locked by 1 lock\(s\)/);
         assert.match(output, /created by \S+@\S+ \(pid \d+\) at /);
         assert.match(output, /Another update of this stack holds its lock/);
@@ -143,18 +156,25 @@ describe("teams: the dev stack's state in an S3 bucket, shared by two clones", (
         assert.ok(secret, "the Secret's data is not a ciphertext in the state");
     });
 
-    it("keeps the stack whole when two ups start together: each converges or fails on the lock", async () => {
+    it("lets at most one of two ups started together apply a change, the other failing on the lock", async () => {
+        for (const clone of [a, b]) setLegacyToken(clone, false);
         const runs = await Promise.all([a.run(team, "up"), b.run(team, "up")]);
         for (const run of runs) {
             assert.ok(run.status === 0 || /currently locked/.test(run.output), run.output);
         }
+        // The change (deleting the token Secret) applied once at most: the other run was refused
+        // or, having started after the first ended, found nothing left to do.
+        const applied = runs.filter((r) => /- 1 deleted/.test(r.output)).length;
+        assert.ok(applied <= 1, "both runs applied the change");
         assert.deepEqual(s3.keys(LOCKS), []);
+        if (applied === 0) ended(await a.run(team, "up"), 0);
+        assert.ok(!objectExists("secret", "my-sa-token", "my-ns"), "the token Secret is left");
         assert.doesNotMatch(ended(await a.run(team, "preview"), 0), NO_CHANGES);
-        const ran = runs.filter((r) => r.status === 0).length;
+        const refused = runs.filter((r) => r.status !== 0).length;
         recordCase({
             name: "Two runners start together, stack in a bucket",
-            done: "`npm run up` from clones A and B at the same instant, nothing to change",
-            happened: `${ran} of 2 ran to the end, ${2 - ran} failed at once on the lock; none failed otherwise`,
+            done: "`npm run up` from clones A and B at the same instant, one change pending (delete the token Secret)",
+            happened: `${applied} run applied the change, ${refused} failed at once on the lock, none failed otherwise`,
             left: "no lock; the state whole (A's preview saw no changes)",
         });
     });
@@ -179,24 +199,37 @@ describe("teams: the dev stack's state in an S3 bucket, shared by two clones", (
         });
     });
 
+    it("says a bucket that refuses the credentials changed nothing", async () => {
+        const state = s3.object(STATE);
+        const output = ended(
+            await b.run({ ...team, AWS_SECRET_ACCESS_KEY: "not-the-key" }, "preview"),
+            1,
+        );
+        assert.match(output, /SignatureDoesNotMatch/);
+        assert.match(
+            output,
+            /refused the credentials \(AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/,
+        );
+        assert.equal(s3.object(STATE), state, "the state object changed");
+    });
+
     it("rides out an S3 server that is gone for a few seconds during an up", async () => {
-        for (const clone of [a, b]) setLegacyToken(clone, false);
+        for (const clone of [a, b]) setLegacyToken(clone, true);
         const run = a.start(team, "up");
         await pauseWhen(run, "a resource step began", () => STEP.test(run.output()));
         try {
-            s3.stop();
-            signalRun(run, "SIGCONT");
+            await whilePaused(run, () => s3.stop());
             await new Promise((resolve) => setTimeout(resolve, 5000));
         } finally {
             s3.start();
         }
         ended(await run.done, 0);
-        assert.ok(!objectExists("secret", "my-sa-token", "my-ns"), "the token Secret is left");
+        assert.ok(objectExists("secret", "my-sa-token", "my-ns"), "the token Secret is missing");
         assert.deepEqual(s3.keys(LOCKS), []);
         assert.doesNotMatch(ended(await b.run(team, "preview"), 0), NO_CHANGES);
         recordCase({
             name: "S3 server gone for 5 s mid-update",
-            done: "`npm run up` (deleting the token Secret) paused at its first step; MinIO stopped; the run resumed; MinIO started again 5 s later",
+            done: "`npm run up` (creating the token Secret) paused at its first step; MinIO stopped; the run resumed; MinIO started again 5 s later",
             happened:
                 "up succeeded: Pulumi retries each state write (11 tries, about 30 s of back-off, each with the S3 client's own retries)",
             left: "the stack converged, no lock; the other clone's preview saw no changes",
@@ -204,14 +237,13 @@ describe("teams: the dev stack's state in an S3 bucket, shared by two clones", (
     });
 
     it("says an up that lost the S3 server stopped part-way, and converges with recover once it is back", async () => {
-        for (const clone of [a, b]) setLegacyToken(clone, true);
+        for (const clone of [a, b]) setLegacyToken(clone, false);
         const started = Date.now();
         const run = a.start(team, "up");
         await pauseWhen(run, "a resource step began", () => STEP.test(run.output()));
         let output: string;
         try {
-            s3.stop();
-            signalRun(run, "SIGCONT");
+            await whilePaused(run, () => s3.stop());
             output = ended(await run.done, 1);
         } finally {
             s3.start();
@@ -219,19 +251,29 @@ describe("teams: the dev stack's state in an S3 bucket, shared by two clones", (
         const seconds = (Date.now() - started) / 1000;
         assert.match(output, /failed to save snapshot/);
         assert.match(output, /The state backend \(s3:\/\/sa-workload-state\) could not be written/);
-        assert.match(output, /stopped part-way.*run npm run recover .*, then npm run up/s);
+        assert.match(
+            output,
+            /stopped part-way.*run npm run recover -- --force .*, then npm run up/s,
+        );
 
-        assert.match(ended(await a.run(team, "up"), 1), /currently locked/);
-        assert.match(ended(await a.run(team, "recover"), 0), /Recovered/);
+        const [lock] = s3.keys(LOCKS);
+        assert.match(ended(await a.run(team, "up"), 1), /currently locked.*recover -- --force/s);
+        // Without --force, recover removes no lock on a shared backend: it may be a teammate's.
+        assert.match(
+            ended(await a.run(team, "recover"), 1),
+            /recover removes the stack's lock whoever holds it/,
+        );
+        assert.deepEqual(s3.keys(LOCKS), [lock]);
+        assert.match(ended(await a.run(team, "recover", "--force"), 0), /Recovered/);
         ended(await a.run(team, "up"), 0);
-        assert.ok(objectExists("secret", "my-sa-token", "my-ns"), "the token Secret is missing");
+        assert.ok(!objectExists("secret", "my-sa-token", "my-ns"), "the token Secret is left");
         assert.deepEqual(s3.keys(LOCKS), []);
         assert.doesNotMatch(ended(await b.run(team, "preview"), 0), NO_CHANGES);
         ended(await b.run(team, "verify"), 0);
         recordCase({
             name: "S3 server stopped mid-update",
-            done: "`npm run up` (creating the token Secret) paused at its first step; MinIO stopped; the run resumed",
-            happened: `up failed after ${seconds.toFixed(0)} s (Pulumi's 11 tries of the state write, each with the S3 client's retries), saying the backend could not be written, the update stopped part-way and to run recover; with MinIO back, up refused on the left lock, recover removed it, up converged; verify passed from the other clone`,
+            done: "`npm run up` (deleting the token Secret) paused at its first step; MinIO stopped; the run resumed",
+            happened: `up failed after ${seconds.toFixed(0)} s (Pulumi's 11 tries of the state write, each with the S3 client's retries), saying the backend could not be written, the update stopped part-way and to run recover; with MinIO back, up refused on the left lock, recover refused without --force (the lock may be a teammate's) and removed it with it, up converged; verify passed from the other clone`,
             left: "the stack converged, no lock",
         });
     });

@@ -20,7 +20,12 @@ export class S3Server {
     readonly env: Record<string, string>;
 
     constructor() {
-        this.script("start");
+        try {
+            this.script("start");
+        } catch (error) {
+            rmSync(this.dir, { recursive: true, force: true });
+            throw error;
+        }
         this.env = Object.fromEntries(
             [...this.script("env").matchAll(/^export (\w+)='(.*)'$/gm)].map((m) => [m[1], m[2]]),
         );
@@ -61,20 +66,12 @@ export class S3Server {
             AWS_SECRET_ACCESS_KEY: secret,
             AWS_REGION: region,
         } = this.env;
+        const url = `${this.env.S3_ENDPOINT}/${this.env.S3_BUCKET}${path}`;
+        // The credentials on stdin (`-K -`), never on a command line that `ps` shows.
         return execFileSync(
             "curl",
-            [
-                "-sS",
-                "-m",
-                "10",
-                "--aws-sigv4",
-                `aws:amz:${region}:s3`,
-                "--user",
-                `${key}:${secret}`,
-                ...curlArgs,
-                `${this.env.S3_ENDPOINT}/${this.env.S3_BUCKET}${path}`,
-            ],
-            { encoding: "utf8" },
+            ["-sS", "-m", "10", "-K", "-", "--aws-sigv4", `aws:amz:${region}:s3`, ...curlArgs, url],
+            { encoding: "utf8", input: `user = "${key}:${secret}"\n` },
         );
     }
 
@@ -124,7 +121,10 @@ export class Clone {
         const done = new Promise<{ status: number | null; output: string }>((resolve) =>
             child.on("close", (status) => resolve({ status, output })),
         );
-        return { child, done, output: () => output };
+        const run = { child, done, output: () => output };
+        runs.add(run);
+        void done.then(() => runs.delete(run));
+        return run;
     }
 
     run(env: Record<string, string>, script: string, ...args: string[]): Promise<Result> {
@@ -162,6 +162,16 @@ function teamEnv(): Record<string, string | undefined> {
                 ].includes(k),
         ),
     );
+}
+
+/** The runs started and not yet ended. */
+const runs = new Set<Run>();
+
+/** Kills every process of each run still going (a test that failed may have left one paused). */
+export function killRuns(): void {
+    for (const run of runs) {
+        if (run.child.pid) process.kill(-run.child.pid, "SIGKILL");
+    }
 }
 
 /** Pauses (SIGSTOP) or resumes (SIGCONT) every process of a run, as a stalled runner would be. */
