@@ -12,6 +12,7 @@ import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse, stringify } from "yaml";
 
+import { acceptHooksUnderMocks } from "./lib/mock-monitor";
 import { REPO_ROOT } from "./lib/toolchain";
 
 interface Rendered {
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
         "render",
         true,
     );
+    acceptHooksUnderMocks();
     pulumi.runtime.setAllConfig(
         Object.fromEntries(
             Object.entries(stackConfig(process.argv[2] ?? "dev")).map(([k, v]) => [

@@ -4,6 +4,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 
+import { acceptHooksUnderMocks, MockMonitor } from "../../scripts/lib/mock-monitor";
+
 /** A resource registration as the engine would have received it. */
 export interface Registration {
     readonly type: string;
@@ -28,15 +30,14 @@ export const hookBindings = new Map<string, { beforeCreate: string[]; beforeDele
 let clock = 0;
 
 /**
- * The SDK's mock monitor (3.270) cannot register resource hooks: answer as the engine does, and
- * record which hooks each registration binds. Both methods are the engine's RPC interface.
+ * The SDK's mock monitor (3.270) cannot register resource hooks: answer as the engine does
+ * (acceptHooksUnderMocks), and record which hooks each registration binds. Both methods are the
+ * engine's RPC interface.
  */
 function acceptResourceHooks(): void {
-    const monitor = pulumi.runtime.getMonitor() as unknown as {
-        registerResourceHook?: (req: unknown, done: (err: null, res: object) => void) => void;
+    const monitor = acceptHooksUnderMocks() as MockMonitor & {
         registerResource: (req: RegisterRequest, ...rest: unknown[]) => unknown;
     };
-    monitor.registerResourceHook ??= (_req, done) => done(null, {});
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req, ...rest) => {
         const hooks = req.getHooks();
