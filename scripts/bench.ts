@@ -29,6 +29,7 @@ import {
     sizes,
     writeReport,
 } from "./lib/bench-report";
+import { runTyped, TYPED, TypedSamples } from "./lib/bench-typed";
 import { destroy, up } from "./lib/operations";
 import { fileBackendUrl, openStack } from "./lib/stack";
 import { REPO_ROOT } from "./lib/toolchain";
@@ -107,19 +108,91 @@ async function kubectlRound(manifest: string, n: number, measure: boolean): Prom
     if (measure) OPERATIONS.forEach((op, i) => record(n, op, "kubectl", times[i]));
 }
 
-function renderManifest(n: number, dir: string): string {
+/** The manifest of the program for `config`, as `npm run render` writes it. */
+function renderManifest(config: Record<string, unknown>, file: string): string {
     const yaml = execFileSync(
         process.execPath,
         ["--require", "ts-node/register", join(REPO_ROOT, "scripts", "render-manifest.ts")],
         {
             cwd: REPO_ROOT,
             encoding: "utf8",
-            env: { ...process.env, SA_WORKLOAD_CONFIG: JSON.stringify(workloadsConfig(n)) },
+            env: { ...process.env, SA_WORKLOAD_CONFIG: JSON.stringify(config) },
         },
     );
-    const file = join(dir, `manifest-${n}.yaml`);
     writeFileSync(file, yaml);
     return file;
+}
+
+/** kubectl's side of one typed command, as a sample without memory or phases. */
+async function kubectlSample(
+    ...commands: string[][]
+): Promise<{ seconds: number; peakMiB: number; phases: [] }> {
+    const seconds = await timed(() => commands.forEach((args) => kubectl(...args)));
+    return { seconds, peakMiB: 0, phases: [] };
+}
+
+/**
+ * The commands as typed: `npm run up` creating and with nothing to change, `preview`, `down`
+ * (the dev stack's workload, on a backend of its own), against kubectl for the same objects in
+ * another namespace; alternating which side goes first, after one warm-up round.
+ */
+async function typedRounds(work: string): Promise<string[]> {
+    const samples = new TypedSamples();
+    const env = {
+        ...process.env,
+        PULUMI_BACKEND_URL: fileBackendUrl(join(work, "typed-state")),
+        STACK: "dev",
+    };
+    const namespace = "bench-typed";
+    const manifest = renderManifest(
+        {
+            "sa-workload:workloads": [
+                { namespace, serviceAccountName: "my-sa", podName: "my-pod" },
+            ],
+        },
+        join(work, "typed.yaml"),
+    );
+    const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+    const [create, noChange, preview, down] = TYPED;
+    const sides = {
+        npm: async (measure: boolean) => {
+            const runs: [typeof create, string][] = [
+                [create, "up"],
+                [noChange, "up"],
+                [preview, "preview"],
+                [down, "down"],
+            ];
+            for (const [command, script] of runs) {
+                const sample = await runTyped(npm, ["run", script], env);
+                if (measure) samples.add(command.label, "npm", sample);
+            }
+        },
+        kubectl: async (measure: boolean) => {
+            const wait = ["wait", "--for=condition=Ready", "pod", "--all", "-n", namespace];
+            const runs: [typeof create, string[][]][] = [
+                [
+                    create,
+                    [
+                        ["apply", "-f", manifest],
+                        [...wait, "--timeout=180s"],
+                    ],
+                ],
+                [noChange, [["apply", "-f", manifest]]],
+                [preview, [["diff", "-f", manifest]]],
+                [down, [["delete", "-f", manifest, "--wait=true"]]],
+            ];
+            for (const [command, commands] of runs) {
+                const sample = await kubectlSample(...commands);
+                if (measure) samples.add(command.label, "kubectl", sample);
+            }
+        },
+    };
+    for (let rep = 0; rep <= reps; rep++) {
+        const order = rep % 2 ? (["kubectl", "npm"] as const) : (["npm", "kubectl"] as const);
+        for (const side of order) await sides[side](rep > 0);
+        console.error(`bench: the commands as typed, round ${rep}/${reps} done`);
+    }
+    return samples.report();
 }
 
 function commandSeconds(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -143,19 +216,24 @@ async function main(): Promise<void> {
     const stopWatching = watchMemory();
     const extra: string[] = [];
     try {
-        const env = { ...process.env, PULUMI_BACKEND_URL: backendUrl, STACK: "dev" };
         const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-        const cold = await commandSeconds(npm, ["run", "up"], env);
-        const warm = await commandSeconds(npm, ["run", "up"], env);
-        await commandSeconds(npm, ["run", "down"], env);
-        measured.unitSeconds = await commandSeconds(npm, ["test"], env);
+        measured.unitSeconds = await commandSeconds(npm, ["test"], process.env);
         extra.push(
-            `- \`npm run up\` (dev stack, with the policy pack, wall time including start-up): ` +
-                `cold (creates) ${cold.toFixed(1)} s, warm (no changes) ${warm.toFixed(1)} s`,
             `- unit and policy suites (\`npm test\`, wall time including start-up): ${measured.unitSeconds.toFixed(1)} s`,
         );
+        const typed = await typedRounds(work);
+        const report = (): void =>
+            writeReport(
+                [
+                    ...extra,
+                    `- peak resident memory of the Pulumi processes (engine, provider, program) so far: ` +
+                        `${measured.peakRssMb.toFixed(0)} MiB`,
+                ],
+                typed,
+            );
+        report();
         for (const n of sizes) {
-            const manifest = renderManifest(n, work);
+            const manifest = renderManifest(workloadsConfig(n), join(work, `manifest-${n}.yaml`));
             const config = workloadsConfig(n);
             const stacks: Record<Exclude<Side, "kubectl">, Stack> = {
                 pulumi: await openStack({ stackName: `bench-${n}`, backendUrl, config }),
@@ -184,11 +262,7 @@ async function main(): Promise<void> {
                 await stack.workspace.removeStack(stack.name);
             }
             // Written after every size, so a run cut short still leaves what it measured.
-            writeReport([
-                ...extra,
-                `- peak resident memory of the Pulumi processes (engine, provider, program) so far: ` +
-                    `${measured.peakRssMb.toFixed(0)} MiB`,
-            ]);
+            report();
         }
     } finally {
         stopWatching();

@@ -1,0 +1,135 @@
+/**
+ * The commands as a user types them, for `npm run bench`: `npm run up` (creating, then with
+ * nothing to change), `npm run preview` and `npm run down`, each a new process tree started from
+ * the shell's point of view, against kubectl on the same cluster for the same objects (another
+ * namespace), paired and alternating which side goes first. Per command: the median wall time,
+ * the ratio to kubectl, the peak resident memory of the whole process tree (npm, Node.js, the
+ * engine, its plugins, the policy pack), and where the time went, from the phase timings the
+ * command prints under SA_WORKLOAD_TIMING=1 (scripts/lib/timing.ts).
+ */
+import { spawn, spawnSync } from "node:child_process";
+
+import { median } from "./bench-report";
+import { phaseDurations } from "./timing";
+import { REPO_ROOT } from "./toolchain";
+
+export interface TypedCommand {
+    /** How the user types it. */
+    readonly label: string;
+    readonly npm: string;
+    /** kubectl's counterpart on the same cluster, for the same objects. */
+    readonly kubectl: string;
+    /** The ratio to kubectl the project aims for. */
+    readonly target: number;
+}
+
+export const TYPED: TypedCommand[] = [
+    { label: "`npm run up`, creating", npm: "up", kubectl: "apply + wait", target: 4 },
+    { label: "`npm run up`, nothing to change", npm: "up", kubectl: "apply", target: 4 },
+    { label: "`npm run preview`", npm: "preview", kubectl: "diff", target: 5 },
+    { label: "`npm run down`", npm: "down", kubectl: "delete --wait", target: 1.5 },
+];
+
+interface Sample {
+    readonly seconds: number;
+    readonly peakMiB: number;
+    readonly phases: [string, number][];
+}
+
+/** Resident memory of a process and all its descendants, in MiB (Linux `ps`). */
+function treeRssMiB(root: number): number {
+    const ps = spawnSync("ps", ["-eo", "pid=,ppid=,rss="], { encoding: "utf8" }).stdout ?? "";
+    const procs = ps
+        .trim()
+        .split("\n")
+        .map((l) => l.trim().split(/\s+/).map(Number));
+    const tree = new Set([root]);
+    for (let grew = true; grew;) {
+        grew = false;
+        for (const [pid, ppid] of procs) {
+            if (tree.has(ppid) && !tree.has(pid)) grew = tree.add(pid) !== undefined;
+        }
+    }
+    return procs.filter(([pid]) => tree.has(pid)).reduce((kb, p) => kb + p[2], 0) / 1024;
+}
+
+/** Runs a command to the end, sampling its process tree's memory; fails on a non-zero exit. */
+export function runTyped(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<Sample> {
+    const started = Date.now();
+    const child = spawn(command, args, {
+        cwd: REPO_ROOT,
+        env: { ...env, SA_WORKLOAD_TIMING: "1", SA_WORKLOAD_T0: String(started) },
+        stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    let peakMiB = 0;
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setInterval(() => {
+        if (child.pid) peakMiB = Math.max(peakMiB, treeRssMiB(child.pid));
+    }, 100);
+    return new Promise((resolve, reject) =>
+        child.on("close", (code) => {
+            clearInterval(timer);
+            const seconds = (Date.now() - started) / 1000;
+            if (code !== 0)
+                reject(new Error(`${command} ${args.join(" ")}: exit ${code}\n${stderr}`));
+            else resolve({ seconds, peakMiB, phases: phaseDurations(stderr) });
+        }),
+    );
+}
+
+/** Samples per command label and side. */
+export class TypedSamples {
+    private readonly samples = new Map<string, Sample[]>();
+
+    add(label: string, side: "npm" | "kubectl", sample: Sample): void {
+        const key = `${label}|${side}`;
+        this.samples.set(key, [...(this.samples.get(key) ?? []), sample]);
+    }
+
+    private of(label: string, side: "npm" | "kubectl"): Sample[] {
+        return this.samples.get(`${label}|${side}`) ?? [];
+    }
+
+    /** The report's lines: the table as typed, then the phase breakdown. */
+    report(): string[] {
+        const rows: string[] = [];
+        const phaseRows: string[] = [];
+        for (const c of TYPED) {
+            const [npm, kubectl] = [this.of(c.label, "npm"), this.of(c.label, "kubectl")];
+            if (!npm.length || !kubectl.length) continue;
+            const s = median(npm.map((x) => x.seconds));
+            const k = median(kubectl.map((x) => x.seconds));
+            const mem = median(npm.map((x) => x.peakMiB));
+            const met = s / k <= c.target ? "met" : "missed";
+            rows.push(
+                `| ${c.label} | ${s.toFixed(2)} | ${mem.toFixed(0)} | \`kubectl ${c.kubectl}\` ${k.toFixed(2)} | ${(s / k).toFixed(1)}x | <= ${c.target}x: **${met}** |`,
+            );
+            const names = npm[0].phases.map(([name]) => name);
+            const cells = names.map((name, i) => {
+                const ms = median(npm.map((x) => x.phases[i]?.[1] ?? NaN));
+                return `${name} ${(ms / 1000).toFixed(2)}`;
+            });
+            const tracked = median(npm.map((x) => x.phases.reduce((t, [, ms]) => t + ms, 0)));
+            cells.push(`after (exit, npm) ${(s - tracked / 1000).toFixed(2)}`);
+            phaseRows.push(`| ${c.label} | ${cells.join("; ")} |`);
+        }
+        if (!rows.length) return [];
+        return [
+            "",
+            "## The commands as typed",
+            "",
+            `Each a new process tree started from the shell, on the same cluster as kubectl; medians of ${this.of(TYPED[0].label, "npm").length} paired runs. Memory: the peak resident memory of the whole tree (npm, Node.js, the engine, its plugins, the policy pack), sampled every 100 ms.`,
+            "",
+            "| command | seconds | peak MiB | kubectl, same objects | ratio | target |",
+            "| --- | --- | --- | --- | --- | --- |",
+            ...rows,
+            "",
+            "Where the time goes (seconds, medians; from `SA_WORKLOAD_TIMING=1`: each phase ends at its mark, the first counting from when the shell started `npm run`; the last is what follows the command's final mark: process exits and npm):",
+            "",
+            "| command | phases |",
+            "| --- | --- |",
+            ...phaseRows,
+        ];
+    }
+}
