@@ -16,8 +16,7 @@ describe("phase timings for the benchmark's breakdown", () => {
     it("prints a mark only under SA_WORKLOAD_TIMING=1", () => {
         const write = process.stderr.write.bind(process.stderr);
         const written: string[] = [];
-        process.stderr.write = ((chunk: string) =>
-            written.push(chunk) > 0);
+        process.stderr.write = (chunk: string) => written.push(chunk) > 0;
         const saved = process.env.SA_WORKLOAD_TIMING;
         try {
             delete process.env.SA_WORKLOAD_TIMING;
