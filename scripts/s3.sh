@@ -47,11 +47,14 @@ settings() {
 
 random() { tr -dc 'A-Za-z0-9' </dev/urandom | head -c "$1" || true; }
 
+# Whether something on 127.0.0.1 listens on PORT.
+listening() { (echo >"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
 # free_port FROM: the first port from FROM on that nothing on 127.0.0.1 listens on.
 free_port() {
     local p
     for ((p = $1; p < 39200; p++)); do
-        if ! (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+        if ! listening "$p"; then
             echo "$p"
             return
         fi
@@ -95,7 +98,7 @@ start() {
         log "s3: already running on $ENDPOINT"
         return
     fi
-    if (echo >"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+    if listening "$PORT"; then
         log "s3: port $PORT (this server's, in $S3_DIR/settings) is taken by another program"
         return 1
     fi
@@ -145,8 +148,8 @@ case "${1:-}" in
         fi
         ;;
     status)
-        settings
-        server_pid >/dev/null && answers
+        # Reads only: a server never started has no settings, and status makes none.
+        [ -f "$S3_DIR/settings" ] && settings && server_pid >/dev/null && answers
         ;;
     env)
         [ -f "$S3_DIR/settings" ] || { log "s3: not set up: run s3.sh start first" && exit 1; }
