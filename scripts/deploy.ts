@@ -37,6 +37,8 @@ const DELETE_FOREIGN = "--delete-foreign";
 /** `recover` only, on a shared backend: remove the stack's lock whoever holds it. */
 const FORCE = "--force";
 const FLAGS: Record<string, string> = { down: DELETE_FOREIGN, recover: FORCE };
+/** Where this command's stack state is: PULUMI_BACKEND_URL, else the local .pulumi/ folder. */
+const BACKEND_URL = defaultBackendUrl();
 const USAGE = `usage: deploy.ts ${ACTIONS.join(" | ")} (down: [${DELETE_FOREIGN}], recover: [${FORCE}])`;
 
 async function main(action: string | undefined, flags: string[]): Promise<void> {
@@ -44,13 +46,15 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
     const unknown = flags.filter((f) => f !== FLAGS[action]);
     if (unknown.length) throw new Error(`unknown option ${unknown.join(" ")}; ${USAGE}`);
     const deleteForeign = flags.includes(DELETE_FOREIGN);
-    const backendUrl = defaultBackendUrl();
-    if (action === "recover" && sharedBackend(backendUrl) && !flags.includes(FORCE)) {
-        throw new Error(refuseSharedRecover(backendUrl));
+    if (action === "recover" && sharedBackend(BACKEND_URL) && !flags.includes(FORCE)) {
+        throw new Error(refuseSharedRecover(BACKEND_URL));
     }
     ensureToolchain();
     phase("toolchain checked");
-    const stack = await openStack({ stackName: process.env.STACK ?? "dev" });
+    const stack = await openStack({
+        stackName: process.env.STACK ?? "dev",
+        backendUrl: BACKEND_URL,
+    });
     phase("stack opened");
     const config = await stack.getAllConfig();
     const context = config["sa-workload:kubeContext"]?.value;
@@ -177,7 +181,7 @@ process.on("SIGINT", () => {
     if (++interrupts > 1) process.exit(130);
     console.error(
         "\nInterrupted: the engine is finishing the operations in flight and saving the state. " +
-            `Ctrl-C again stops at once (then run ${recoverCommand(defaultBackendUrl())}).`,
+            `Ctrl-C again stops at once (then run ${recoverCommand(BACKEND_URL)}).`,
     );
 });
 
@@ -189,20 +193,19 @@ main(process.argv[2], process.argv.slice(3)).then(
     (error: unknown) => {
         // The engine has already printed its own diagnostics; keep the last word short.
         const message = error instanceof Error ? error.message : String(error);
-        const url = defaultBackendUrl();
         console.error(`\n${message.split("\n").slice(-12).join("\n")}`);
         // The Automation API raises this for a held lock (a file backend's too).
         if (error instanceof ConcurrentUpdateError) {
             console.error(
                 "\nAnother update of this stack holds its lock (above: by whom, since when). If none " +
                     "is running (it was killed, crashed or lost the backend), run " +
-                    `${recoverCommand(url)}, then this command again.`,
+                    `${recoverCommand(BACKEND_URL)}, then this command again.`,
             );
         } else {
             // A stack made on a shared backend by an earlier version used the local passphrase.
             const old = passphraseFile();
-            const oldPassphrase = sharedBackend(url) && existsSync(old) ? old : undefined;
-            const backend = describeBackendFailure(message, url, oldPassphrase);
+            const oldPassphrase = sharedBackend(BACKEND_URL) && existsSync(old) ? old : undefined;
+            const backend = describeBackendFailure(message, BACKEND_URL, oldPassphrase);
             if (backend) console.error(`\n${backend}`);
         }
         process.exitCode = interrupts > 0 ? 130 : 1;

@@ -3,6 +3,7 @@
  * folder), in the user's words: which backend, whether anything changed, and what to run next. The
  * engine's own message stays above it; this only adds the line a user needs.
  */
+import { fileBackendDir } from "./stack";
 
 /** A backend URL as safe and short to print: scheme and bucket or folder, no query, no user info. */
 export function backendName(url: string): string {
@@ -12,7 +13,7 @@ export function backendName(url: string): string {
 
 /** Whether the state lives somewhere other runners share (a bucket, Pulumi Cloud), not a folder. */
 export function sharedBackend(url: string): boolean {
-    return !url.startsWith("file://");
+    return fileBackendDir(url) === undefined;
 }
 
 /** `npm run recover` as this backend needs it: on a shared one, only with `--force` (see deploy.ts). */
