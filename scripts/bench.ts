@@ -11,7 +11,7 @@
  * Writes docs/benchmarks.md. Env: BENCH_N="1 10 50", BENCH_REPS=5. Needs KUBECONFIG to point at a
  * cluster it may fill with bench-* namespaces (`npm run bench` starts the local one).
  */
-import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -195,20 +195,6 @@ async function typedRounds(work: string): Promise<string[]> {
     return samples.report();
 }
 
-function commandSeconds(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
-    return timed(
-        () =>
-            new Promise<void>((resolve, reject) => {
-                const child = spawn(command, args, { cwd: REPO_ROOT, env, stdio: "ignore" });
-                child.on("exit", (code) =>
-                    code === 0
-                        ? resolve()
-                        : reject(new Error(`${command} ${args.join(" ")}: ${code}`)),
-                );
-            }),
-    );
-}
-
 async function main(): Promise<void> {
     if (!process.env.KUBECONFIG) throw new Error("set KUBECONFIG (npm run bench does)");
     const work = mkdtempSync(join(tmpdir(), "sa-workload-bench-"));
@@ -217,7 +203,7 @@ async function main(): Promise<void> {
     const extra: string[] = [];
     try {
         const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-        measured.unitSeconds = await commandSeconds(npm, ["test"], process.env);
+        measured.unitSeconds = (await runTyped(npm, ["test"], process.env)).seconds;
         extra.push(
             `- unit and policy suites (\`npm test\`, wall time including start-up): ${measured.unitSeconds.toFixed(1)} s`,
         );
