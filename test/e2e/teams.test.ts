@@ -11,9 +11,16 @@ import { join } from "node:path";
 
 import { parse, stringify } from "yaml";
 
-import { clusterObjects, kubectl, namespaceExists, objectExists } from "../helpers/e2e";
+import {
+    clusterObjects,
+    kubectl,
+    namespaceExists,
+    NpmRun as Run,
+    objectExists,
+    Result,
+} from "../helpers/e2e";
 import { recordCase } from "../helpers/reliability";
-import { Clone, killRuns, Result, Run, S3Server, signalRun } from "../helpers/teams";
+import { Clone, killRuns, S3Server, signalRun } from "../helpers/teams";
 
 const STATE = ".pulumi/stacks/sa-workload/dev.json";
 const LOCKS = ".pulumi/locks/";

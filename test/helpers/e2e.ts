@@ -162,10 +162,28 @@ export async function stateResourceCount(stack: Stack): Promise<number> {
     return resources.filter((r) => r.type !== "pulumi:pulumi:Stack").length;
 }
 
-/** A running `npm run <script>`: its process and its outcome. */
+/** How a command ended: its exit status and everything it printed. */
+export interface Result {
+    readonly status: number | null;
+    readonly output: string;
+}
+
+/** A running `npm run <script>`: its process, its outcome, and what it printed so far. */
 export interface NpmRun {
     readonly child: ChildProcess;
-    readonly done: Promise<{ status: number | null; output: string }>;
+    readonly done: Promise<Result>;
+    readonly output: () => string;
+}
+
+/** Collects a started command's stdout and stderr, in the order they came. */
+export function collect(child: ChildProcess): NpmRun {
+    let output = "";
+    child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const done = new Promise<Result>((resolve) =>
+        child.on("close", (status) => resolve({ status, output })),
+    );
+    return { child, done, output: () => output };
 }
 
 /** Starts `npm run <up|down|recover|...>` as a user would, against `backend` and the test cluster. */
@@ -188,13 +206,7 @@ export function npmStart(
             },
         },
     );
-    let output = "";
-    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    const done = new Promise<{ status: number | null; output: string }>((resolve) =>
-        child.on("close", (status) => resolve({ status, output })),
-    );
-    return { child, done };
+    return collect(child);
 }
 
 /** Runs `npm run <script>` to the end (see npmStart). */
@@ -203,7 +215,7 @@ export function npmRun(
     stack: string,
     backend: TempBackend,
     ...args: string[]
-): Promise<{ status: number | null; output: string }> {
+): Promise<Result> {
     return npmStart(script, stack, backend, ...args).done;
 }
 

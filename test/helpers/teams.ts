@@ -3,13 +3,13 @@
  * requests (curl's SigV4) as any S3 client reads it, and clones of this repository that share only
  * the bucket, each running the project's commands as typed.
  */
-import { ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { cpSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { REPO_ROOT } from "../../scripts/lib/toolchain";
-import { testKubeconfig } from "./e2e";
+import { collect, NpmRun as Run, Result, testKubeconfig } from "./e2e";
 
 const S3_SCRIPT = join(REPO_ROOT, "scripts", "s3.sh");
 
@@ -115,15 +115,9 @@ export class Clone {
                 env: { ...teamEnv(), ...env, KUBECONFIG: testKubeconfig() },
             },
         );
-        let output = "";
-        child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-        child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-        const done = new Promise<{ status: number | null; output: string }>((resolve) =>
-            child.on("close", (status) => resolve({ status, output })),
-        );
-        const run = { child, done, output: () => output };
+        const run = collect(child);
         runs.add(run);
-        void done.then(() => runs.delete(run));
+        void run.done.then(() => runs.delete(run));
         return run;
     }
 
@@ -134,18 +128,6 @@ export class Clone {
     remove(): void {
         rmSync(this.dir, { recursive: true, force: true });
     }
-}
-
-export interface Result {
-    readonly status: number | null;
-    readonly output: string;
-}
-
-export interface Run {
-    readonly child: ChildProcess;
-    readonly done: Promise<Result>;
-    /** What it printed so far. */
-    readonly output: () => string;
 }
 
 /** This process's environment without any AWS or Pulumi setting a runner must be given explicitly. */
