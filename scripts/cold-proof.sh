@@ -18,7 +18,7 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 report="$repo/docs/cold-proof.md"
 
 # The files whose change calls for a new proof, hashed by their committed content.
-PROVED=(scripts/toolchain scripts/cluster.sh scripts/node.sh scripts/node-files.sh
+PROVED=(scripts/toolchain scripts/cluster.sh scripts/node.sh scripts/node-files.sh scripts/node-host.sh
     scripts/node-images.sh scripts/s3.sh scripts/cold-proof.sh .ci/run)
 inputs_hash() { git -C "$repo" ls-files -s "${PROVED[@]}" | sha256sum | cut -c1-16; }
 if_changed=false seed=false

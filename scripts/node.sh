@@ -26,6 +26,9 @@ CLUSTER_PKI="$CACHE_ROOT/cluster/kwok/clusters/sa-workload/pki"
 ADMIN_KUBECONFIG="$CACHE_ROOT/cluster/kubeconfig"
 SOCK="$NODE_DIR/containerd.sock"
 BRIDGE=sawl0
+# One real node per host (the bridge, the node IP): the cache folder of the one running, so a node
+# left by a killed run of another clone or cache can be found and cleaned up by its own stop.
+OWNER=/run/sa-workload-real-node
 POD_SUBNET=10.244.77.0/24
 # The node's address is the bridge's (a kubelet refuses loopback as its node IP): the API server
 # reaches the kubelet over the pod network, and nothing listens on the host's other interfaces.
@@ -38,43 +41,9 @@ ctr_() { ctr --address "$SOCK" --namespace k8s.io "$@"; }
 # The node's files: containerd, CNI and kubelet configs, and its client certificate.
 # shellcheck source=node-files.sh
 . "$(dirname "${BASH_SOURCE[0]}")/node-files.sh"
-
-# Kernel settings the kubelet sets at start (setupKernelTunables), restored by stop.
-KERNEL_TUNABLES="vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops
-kernel.keys.root_maxkeys kernel.keys.root_maxbytes net.ipv4.ip_forward"
-# Folders the kubelet, containerd and the CNI plugins use whatever their configured roots (pod
-# logs and their links, CNI results, device plugin sockets, shim state). Only one that start did
-# not find is this node's, and stop removes it whole; one that existed is never touched.
-HOST_DIRS="/run/containerd /run/netns /var/log/pods /var/log/containers /var/lib/cni
-/var/lib/kubelet /sys/fs/cgroup/kubepods"
-
-# Whether PID runs this node's COMMAND (a PID file may outlive its process, and the PID be reused).
-ours() { # pid command
-    [ -n "$1" ] && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -q "^$2 .*$NODE_DIR"
-}
-
-# What this node may change on the host, one line each; compared before start and after stop.
-host_state() {
-    local k t d
-    for k in $KERNEL_TUNABLES; do echo "sysctl $k $(sysctl -n "$k" 2>/dev/null)"; done
-    for t in filter nat mangle; do
-        { iptables -t "$t" -S 2>/dev/null || true; } | sed "s/^/iptables $t /"
-        { ip6tables -t "$t" -S 2>/dev/null || true; } | sed "s/^/ip6tables $t /"
-    done
-    { ip -o link show "$BRIDGE" 2>/dev/null || true; } | sed 's/^[0-9]*: \([^:]*\):.*/link \1/'
-    awk -v node="$NODE_DIR" 'index($5, node) == 1 { print "mount " $5 }' /proc/self/mountinfo
-    for d in $HOST_DIRS /sys/fs/cgroup/*/kubepods; do
-        if [ -e "$d" ]; then echo "path $d"; fi
-    done
-    # The CRI's pod network namespaces (cni-<uuid>); others' are not listed.
-    { find /run/netns -maxdepth 1 -name 'cni-*' 2>/dev/null || true; } | sed 's/^/netns /'
-    for d in kubelet containerd; do
-        if ours "$(cat "$NODE_DIR/$d.pid" 2>/dev/null)" "$d"; then
-            echo "process $d $(cat "$NODE_DIR/$d.pid")"
-        fi
-    done
-    { pgrep -f "containerd-shim.*-address $SOCK" || true; } | sed 's/^/process shim /'
-}
+# What it changes on the host: the record start makes, and the means stop undoes it with.
+# shellcheck source=node-host.sh
+. "$(dirname "${BASH_SOURCE[0]}")/node-host.sh"
 
 apt_install() {
     # shellcheck disable=SC2086 # a list of package names
@@ -111,6 +80,30 @@ start_daemon() { # name command...
     echo $! >"$NODE_DIR/$name.pid"
 }
 
+# The bridge exists at start: another node's. One whose kubelet and containerd are gone (its run
+# was killed) is stopped with its own record of the host; a running one, or one without a record,
+# is left alone and start fails.
+stop_abandoned_node() {
+    local owner d
+    owner=$(cat "$OWNER" 2>/dev/null) || owner=
+    if [ -n "$owner" ] && [ "$owner" != "$CACHE_ROOT" ] && [ -f "$owner/cluster/node-host-before" ]; then
+        for d in kubelet containerd; do
+            if ours "$(cat "$owner/cluster/node/$d.pid" 2>/dev/null)" "$d" "$owner/cluster/node"; then
+                log "real node: the one of $owner runs on this host (bridge $BRIDGE): stop it with" \
+                    "SA_WORKLOAD_CACHE=$owner bash scripts/cluster.sh stop, or set SA_WORKLOAD_REAL_NODE=false"
+                exit 1
+            fi
+        done
+        log "real node: the one of $owner was killed (no kubelet, no containerd): stopping what it left"
+        SA_WORKLOAD_CACHE=$owner bash "${BASH_SOURCE[0]}" stop
+        return
+    fi
+    log "real node: bridge $BRIDGE exists already, and no real node of this project records it" \
+        "(${owner:-no $OWNER}): delete it (ip link delete $BRIDGE) if nothing else uses it, or set" \
+        "SA_WORKLOAD_REAL_NODE=false"
+    exit 1
+}
+
 start() {
     if ours "$(cat "$NODE_DIR/kubelet.pid" 2>/dev/null)" kubelet; then
         log "real node: already running"
@@ -120,15 +113,12 @@ start() {
     if [ -f "$BEFORE" ]; then stop; fi
     ensure_packages
     local t0=$SECONDS
-    if ip link show "$BRIDGE" >/dev/null 2>&1; then
-        log "real node: bridge $BRIDGE exists already: another real node runs on this host (stop it" \
-            "with its cluster.sh stop), or set SA_WORKLOAD_REAL_NODE=false"
-        exit 1
-    fi
+    if ip link show "$BRIDGE" >/dev/null 2>&1; then stop_abandoned_node; fi
     local list
     list=$(images)
     PAUSE_IMAGE=$(awk '$1 ~ "/pause:" { print $1 }' <<<"$list")
     host_state >"$BEFORE.tmp" && mv "$BEFORE.tmp" "$BEFORE"
+    echo "$CACHE_ROOT" >"$OWNER"
     rm -rf "$NODE_DIR"
     write_configs
     write_node_credentials
@@ -174,17 +164,6 @@ stop_pid() { # name
     log "real node: $1 (pid $pid) does not end"
 }
 
-# delete_iptables_chain FAMILY TABLE CHAIN: the jumps to it, then the chain.
-delete_iptables_chain() {
-    local cmd=$1 table=$2 chain=$3 rule
-    while read -r rule; do
-        # A rule as iptables -S prints it, quoted comments included.
-        eval "$cmd -t $table ${rule/-A /-D }" 2>/dev/null || true
-    done < <($cmd -t "$table" -S | grep -- "-j $chain\( \|$\)" || true)
-    $cmd -t "$table" -F "$chain" 2>/dev/null || true
-    $cmd -t "$table" -X "$chain" 2>/dev/null || true
-}
-
 stop() {
     if [ ! -f "$BEFORE" ]; then
         log "real node: not started"
@@ -207,13 +186,18 @@ stop() {
     stop_pid containerd
     local pid
     for pid in $(pgrep -f "containerd-shim.*-address $SOCK" || true); do kill -9 "$pid" 2>/dev/null || true; done
+    # What the host has now and lacked before start: the node's, to undo.
+    local added
+    added=$(host_state | grep -vxF -f "$BEFORE" || true)
+    # Pods whose containerd was killed before it could stop them: their processes are in the
+    # node's own cgroups, their network namespaces among the added ones.
+    kill_cgroups "$(sed -n 's|^path \(/sys/fs/cgroup/.*\)|\1|p' <<<"$added")"
+    mapfile -t -O "${#netns[@]}" netns < <(sed -n 's/^netns //p' <<<"$added")
     local ns
     for ns in $(printf '%s\n' "${netns[@]}" | sort -u); do
         umount "$ns" 2>/dev/null || umount -l "$ns" 2>/dev/null || true
         rm -f "$ns"
     done
-    # What the host has now and lacked before start: the node's, to undo.
-    local added
     added=$(host_state | grep -vxF -f "$BEFORE" || true)
     # Mounts under the node's folder, deepest first (kubelet volumes, container root filesystems).
     local m
@@ -249,13 +233,8 @@ stop() {
         exit 1
     fi
     rm -rf "$NODE_DIR" "$BEFORE"
+    if [ "$(cat "$OWNER" 2>/dev/null)" = "$CACHE_ROOT" ]; then rm -f "$OWNER"; fi
     log "real node: stopped; nothing left on the host"
-}
-
-# What differs from the host before start: "+ line" added since, "- line" gone since.
-leftovers() {
-    [ -f "$BEFORE" ] || return 0
-    { diff <(sort "$BEFORE") <(host_state | sort) || true; } | sed -n 's/^> /+ /p; s/^< /- /p'
 }
 
 case "${1:-}" in
