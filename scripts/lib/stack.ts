@@ -47,6 +47,20 @@ async function stackConfig(
 }
 
 /**
+ * A stack's config as its workspace's stack file holds it (secure values as `{ secure }`), read by
+ * the SDK: no CLI run, unlike `stack.getAllConfig()`.
+ */
+export async function stackFileConfig(stack: Stack): Promise<Record<string, unknown>> {
+    return (await stackConfig(stack.workspace, stack.name)) ?? {};
+}
+
+/** The kube context a stack's config names (`sa-workload:kubeContext`); unset or empty: none. */
+export function kubeContextOf(config: Record<string, unknown>): string | undefined {
+    const value = config[`${PROJECT}:kubeContext`];
+    return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+/**
  * The config of the repository's Pulumi.<stack>.yaml, if there is such a file. Pass a workspace's
  * `pulumiCommand` to spare the CLI's version check.
  */

@@ -1,6 +1,11 @@
 import * as assert from "node:assert/strict";
 
-import { fileBackendDir, fileBackendUrl, workspaceDir } from "../../scripts/lib/stack";
+import {
+    fileBackendDir,
+    fileBackendUrl,
+    kubeContextOf,
+    workspaceDir,
+} from "../../scripts/lib/stack";
 
 describe("file backend URLs, as the Pulumi CLI parses them", () => {
     it("writes a POSIX directory as file:// and its absolute path", () => {
@@ -48,5 +53,17 @@ describe("file backend URLs, as the Pulumi CLI parses them", () => {
         assert.match(a, /^\/repo\/\.pulumi\/workspaces\/[0-9a-f]{12}$/);
         assert.notEqual(a, b, "two buckets share a workspace (and its secrets settings)");
         assert.equal(workspaceDir("s3://team-a?region=eu-west-1", "/repo/.pulumi"), a);
+    });
+});
+
+describe("the kube context a stack's config names", () => {
+    it("is the sa-workload:kubeContext string of the stack file", () => {
+        assert.equal(kubeContextOf({ "sa-workload:kubeContext": "minikube" }), "minikube");
+    });
+
+    it("is none when the key is unset, empty or not a string", () => {
+        assert.equal(kubeContextOf({}), undefined);
+        assert.equal(kubeContextOf({ "sa-workload:kubeContext": "" }), undefined);
+        assert.equal(kubeContextOf({ "sa-workload:kubeContext": { secure: "v1:abc" } }), undefined);
     });
 });

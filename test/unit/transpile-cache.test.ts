@@ -1,0 +1,86 @@
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+import { REPO_ROOT } from "../../scripts/lib/toolchain";
+
+const HOOK = join(REPO_ROOT, "scripts", "lib", "transpile-cache.cjs");
+const SOURCE_MAPS = join(REPO_ROOT, "scripts", "lib", "source-maps.ts");
+
+/** A program of three files: main.ts imports a file and a folder, both without an extension. */
+const FILES: Record<string, string> = {
+    "main.ts": `import { times } from "./lib";
+import { name } from "./pkg";
+const loaded = Object.keys(require.cache).some((f) => /node_modules[\\\\/]typescript[\\\\/]/.test(f));
+const answer: number = times(21);
+console.log(JSON.stringify({ answer, name, loaded }));
+`,
+    "lib.ts": "export const times = (x: number): number => x * 2;\n",
+    "pkg/index.ts": 'export const name: string = "pkg";\n',
+    "fails.ts": `interface Unused { readonly a: string }
+
+function fail(): never {
+    throw new Error("failed on purpose");
+}
+fail();
+`,
+};
+
+describe("the command path's transpile cache (scripts/lib/transpile-cache.cjs)", () => {
+    let dir: string;
+    let cache: string;
+    before(() => {
+        dir = mkdtempSync(join(tmpdir(), "sa-transpile-"));
+        cache = join(dir, "cache");
+        mkdirSync(join(dir, "pkg"));
+        for (const [file, text] of Object.entries(FILES)) writeFileSync(join(dir, file), text);
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    /** Runs a file as scripts/run.mjs does on Node.js with module.registerHooks. */
+    function run(file: string): { status: number | null; stdout: string; stderr: string } {
+        const result = spawnSync(
+            process.execPath,
+            ["-r", HOOK, "-r", SOURCE_MAPS, join(dir, file)],
+            {
+                encoding: "utf8",
+                env: { ...process.env, SA_WORKLOAD_CACHE: cache, NODE_COMPILE_CACHE: "" },
+            },
+        );
+        return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+    }
+
+    it("runs TypeScript that imports a file and a folder without extensions", () => {
+        const result = run("main.ts");
+        assert.equal(result.status, 0, result.stderr);
+        const out = JSON.parse(result.stdout) as { answer: number; name: string };
+        assert.equal(out.answer, 42);
+        assert.equal(out.name, "pkg");
+    });
+
+    it("loads TypeScript only for files it has not transpiled before", () => {
+        rmSync(cache, { recursive: true, force: true });
+        const first = JSON.parse(run("main.ts").stdout) as { loaded: boolean };
+        const second = JSON.parse(run("main.ts").stdout) as { loaded: boolean };
+        assert.equal(first.loaded, true);
+        assert.equal(second.loaded, false);
+        // main.ts, lib.ts, pkg/index.ts and the preloaded source-maps.ts: one file each.
+        assert.equal(readdirSync(join(cache, "transpiled")).length, 4);
+    });
+
+    it("transpiles a file again once its content changes", () => {
+        writeFileSync(join(dir, "lib.ts"), "export const times = (x: number): number => x * 3;\n");
+        const out = JSON.parse(run("main.ts").stdout) as { answer: number; loaded: boolean };
+        assert.equal(out.answer, 63);
+        assert.equal(out.loaded, true);
+    });
+
+    it("names the TypeScript line in a stack trace", () => {
+        const result = run("fails.ts");
+        assert.notEqual(result.status, 0);
+        assert.match(result.stderr, /failed on purpose/);
+        assert.match(result.stderr, /fails\.ts:4:\d+/);
+    });
+});
