@@ -68,7 +68,7 @@ function javascript(file) {
 const isProjectTypeScript = (file) =>
     file.endsWith(".ts") && !file.endsWith(".d.ts") && !file.includes(`${sep}node_modules${sep}`);
 
-registerHooks({
+const HOOKS = {
     // `import "./lib/stack"` and `import "../components"` name .ts files without the extension.
     resolve(specifier, context, nextResolve) {
         try {
@@ -88,4 +88,11 @@ registerHooks({
         if (!isProjectTypeScript(file)) return nextLoad(url, context);
         return { format: "commonjs", source: javascript(file), shortCircuit: true };
     },
-});
+};
+
+// Node.js without module.registerHooks (older than 22.15): nothing registered, ts-node serves.
+if (typeof registerHooks === "function") {
+    registerHooks(HOOKS);
+    // For policy/transpile-only.mjs: the pack's files are served here, ts-node need not register.
+    globalThis[Symbol.for("sa-workload.transpile-cache")] = true;
+}

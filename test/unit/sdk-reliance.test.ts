@@ -1,9 +1,10 @@
 /**
- * Two speed-ups lean on how an SDK does something, not on an interface it offers. These tests fail
+ * Three speed-ups lean on how an SDK does something, not on an interface it offers. These tests fail
  * the day an upgrade stops doing it that way, instead of letting the cost come back unnoticed.
  */
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
 import { Stack } from "@pulumi/pulumi/automation";
@@ -19,8 +20,8 @@ describe("what the speed-ups rely on in the SDKs", () => {
         assert.match(Stack.prototype.destroy.toString(), /await this\.info\(/);
     });
 
-    it("run-policy-pack registers the ts-node that policy/transpile-only.mjs patches", () => {
-        // In a process of its own: the pack's runner must get transpileOnly, never a type check.
+    /** The options ts-node's register got when run-policy-pack called it, in a process of its own. */
+    function runnerRegistrations(preload: string[]): unknown[] {
         const script = `
             const tsNode = require("ts-node");
             const seen = [];
@@ -34,11 +35,24 @@ describe("what the speed-ups rely on in the SDKs", () => {
                 require(tsnodeRequire).register({ typeCheck: true });
                 process.stdout.write(JSON.stringify(seen));
             });`;
-        const run = spawnSync(process.execPath, ["-e", script], {
+        const run = spawnSync(process.execPath, [...preload, "-e", script], {
             cwd: REPO_ROOT,
             encoding: "utf8",
         });
         assert.equal(run.status, 0, run.stderr);
-        assert.deepEqual(JSON.parse(run.stdout), [{ typeCheck: false, transpileOnly: true }]);
+        return JSON.parse(run.stdout) as unknown[];
+    }
+
+    it("run-policy-pack registers the ts-node that policy/transpile-only.mjs patches", () => {
+        // Without the transpile cache: the pack's runner gets transpileOnly, never a type check.
+        assert.deepEqual(runnerRegistrations([]), [{ typeCheck: false, transpileOnly: true }]);
+    });
+
+    it("with the transpile cache preloaded, as pulumi-analyzer-policy does, ts-node never registers", () => {
+        const shim = readFileSync(join(REPO_ROOT, "policy", "pulumi-analyzer-policy"), "utf8");
+        const cache = "../scripts/lib/transpile-cache.cjs";
+        assert.match(shim, new RegExp(`node -r ${cache.replace(/\./g, "\\.")} --import`));
+        const preload = ["-r", join(REPO_ROOT, "policy", cache)];
+        assert.deepEqual(runnerRegistrations(preload), []);
     });
 });
