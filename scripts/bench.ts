@@ -6,7 +6,8 @@
  * -f` of the same objects + `kubectl wait` for Ready pods), a no-change check (`pulumi preview` vs
  * `kubectl diff -f`) and teardown (`pulumi destroy` vs `kubectl delete -f --wait`). The manifest
  * comes from `npm run render`, i.e. the same program and config. Also: unit suite wall time, peak
- * memory of the Pulumi processes, and `npm run up` cold (creates) vs warm (no changes).
+ * memory of the Pulumi processes, the commands as typed (scripts/lib/bench-typed.ts) and each
+ * speed-up of the command path against the same command without it.
  *
  * Writes docs/benchmarks.md. Env: BENCH_N="1 10 50", BENCH_REPS=5. Needs KUBECONFIG to point at a
  * cluster it may fill with bench-* namespaces (`npm run bench` starts the local one).
@@ -29,7 +30,7 @@ import {
     sizes,
     writeReport,
 } from "./lib/bench-report";
-import { runTyped, TYPED, TypedSamples } from "./lib/bench-typed";
+import { runTyped, speedupRounds, TYPED, TypedSamples } from "./lib/bench-typed";
 import { destroy, up } from "./lib/operations";
 import { fileBackendUrl, openStack } from "./lib/stack";
 import { REPO_ROOT } from "./lib/toolchain";
@@ -192,7 +193,7 @@ async function typedRounds(work: string): Promise<string[]> {
         for (const side of order) await sides[side](rep > 0);
         console.error(`bench: the commands as typed, round ${rep}/${reps} done`);
     }
-    return samples.report();
+    return [...samples.report(), ...(await speedupRounds(npm, env, reps))];
 }
 
 async function main(): Promise<void> {

@@ -93,8 +93,11 @@ const env = {
     PATH: [bin, join(here, "..", "node_modules", ".bin"), process.env.PATH ?? ""].join(delimiter),
 };
 // TypeScript from the project's transpile cache where Node.js has module.registerHooks (22.15 and
-// newer; the Node.js installed above has it), else through ts-node.
-const cached = bin !== dirname(process.execPath) || typeof nodeModule.registerHooks === "function";
+// newer; the Node.js installed above has it), else through ts-node, as SA_WORKLOAD_TRANSPILE=ts-node
+// asks too (the bench measures the cache against it).
+const cached =
+    process.env.SA_WORKLOAD_TRANSPILE !== "ts-node" &&
+    (bin !== dirname(process.execPath) || typeof nodeModule.registerHooks === "function");
 const transpiler = cached ? join(here, "lib", "transpile-cache.cjs") : "ts-node/register";
 const [command, commandArgs] = target.endsWith(".ts")
     ? [

@@ -133,3 +133,60 @@ export class TypedSamples {
         ];
     }
 }
+
+/** Each speed-up of the command path switched off on its own, against all of them on. */
+export const SPEEDUPS: { readonly label: string; readonly env: NodeJS.ProcessEnv }[] = [
+    { label: "all on", env: {} },
+    {
+        label: "ts-node instead of the transpile cache (`SA_WORKLOAD_TRANSPILE=ts-node`)",
+        env: { SA_WORKLOAD_TRANSPILE: "ts-node" },
+    },
+    {
+        label: "no Node.js compile cache (`NODE_DISABLE_COMPILE_CACHE=1`)",
+        env: { NODE_DISABLE_COMPILE_CACHE: "1" },
+    },
+];
+
+/**
+ * Measures each entry of SPEEDUPS on `npm run up` with nothing to change and on `npm run preview`,
+ * taking turns at going first, after a warm-up round; deploys the stack of `env` before and takes
+ * it down after. Returns the report's lines.
+ */
+export async function speedupRounds(npm: string, env: NodeJS.ProcessEnv, reps: number) {
+    const scripts = ["up", "preview"];
+    const seconds = new Map<string, number[]>();
+    await runTyped(npm, ["run", "up"], env);
+    for (let rep = 0; rep <= reps; rep++) {
+        const order = SPEEDUPS.map((_, i) => SPEEDUPS[(i + rep) % SPEEDUPS.length]);
+        for (const variant of order) {
+            for (const script of scripts) {
+                const sample = await runTyped(npm, ["run", script], { ...env, ...variant.env });
+                const key = `${variant.label}|${script}`;
+                if (rep > 0) seconds.set(key, [...(seconds.get(key) ?? []), sample.seconds]);
+            }
+        }
+        console.error(`bench: speed-ups, round ${rep}/${reps} done`);
+    }
+    await runTyped(npm, ["run", "down"], env);
+    const of = (label: string, script: string) => median(seconds.get(`${label}|${script}`) ?? []);
+    const rows = SPEEDUPS.map(({ label }) => {
+        const cells = scripts.map((script) => {
+            const s = of(label, script);
+            const delta = s - of(SPEEDUPS[0].label, script);
+            return label === SPEEDUPS[0].label
+                ? s.toFixed(2)
+                : `${s.toFixed(2)} (${delta >= 0 ? "+" : ""}${delta.toFixed(2)})`;
+        });
+        return `| ${label} | ${cells.join(" | ")} |`;
+    });
+    return [
+        "",
+        "## Each speed-up against the same command without it",
+        "",
+        `Same cluster and stack, nothing to change; medians of ${reps} rounds in which the variants take turns going first (in brackets: the difference to all on).`,
+        "",
+        "| variant | `npm run up`, nothing to change | `npm run preview` |",
+        "| --- | --- | --- |",
+        ...rows,
+    ];
+}
