@@ -12,7 +12,7 @@ const { createHash } = require("node:crypto");
 const { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } = require("node:fs");
 const { registerHooks } = require("node:module");
 const { homedir } = require("node:os");
-const { dirname, join, sep } = require("node:path");
+const { dirname, isAbsolute, join, sep } = require("node:path");
 const { fileURLToPath, pathToFileURL } = require("node:url");
 
 const ROOT = join(__dirname, "..", "..");
@@ -22,6 +22,8 @@ const CACHE_ROOT =
     join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "sa-workload");
 const CACHE = join(CACHE_ROOT, "transpiled");
 const TSCONFIG = readFileSync(join(ROOT, "tsconfig.json"), "utf8");
+// This file is part of the key too: a change to how it transpiles makes every entry new.
+const SELF = readFileSync(__filename, "utf8");
 // Read, not required: a cache hit loads nothing of TypeScript's.
 const TS_VERSION = JSON.parse(
     readFileSync(require.resolve("typescript/package.json"), "utf8"),
@@ -36,8 +38,14 @@ function transpile(file, source) {
     if (!compilerOptions) {
         const { config, error } = ts.parseConfigFileTextToJson("tsconfig.json", TSCONFIG);
         if (error) throw new Error(ts.flattenDiagnosticMessageText(error.messageText, "\n"));
+        // No outDir: the source map then names the .ts file beside the JavaScript, which Node.js
+        // reads as the module's own path (with outDir it would point into bin/).
+        const { outDir: _, ...options } = ts.convertCompilerOptionsFromJson(
+            config.compilerOptions,
+            ROOT,
+        ).options;
         compilerOptions = {
-            ...ts.convertCompilerOptionsFromJson(config.compilerOptions, ROOT).options,
+            ...options,
             sourceMap: false,
             inlineSourceMap: true,
             inlineSources: true,
@@ -52,7 +60,7 @@ function transpile(file, source) {
 function javascript(file) {
     const source = readFileSync(file, "utf8");
     const key = createHash("sha256")
-        .update([TS_VERSION, TSCONFIG, file, source].join("\0"))
+        .update([TS_VERSION, TSCONFIG, SELF, file, source].join("\0"))
         .digest("hex");
     const cached = join(CACHE, `${key}.js`);
     if (existsSync(cached)) return readFileSync(cached, "utf8");
@@ -69,14 +77,18 @@ const isProjectTypeScript = (file) =>
     file.endsWith(".ts") && !file.endsWith(".d.ts") && !file.includes(`${sep}node_modules${sep}`);
 
 const HOOKS = {
-    // `import "./lib/stack"` and `import "../components"` name .ts files without the extension.
+    // `import "./lib/stack"` and `import "../components"` name .ts files without the extension
+    // (relative, or absolute as a script may write them).
     resolve(specifier, context, nextResolve) {
         try {
             return nextResolve(specifier, context);
         } catch (error) {
             const parent = context.parentURL;
-            if (!specifier.startsWith(".") || !parent?.startsWith("file:")) throw error;
-            const base = join(dirname(fileURLToPath(parent)), specifier);
+            let base;
+            if (isAbsolute(specifier)) base = specifier;
+            else if (specifier.startsWith(".") && parent?.startsWith("file:")) {
+                base = join(dirname(fileURLToPath(parent)), specifier);
+            } else throw error;
             for (const file of [`${base}.ts`, join(base, "index.ts")]) {
                 if (existsSync(file)) return { url: pathToFileURL(file).href, shortCircuit: true };
             }

@@ -1,8 +1,8 @@
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 
 import { REPO_ROOT } from "../../scripts/lib/toolchain";
 
@@ -36,6 +36,12 @@ describe("the command path's transpile cache (scripts/lib/transpile-cache.cjs)",
         cache = join(dir, "cache");
         mkdirSync(join(dir, "pkg"));
         for (const [file, text] of Object.entries(FILES)) writeFileSync(join(dir, file), text);
+        // A file named by its absolute path, without the extension, as a script may do.
+        const lib = JSON.stringify(join(dir, "lib"));
+        writeFileSync(
+            join(dir, "absolute.ts"),
+            `import { times } from ${lib};\nconsole.log(times(1));\n`,
+        );
     });
     after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -52,12 +58,14 @@ describe("the command path's transpile cache (scripts/lib/transpile-cache.cjs)",
         return { status: result.status, stdout: result.stdout, stderr: result.stderr };
     }
 
-    it("runs TypeScript that imports a file and a folder without extensions", () => {
+    it("runs TypeScript that imports a file and a folder without extensions, relative or absolute", () => {
         const result = run("main.ts");
         assert.equal(result.status, 0, result.stderr);
         const out = JSON.parse(result.stdout) as { answer: number; name: string };
         assert.equal(out.answer, 42);
         assert.equal(out.name, "pkg");
+        const absolute = run("absolute.ts");
+        assert.equal(absolute.stdout.trim(), "2", absolute.stderr);
     });
 
     it("loads TypeScript only for files it has not transpiled before", () => {
@@ -81,6 +89,21 @@ describe("the command path's transpile cache (scripts/lib/transpile-cache.cjs)",
         const result = run("fails.ts");
         assert.notEqual(result.status, 0);
         assert.match(result.stderr, /failed on purpose/);
-        assert.match(result.stderr, /fails\.ts:4:\d+/);
+        assert.ok(result.stderr.includes(`${join(dir, "fails.ts")}:4:`), result.stderr);
+    });
+
+    it("maps a repository file to itself, not to a path under tsconfig's outDir", () => {
+        // source-maps.ts, preloaded by every run above, is the repository's own.
+        const maps = readdirSync(join(cache, "transpiled")).map((entry) => {
+            const text = readFileSync(join(cache, "transpiled", entry), "utf8");
+            const inline = /sourceMappingURL=data:application\/json;base64,(\S+)/.exec(text);
+            return JSON.parse(Buffer.from(inline?.[1] ?? "", "base64").toString()) as {
+                file: string;
+                sources: string[];
+            };
+        });
+        const map = maps.find((m) => m.file === "source-maps.js");
+        assert.ok(map, "source-maps.ts is in the cache");
+        assert.equal(resolve(dirname(SOURCE_MAPS), map.sources[0]), SOURCE_MAPS);
     });
 });
