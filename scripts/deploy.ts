@@ -150,7 +150,7 @@ async function explainFailedUp(
                 "answers again, run npm run up: it converges from where this one stopped.",
         );
     } else {
-        const pods = workloadPods(config["sa-workload:workloads"]);
+        const pods = configuredPods(config);
         const unready = await describeUnreadyPods(admin, pods);
         if (unready.length) console.error(`\n${unready.join("\n")}`);
     }
@@ -161,6 +161,18 @@ function adminConfig(context: string | undefined): k8s.KubeConfig {
     const admin = loadKubeConfig(k8s, context);
     if (!admin) throw new Error("the kube context selected for this command has gone");
     return admin;
+}
+
+/** The pods the stack's config asks for, defaults applied (config validation may have failed). */
+function configuredPods(config: Record<string, unknown>): { namespace: string; pod: string }[] {
+    const workloads = config["sa-workload:workloads"];
+    if (typeof workloads !== "string") return workloadPods(workloads);
+    try {
+        // The program accepts the list as JSON text too (components' program-config).
+        return workloadPods(JSON.parse(workloads));
+    } catch {
+        return [];
+    }
 }
 
 function printNextSteps(

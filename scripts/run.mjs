@@ -95,9 +95,12 @@ const env = {
 // TypeScript from the project's transpile cache where Node.js has module.registerHooks (22.15 and
 // newer; the Node.js installed above has it), else through ts-node, as SA_WORKLOAD_TRANSPILE=ts-node
 // asks too (the bench measures the cache against it).
-const cached =
-    process.env.SA_WORKLOAD_TRANSPILE !== "ts-node" &&
-    (bin !== dirname(process.execPath) || typeof nodeModule.registerHooks === "function");
+function hasRegisterHooks() {
+    if (bin === dirname(process.execPath)) return typeof nodeModule.registerHooks === "function";
+    const [major, minor] = pinnedNodeVersion().split(".").map(Number);
+    return major > 22 || (major === 22 && minor >= 15);
+}
+const cached = process.env.SA_WORKLOAD_TRANSPILE !== "ts-node" && hasRegisterHooks();
 const transpiler = cached ? join(here, "lib", "transpile-cache.cjs") : "ts-node/register";
 const [command, commandArgs] = target.endsWith(".ts")
     ? [

@@ -156,18 +156,21 @@ export async function speedupRounds(npm: string, env: NodeJS.ProcessEnv, reps: n
     const scripts = ["up", "preview"];
     const seconds = new Map<string, number[]>();
     await runTyped(npm, ["run", "up"], env);
-    for (let rep = 0; rep <= reps; rep++) {
-        const order = SPEEDUPS.map((_, i) => SPEEDUPS[(i + rep) % SPEEDUPS.length]);
-        for (const variant of order) {
-            for (const script of scripts) {
-                const sample = await runTyped(npm, ["run", script], { ...env, ...variant.env });
-                const key = `${variant.label}|${script}`;
-                if (rep > 0) seconds.set(key, [...(seconds.get(key) ?? []), sample.seconds]);
+    try {
+        for (let rep = 0; rep <= reps; rep++) {
+            const order = SPEEDUPS.map((_, i) => SPEEDUPS[(i + rep) % SPEEDUPS.length]);
+            for (const variant of order) {
+                for (const script of scripts) {
+                    const sample = await runTyped(npm, ["run", script], { ...env, ...variant.env });
+                    const key = `${variant.label}|${script}`;
+                    if (rep > 0) seconds.set(key, [...(seconds.get(key) ?? []), sample.seconds]);
+                }
             }
+            console.error(`bench: speed-ups, round ${rep}/${reps} done`);
         }
-        console.error(`bench: speed-ups, round ${rep}/${reps} done`);
+    } finally {
+        await runTyped(npm, ["run", "down"], env);
     }
-    await runTyped(npm, ["run", "down"], env);
     const of = (label: string, script: string) => median(seconds.get(`${label}|${script}`) ?? []);
     const rows = SPEEDUPS.map(({ label }) => {
         const cells = scripts.map((script) => {

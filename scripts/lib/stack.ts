@@ -51,13 +51,30 @@ async function stackConfig(
  * the SDK: no CLI run, unlike `stack.getAllConfig()`.
  */
 export async function stackFileConfig(stack: Stack): Promise<Record<string, unknown>> {
-    return (await stackConfig(stack.workspace, stack.name)) ?? {};
+    // No stack file: no config, as the CLI sees it. A stack file that cannot be read fails here.
+    const dir = stack.workspace.workDir;
+    const exists = [".yaml", ".yml", ".json"].some((ext) =>
+        existsSync(join(dir, `Pulumi.${stack.name}${ext}`)),
+    );
+    if (!exists) return {};
+    return (await stack.workspace.stackSettings(stack.name)).config ?? {};
 }
 
-/** The kube context a stack's config names (`sa-workload:kubeContext`); unset or empty: none. */
+/**
+ * The kube context a stack's config names (`sa-workload:kubeContext`), as the CLI would give it
+ * (a YAML number or boolean as text); unset or empty: none. Anything else (a secret, a list)
+ * fails, naming the key: the commands would otherwise check another cluster than the program's.
+ */
 export function kubeContextOf(config: Record<string, unknown>): string | undefined {
-    const value = config[`${PROJECT}:kubeContext`];
-    return typeof value === "string" && value !== "" ? value : undefined;
+    const key = `${PROJECT}:kubeContext`;
+    const value = config[key];
+    if (value === undefined || value === null || value === "") return undefined;
+    if (["string", "number", "boolean"].includes(typeof value)) return String(value);
+    throw new Error(
+        `Invalid configuration: ${key} is ${JSON.stringify(value)}; set it to the name of a kube ` +
+            "context as plain text (one of `kubectl config get-contexts`), or remove it for the " +
+            "current context.",
+    );
 }
 
 /**

@@ -9,7 +9,14 @@
 // Plain JavaScript, like scripts/run.mjs: it is what runs before any TypeScript can.
 "use strict";
 const { createHash } = require("node:crypto");
-const { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } = require("node:fs");
+const {
+    existsSync,
+    mkdirSync,
+    readFileSync,
+    renameSync,
+    rmSync,
+    writeFileSync,
+} = require("node:fs");
 const { registerHooks } = require("node:module");
 const { homedir } = require("node:os");
 const { dirname, isAbsolute, join, sep } = require("node:path");
@@ -18,8 +25,13 @@ const { fileURLToPath, pathToFileURL } = require("node:url");
 const ROOT = join(__dirname, "..", "..");
 // scripts/run.mjs's cache folder (it always sets SA_WORKLOAD_CACHE; the rest is its default).
 const CACHE_ROOT =
-    process.env.SA_WORKLOAD_CACHE ??
-    join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "sa-workload");
+    process.env.SA_WORKLOAD_CACHE ||
+    join(
+        process.env.XDG_CACHE_HOME ||
+            (process.platform === "win32" ? process.env.LOCALAPPDATA : undefined) ||
+            join(homedir(), ".cache"),
+        "sa-workload",
+    );
 const CACHE = join(CACHE_ROOT, "transpiled");
 const TSCONFIG = readFileSync(join(ROOT, "tsconfig.json"), "utf8");
 // This file is part of the key too: a change to how it transpiles makes every entry new.
@@ -31,6 +43,8 @@ const TS_VERSION = JSON.parse(
 
 let ts;
 let compilerOptions;
+// What ts-node leaves out of its errors too: diagnostics about options, not about the code.
+const IGNORED_DIAGNOSTICS = new Set([6059, 18002, 18003]);
 
 /** TypeScript's own transpilation of one file, as ts-node's transpileOnly does it. */
 function transpile(file, source) {
@@ -40,10 +54,9 @@ function transpile(file, source) {
         if (error) throw new Error(ts.flattenDiagnosticMessageText(error.messageText, "\n"));
         // No outDir: the source map then names the .ts file beside the JavaScript, which Node.js
         // reads as the module's own path (with outDir it would point into bin/).
-        const { outDir: _, ...options } = ts.convertCompilerOptionsFromJson(
-            config.compilerOptions,
-            ROOT,
-        ).options;
+        const converted = ts.convertCompilerOptionsFromJson(config.compilerOptions, ROOT);
+        if (converted.errors.length) throw new Error(format(converted.errors));
+        const { outDir: _, ...options } = converted.options;
         compilerOptions = {
             ...options,
             sourceMap: false,
@@ -53,7 +66,26 @@ function transpile(file, source) {
             noEmit: false,
         };
     }
-    return ts.transpileModule(source, { fileName: file, compilerOptions }).outputText;
+    // A syntax error fails the command, as under ts-node: TypeScript's parser would otherwise
+    // mend the file (a missing brace added at its end) and the mended program would run.
+    const result = ts.transpileModule(source, {
+        fileName: file,
+        compilerOptions,
+        reportDiagnostics: true,
+    });
+    const errors = (result.diagnostics ?? []).filter(
+        (d) => d.category === ts.DiagnosticCategory.Error && !IGNORED_DIAGNOSTICS.has(d.code),
+    );
+    if (errors.length) throw new Error(`TypeScript cannot compile ${file}:\n${format(errors)}`);
+    return result.outputText;
+}
+
+function format(diagnostics) {
+    return ts.formatDiagnostics(diagnostics, {
+        getCanonicalFileName: (f) => f,
+        getCurrentDirectory: () => process.cwd(),
+        getNewLine: () => "\n",
+    });
 }
 
 /** The JavaScript of a .ts file: from the cache, keyed by everything the output depends on. */
@@ -63,13 +95,24 @@ function javascript(file) {
         .update([TS_VERSION, TSCONFIG, SELF, file, source].join("\0"))
         .digest("hex");
     const cached = join(CACHE, `${key}.js`);
-    if (existsSync(cached)) return readFileSync(cached, "utf8");
+    // Every entry ends with its source map: one without (cut short by a crash) is made again.
+    const hit = existsSync(cached) ? readFileSync(cached, "utf8") : "";
+    if (hit.includes("//# sourceMappingURL=")) return hit;
     const output = transpile(file, source);
-    mkdirSync(CACHE, { recursive: true });
-    // Written whole, then renamed: two commands at once never read half a file.
+    // Written whole, then renamed: two commands at once never read half a file. A cache that
+    // cannot be written (read-only, full, made by another user) only costs the next run the time.
     const partial = `${cached}.${process.pid}`;
-    writeFileSync(partial, output);
-    renameSync(partial, cached);
+    try {
+        mkdirSync(CACHE, { recursive: true });
+        writeFileSync(partial, output);
+        renameSync(partial, cached);
+    } catch {
+        try {
+            rmSync(partial, { force: true });
+        } catch {
+            // nothing was written
+        }
+    }
     return output;
 }
 
@@ -85,10 +128,12 @@ const HOOKS = {
         } catch (error) {
             const parent = context.parentURL;
             let base;
+            const from = parent?.startsWith("file:") ? fileURLToPath(parent) : "";
+            // Only for the project's own files: a library's requires stay Node.js's alone.
+            if (!isProjectTypeScript(from)) throw error;
             if (isAbsolute(specifier)) base = specifier;
-            else if (specifier.startsWith(".") && parent?.startsWith("file:")) {
-                base = join(dirname(fileURLToPath(parent)), specifier);
-            } else throw error;
+            else if (specifier.startsWith(".")) base = join(dirname(from), specifier);
+            else throw error;
             for (const file of [`${base}.ts`, join(base, "index.ts")]) {
                 if (existsSync(file)) return { url: pathToFileURL(file).href, shortCircuit: true };
             }

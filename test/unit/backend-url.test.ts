@@ -61,9 +61,19 @@ describe("the kube context a stack's config names", () => {
         assert.equal(kubeContextOf({ "sa-workload:kubeContext": "minikube" }), "minikube");
     });
 
-    it("is none when the key is unset, empty or not a string", () => {
+    it("is none when the key is unset or empty", () => {
         assert.equal(kubeContextOf({}), undefined);
         assert.equal(kubeContextOf({ "sa-workload:kubeContext": "" }), undefined);
-        assert.equal(kubeContextOf({ "sa-workload:kubeContext": { secure: "v1:abc" } }), undefined);
+    });
+
+    it("reads a YAML number as its text, as the CLI does", () => {
+        assert.equal(kubeContextOf({ "sa-workload:kubeContext": 2024 }), "2024");
+    });
+
+    it("refuses a secret or a structure, naming the key and the fix", () => {
+        assert.throws(
+            () => kubeContextOf({ "sa-workload:kubeContext": { secure: "v1:abc" } }),
+            /sa-workload:kubeContext is \{"secure":"v1:abc"\}; set it to the name of a kube context/,
+        );
     });
 });

@@ -51,7 +51,12 @@ describe("what the speed-ups rely on in the SDKs", () => {
     it("with the transpile cache preloaded, as pulumi-analyzer-policy does, ts-node never registers", () => {
         const shim = readFileSync(join(REPO_ROOT, "policy", "pulumi-analyzer-policy"), "utf8");
         const cache = "../scripts/lib/transpile-cache.cjs";
-        assert.ok(shim.includes(`cache="-r ${cache}"`), "the shim preloads the cache");
+        assert.ok(shim.includes(`cache="-r ${cache}"`), "the shim names the cache");
+        assert.match(
+            shim,
+            /^exec node \$cache --import \.\/transpile-only\.mjs /m,
+            "and preloads it",
+        );
         const preload = ["-r", join(REPO_ROOT, "policy", cache)];
         assert.deepEqual(runnerRegistrations(preload), []);
     });

@@ -19,6 +19,9 @@ console.log(JSON.stringify({ answer, name, loaded }));
 `,
     "lib.ts": "export const times = (x: number): number => x * 2;\n",
     "pkg/index.ts": 'export const name: string = "pkg";\n',
+    "broken.ts": `export function half(x: number): number {
+    return x / 2;
+`,
     "fails.ts": `interface Unused { readonly a: string }
 
 function fail(): never {
@@ -46,13 +49,16 @@ describe("the command path's transpile cache (scripts/lib/transpile-cache.cjs)",
     after(() => rmSync(dir, { recursive: true, force: true }));
 
     /** Runs a file as scripts/run.mjs does on Node.js with module.registerHooks. */
-    function run(file: string): { status: number | null; stdout: string; stderr: string } {
+    function run(
+        file: string,
+        cacheRoot = cache,
+    ): { status: number | null; stdout: string; stderr: string } {
         const result = spawnSync(
             process.execPath,
             ["-r", HOOK, "-r", SOURCE_MAPS, join(dir, file)],
             {
                 encoding: "utf8",
-                env: { ...process.env, SA_WORKLOAD_CACHE: cache, NODE_COMPILE_CACHE: "" },
+                env: { ...process.env, SA_WORKLOAD_CACHE: cacheRoot, NODE_COMPILE_CACHE: "" },
             },
         );
         return { status: result.status, stdout: result.stdout, stderr: result.stderr };
@@ -90,6 +96,20 @@ describe("the command path's transpile cache (scripts/lib/transpile-cache.cjs)",
         assert.notEqual(result.status, 0);
         assert.match(result.stderr, /failed on purpose/);
         assert.ok(result.stderr.includes(`${join(dir, "fails.ts")}:4:`), result.stderr);
+    });
+
+    it("fails on a syntax error, as ts-node does, instead of running the mended file", () => {
+        const result = run("broken.ts");
+        assert.notEqual(result.status, 0);
+        assert.match(result.stderr, /broken\.ts\(\d+,\d+\): error TS1005: '\}' expected/);
+    });
+
+    it("still runs the program when the cache cannot be written", () => {
+        const notAFolder = join(dir, "a-file");
+        writeFileSync(notAFolder, "");
+        const result = run("main.ts", notAFolder);
+        assert.equal(result.status, 0, result.stderr);
+        assert.equal((JSON.parse(result.stdout) as { name: string }).name, "pkg");
     });
 
     it("maps a repository file to itself, not to a path under tsconfig's outDir", () => {
