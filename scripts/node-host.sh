@@ -41,13 +41,28 @@ host_state() {
     { pgrep -f "containerd-shim.*-address $SOCK" || true; } | sed 's/^/process shim /'
 }
 
-# kill_cgroups "FOLDER...": every process in these cgroups and below (ones start did not find).
-kill_cgroups() {
-    local pids
-    [ -n "$1" ] || return 0
+# bundle_paths cgroupsPath|netns: what the OCI bundles of this node's containers name, one per line.
+bundle_paths() {
+    local bundle
+    for bundle in "$NODE_DIR"/containerd/state/io.containerd.runtime.v2.task/k8s.io/*/config.json; do
+        [ -f "$bundle" ] || continue
+        case "$1" in
+            cgroupsPath) grep -o '"cgroupsPath": *"[^"]*"' "$bundle" || true ;;
+            netns) grep -o '"path": *"/[a-z/]*run/netns/[^"]*"' "$bundle" || true ;;
+        esac
+    done | cut -d'"' -f4 | sort -u
+}
+
+# kill_containers CGROUP...: every process in these containers' cgroups (as their bundles name
+# them, under each cgroup v1 hierarchy or the v2 one); never PID 0 (a process outside this PID
+# namespace reads as 0) nor this script.
+kill_containers() {
+    local cg pids
+    [ $# -gt 0 ] || return 0
     for _ in $(seq 50); do
-        # shellcheck disable=SC2086 # a list of folders
-        pids=$(find $1 -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u)
+        pids=$(for cg in "$@"; do
+            cat /sys/fs/cgroup/*"$cg"/cgroup.procs /sys/fs/cgroup"$cg"/cgroup.procs 2>/dev/null || true
+        done | grep -vx -e 0 -e "$$" | sort -u || true)
         [ -n "$pids" ] || return 0
         # shellcheck disable=SC2086 # a list of PIDs
         kill -9 $pids 2>/dev/null || true

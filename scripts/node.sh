@@ -29,6 +29,8 @@ BRIDGE=sawl0
 # One real node per host (the bridge, the node IP): the cache folder of the one running, so a node
 # left by a killed run of another clone or cache can be found and cleaned up by its own stop.
 OWNER=/run/sa-workload-real-node
+# The cache as an absolute path, the form the owner record holds (SA_WORKLOAD_CACHE may be relative).
+CACHE_ABS=$(cd "$CACHE_ROOT" 2>/dev/null && pwd) || CACHE_ABS=$CACHE_ROOT
 POD_SUBNET=10.244.77.0/24
 # The node's address is the bridge's (a kubelet refuses loopback as its node IP): the API server
 # reaches the kubelet over the pod network, and nothing listens on the host's other interfaces.
@@ -86,7 +88,7 @@ start_daemon() { # name command...
 stop_abandoned_node() {
     local owner d
     owner=$(cat "$OWNER" 2>/dev/null) || owner=
-    if [ -n "$owner" ] && [ "$owner" != "$CACHE_ROOT" ] && [ -f "$owner/cluster/node-host-before" ]; then
+    if [ -n "$owner" ] && [ "$owner" != "$CACHE_ABS" ] && [ -f "$owner/cluster/node-host-before" ]; then
         for d in kubelet containerd; do
             if ours "$(cat "$owner/cluster/node/$d.pid" 2>/dev/null)" "$d" "$owner/cluster/node"; then
                 log "real node: the one of $owner runs on this host (bridge $BRIDGE): stop it with" \
@@ -95,12 +97,17 @@ stop_abandoned_node() {
             fi
         done
         log "real node: the one of $owner was killed (no kubelet, no containerd): stopping what it left"
-        SA_WORKLOAD_CACHE=$owner bash "${BASH_SOURCE[0]}" stop
+        if ! SA_WORKLOAD_CACHE=$owner bash "${BASH_SOURCE[0]}" stop; then
+            log "real node: the killed node's stop left what it lists above; undo that by hand, then" \
+                "remove $owner/cluster/node-host-before and $OWNER, or set SA_WORKLOAD_REAL_NODE=false"
+            exit 1
+        fi
         return
     fi
-    log "real node: bridge $BRIDGE exists already, and no real node of this project records it" \
-        "(${owner:-no $OWNER}): delete it (ip link delete $BRIDGE) if nothing else uses it, or set" \
-        "SA_WORKLOAD_REAL_NODE=false"
+    local why="no real node of this project records it (${owner:-no $OWNER})"
+    if [ "$owner" = "$CACHE_ABS" ]; then why="$OWNER names this cache, whose node left no snapshot"; fi
+    log "real node: bridge $BRIDGE exists already, and $why: delete it (ip link delete $BRIDGE)" \
+        "if nothing else uses it, or set SA_WORKLOAD_REAL_NODE=false"
     exit 1
 }
 
@@ -118,7 +125,7 @@ start() {
     list=$(images)
     PAUSE_IMAGE=$(awk '$1 ~ "/pause:" { print $1 }' <<<"$list")
     host_state >"$BEFORE.tmp" && mv "$BEFORE.tmp" "$BEFORE"
-    echo "$CACHE_ROOT" >"$OWNER"
+    echo "$CACHE_ABS" >"$OWNER"
     rm -rf "$NODE_DIR"
     write_configs
     write_node_credentials
@@ -186,18 +193,19 @@ stop() {
     stop_pid containerd
     local pid
     for pid in $(pgrep -f "containerd-shim.*-address $SOCK" || true); do kill -9 "$pid" 2>/dev/null || true; done
-    # What the host has now and lacked before start: the node's, to undo.
-    local added
-    added=$(host_state | grep -vxF -f "$BEFORE" || true)
-    # Pods whose containerd was killed before it could stop them: their processes are in the
-    # node's own cgroups, their network namespaces among the added ones.
-    kill_cgroups "$(sed -n 's|^path \(/sys/fs/cgroup/.*\)|\1|p' <<<"$added")"
-    mapfile -t -O "${#netns[@]}" netns < <(sed -n 's/^netns //p' <<<"$added")
+    # Containers whose containerd was killed before it could stop them: their bundles, still in
+    # the node's state folder, name their cgroups and network namespaces.
+    local cgroups
+    mapfile -t cgroups < <(bundle_paths cgroupsPath)
+    kill_containers "${cgroups[@]}"
+    mapfile -t -O "${#netns[@]}" netns < <(bundle_paths netns)
     local ns
     for ns in $(printf '%s\n' "${netns[@]}" | sort -u); do
         umount "$ns" 2>/dev/null || umount -l "$ns" 2>/dev/null || true
         rm -f "$ns"
     done
+    # What the host has now and lacked before start: the node's, to undo.
+    local added
     added=$(host_state | grep -vxF -f "$BEFORE" || true)
     # Mounts under the node's folder, deepest first (kubelet volumes, container root filesystems).
     local m
@@ -233,7 +241,7 @@ stop() {
         exit 1
     fi
     rm -rf "$NODE_DIR" "$BEFORE"
-    if [ "$(cat "$OWNER" 2>/dev/null)" = "$CACHE_ROOT" ]; then rm -f "$OWNER"; fi
+    if [ "$(cat "$OWNER" 2>/dev/null)" = "$CACHE_ABS" ]; then rm -f "$OWNER"; fi
     log "real node: stopped; nothing left on the host"
 }
 

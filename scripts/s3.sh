@@ -108,18 +108,28 @@ start() {
         MINIO_UPDATE=off setsid "$MINIO" server "$S3_DIR/data" --quiet \
         --address "127.0.0.1:$PORT" --console-address "127.0.0.1:$CONSOLE_PORT" \
         >>"$S3_DIR/minio.log" 2>&1 </dev/null &
-    echo $! >"$S3_DIR/minio.pid"
-    local i
+    local pid=$! i
+    echo "$pid" >"$S3_DIR/minio.pid"
     for ((i = 0; i < 300; i++)); do
         answers && break
-        server_pid >/dev/null || { tail -n 20 "$S3_DIR/minio.log" >&2 && return 1; }
+        # By PID alone: until setsid has run MinIO, the command line is still this script's.
+        if ! kill -0 "$pid" 2>/dev/null; then
+            log "s3: MinIO exited at start (log: $S3_DIR/minio.log):"
+            tail -n 20 "$S3_DIR/minio.log" >&2
+            return 1
+        fi
         sleep 0.1
     done
-    answers || { log "s3: MinIO did not answer within 30 s (log: $S3_DIR/minio.log)" && return 1; }
+    # A start that fails stops the server it started: none is left without its caller knowing.
+    if ! answers; then
+        log "s3: MinIO did not answer within 30 s (log: $S3_DIR/minio.log)"
+        stop
+        return 1
+    fi
     local status
     status=$(s3 --head "$BUCKET")
     if [ "$status" = 404 ]; then status=$(s3 -X PUT "$BUCKET"); fi
-    [ "$status" = 200 ] || { log "s3: bucket $BUCKET: HTTP $status" && return 1; }
+    [ "$status" = 200 ] || { log "s3: bucket $BUCKET: HTTP $status"; stop; return 1; }
     log "s3: MinIO on $ENDPOINT, bucket $BUCKET (folder $S3_DIR)"
 }
 
