@@ -69,7 +69,8 @@ export function kubeContextOf(config: Record<string, unknown>): string | undefin
     const key = `${PROJECT}:kubeContext`;
     const value = config[key];
     if (value === undefined || value === null || value === "") return undefined;
-    if (["string", "number", "boolean"].includes(typeof value)) return String(value);
+    if (typeof value === "string") return value;
+    if (typeof value === "number" || typeof value === "boolean") return String(value);
     throw new Error(
         `Invalid configuration: ${key} is ${JSON.stringify(value)}; set it to the name of a kube ` +
             "context as plain text (one of `kubectl config get-contexts`), or remove it for the " +
