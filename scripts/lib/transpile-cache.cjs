@@ -18,21 +18,15 @@ const {
     writeFileSync,
 } = require("node:fs");
 const { registerHooks } = require("node:module");
-const { homedir } = require("node:os");
 const { dirname, isAbsolute, join, sep } = require("node:path");
 const { fileURLToPath, pathToFileURL } = require("node:url");
 
 const ROOT = join(__dirname, "..", "..");
-// scripts/run.mjs's cache folder (it always sets SA_WORKLOAD_CACHE; the rest is its default).
-const CACHE_ROOT =
-    process.env.SA_WORKLOAD_CACHE ||
-    join(
-        process.env.XDG_CACHE_HOME ||
-            (process.platform === "win32" ? process.env.LOCALAPPDATA : undefined) ||
-            join(homedir(), ".cache"),
-        "sa-workload",
-    );
-const CACHE = join(CACHE_ROOT, "transpiled");
+// The project's cache folder, which scripts/run.mjs decides and passes down (to the policy pack
+// too, through the engine). Without it, nothing is kept: each file is transpiled in memory.
+const CACHE = process.env.SA_WORKLOAD_CACHE
+    ? join(process.env.SA_WORKLOAD_CACHE, "transpiled")
+    : undefined;
 const TSCONFIG = readFileSync(join(ROOT, "tsconfig.json"), "utf8");
 // This file is part of the key too: a change to how it transpiles makes every entry new.
 const SELF = readFileSync(__filename, "utf8");
@@ -94,6 +88,7 @@ function javascript(file) {
     const key = createHash("sha256")
         .update([TS_VERSION, TSCONFIG, SELF, file, source].join("\0"))
         .digest("hex");
+    if (!CACHE) return transpile(file, source);
     const cached = join(CACHE, `${key}.js`);
     // Every entry ends with its source map: one without (cut short by a crash) is made again.
     const hit = existsSync(cached) ? readFileSync(cached, "utf8") : "";

@@ -112,6 +112,12 @@ describe("the command path's transpile cache (scripts/lib/transpile-cache.cjs)",
         assert.equal((JSON.parse(result.stdout) as { name: string }).name, "pkg");
     });
 
+    it("keeps nothing without the project's cache folder, and runs the program all the same", () => {
+        const result = run("main.ts", "");
+        assert.equal(result.status, 0, result.stderr);
+        assert.equal((JSON.parse(result.stdout) as { loaded: boolean }).loaded, true);
+    });
+
     it("maps a repository file to itself, not to a path under tsconfig's outDir", () => {
         // source-maps.ts, preloaded by every run above, is the repository's own.
         const maps = readdirSync(join(cache, "transpiled")).map((entry) => {
