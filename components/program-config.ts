@@ -5,8 +5,8 @@
 import * as pulumi from "@pulumi/pulumi";
 
 import { DEFAULTS } from "./defaults";
-import type { ServiceAccountWorkloadArgs } from "./service-account-workload";
-import { checkWorkload, Problems } from "./validate";
+import { Problems } from "./problems";
+import { type ServiceAccountWorkloadArgs, workloadProblems } from "./workload-schema";
 
 /** The project's config namespace: keys are `sa-workload:<key>`. */
 export const CONFIG_NAMESPACE = "sa-workload";
@@ -57,7 +57,7 @@ export function readProgramConfig(config: pulumi.Config): ProgramConfig {
             "give a list such as [{ namespace: my-ns }], or remove the key for one default workload",
         )
     ) {
-        (workloads as unknown[]).forEach((w, i) => checkWorkload(p, w, `${key}[${i}]`));
+        (workloads as unknown[]).forEach((w, i) => p.add(workloadProblems(w, `${key}[${i}]`)));
     }
     p.throwIfAny();
 

@@ -4,6 +4,7 @@
  * Rules are plain data so they can be validated before anything is registered and compared in
  * tests; the helpers spell out intent (`allowRead`) instead of raw verb lists.
  */
+import type { PolicyRule } from "./workload-schema";
 
 /** The verbs the Kubernetes API server authorizes on resources (not `*`: see `WILDCARD`). */
 export const KNOWN_VERBS = [
@@ -32,17 +33,7 @@ export const WILDCARD = "*";
 /** The read-only verbs. */
 export const READ_VERBS: readonly Verb[] = ["get", "list", "watch"];
 
-/** One rule of a namespaced Role: what `verbs` are allowed on which `resources`. */
-export interface PolicyRule {
-    /** API groups of the resources; `""` is the core group (pods, secrets, configmaps). */
-    readonly apiGroups: readonly string[];
-    /** Resource types, plural and lower-case (`pods`, `pods/log`, `configmaps`). */
-    readonly resources: readonly string[];
-    /** What may be done with them. `*` only with the workload's `allowWildcards`. */
-    readonly verbs: readonly (Verb | typeof WILDCARD)[];
-    /** Restricts the rule to these object names. @default every object of the resources */
-    readonly resourceNames?: readonly string[];
-}
+export type { PolicyRule } from "./workload-schema";
 
 /** Options shared by the helpers. */
 export interface RuleOptions {

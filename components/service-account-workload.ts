@@ -17,10 +17,10 @@ import {
     writableVolumes,
 } from "./security";
 import { tokenMount } from "./token";
-import { validateWorkload } from "./validate";
-import type { ServiceAccountWorkloadArgs } from "./workload-args";
+import { ConfigError } from "./problems";
+import { type ServiceAccountWorkloadArgs, workloadProblems } from "./workload-schema";
 
-export type { ServiceAccountWorkloadArgs } from "./workload-args";
+export type { ServiceAccountWorkloadArgs } from "./workload-schema";
 
 export class ServiceAccountWorkload extends pulumi.ComponentResource {
     public readonly namespace: k8s.core.v1.Namespace;
@@ -46,7 +46,8 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
         opts?: pulumi.ComponentResourceOptions,
     ) {
         // Throws before anything, this component included, is registered.
-        validateWorkload(args, `ServiceAccountWorkload "${name}" args`);
+        const problems = workloadProblems(args, `ServiceAccountWorkload "${name}" args`);
+        if (problems.length > 0) throw new ConfigError(problems);
         // Args are not passed up: they would be stored as component state, secrets included.
         super("sa-workload:components:ServiceAccountWorkload", name, {}, opts);
 

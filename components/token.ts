@@ -7,27 +7,14 @@
 import * as k8s from "@pulumi/kubernetes";
 
 import { DEFAULTS } from "./defaults";
+import type { TokenOption } from "./workload-schema";
 
 export const TOKEN_MODES = ["none", "automount", "projected"] as const;
 
 /** `none`: nothing mounted. `automount`: the standard API token. `projected`: a custom one. */
 export type TokenMode = (typeof TOKEN_MODES)[number];
 
-/** The token option of a workload. */
-export type TokenOption =
-    | { readonly mode: "none" }
-    /** The standard projected token, CA bundle and namespace at
-     * /var/run/secrets/kubernetes.io/serviceaccount, refreshed by the kubelet. */
-    | { readonly mode: "automount" }
-    | {
-          readonly mode: "projected";
-          /** Who the token is for. @default the API server's own audience */
-          readonly audience?: string;
-          /** Lifetime requested; the kubelet refreshes it at 80%. At least 600. @default 3600 */
-          readonly expirationSeconds?: number;
-          /** Directory the token file (`token`) is mounted in. @default "/var/run/secrets/tokens" */
-          readonly path?: string;
-      };
+export type { TokenOption } from "./workload-schema";
 
 /** What the Pod spec needs for a token option. */
 export interface TokenMount {

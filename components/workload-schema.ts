@@ -1,0 +1,305 @@
+/**
+ * A workload's arguments, written once: this schema checks them as untrusted JSON (stack config
+ * is) before anything is registered, and ServiceAccountWorkloadArgs is derived from it. Each
+ * refusal carries its problem and its fix (`says`); problems.ts adds the key and the value.
+ */
+import type * as k8s from "@pulumi/kubernetes";
+import * as z from "zod";
+
+import * as d from "./defaults";
+import { isObject, Problem, problemsOf } from "./problems";
+import { KNOWN_VERBS, type Verb, WILDCARD } from "./rbac";
+import { TOKEN_MODES } from "./token";
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+// The image reference grammar: [host[:port]/]path[:tag][@sha256:digest].
+const IMAGE =
+    /^(?:(?<host>[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?)\/)?(?<path>[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)(?::(?<tag>[\w][\w.-]{0,127}))?(?:@(?<digest>sha256:[a-f0-9]{64}))?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
+const EXAMPLE_IMAGE = d.PROFILES.restricted.image;
+const RULE = `write a rule as { apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] }`;
+const PROJECTED_ONLY = ["audience", "expirationSeconds", "path"] as const;
+const EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"] as const;
+const MIN_TOKEN = d.MIN_TOKEN_EXPIRATION_SECONDS;
+
+/** Every refusal of the schema: "<problem> | <fix>". */
+const M = {
+    workload: `not an object of workload settings | give an object such as { namespace: "my-ns" }, or {} for every default`,
+    reserved: `a namespace reserved for the cluster itself | give the workload a namespace of its own, e.g. "${d.DEFAULTS.namespace}"`,
+    defaultAccount: `the namespace's shared default account, which is not this workload's own identity | name a dedicated account, e.g. "${d.DEFAULTS.serviceAccountName}"`,
+    image: `not a well-formed image reference | write it as [registry/]repository:tag or repository@sha256:<64 hex digits>, e.g. "${EXAMPLE_IMAGE}"`,
+    port: "not a port number | use a whole number from 1 to 65535, e.g. 8080",
+    user: "not a user id | use a whole number of 0 or more, e.g. 101",
+    flag: "not a boolean | use true or false (unquoted)",
+    rules: "not a list of rules | give a list",
+    rule: `not a rule object | ${RULE}`,
+    ruleField: `not a rule field | ${RULE}`,
+    apiGroups: `must be a list of strings | use [""] for the core group (pods, secrets)`,
+    nonEmpty: `must be a list of strings, not empty | ${RULE}`,
+    verb: `not a Kubernetes verb | use some of ${KNOWN_VERBS.join(", ")}`,
+    resourceNames: "must be a list of object names | give a list of strings or leave it out",
+    token: `not a token object | use { mode: "automount" }`,
+    tokenOption: `not a token option | use mode, and with mode "projected" ${PROJECTED_ONLY.join(", ")}`,
+    audience: "must be a non-empty string | name the token's audience, or leave it out",
+    expiration: `below the API server's minimum of ${MIN_TOKEN} seconds (or not a whole number) | use ${MIN_TOKEN} or more, e.g. ${d.DEFAULTS.projectedTokenExpirationSeconds}`,
+    path: `not an absolute path without ':' or '..' | use a path like "${d.DEFAULTS.projectedTokenPath}"`,
+    resources: `not a { requests, limits } object | use e.g. { requests: { cpu: "50m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } }`,
+    nodeSelector: `not a map of node labels | use e.g. { "kubernetes.io/os": "linux" }`,
+    label: "not a node label and value | use a label key like example.com/name and a value of at most 63 letters, digits, '-', '_' or '.'",
+    tolerations: `not a list of tolerations | use e.g. [{ key: "example.com/dedicated", operator: "Exists", effect: "NoSchedule" }]`,
+    toleration: "not a toleration | use { key, operator, effect }",
+    tolerationField: "not a toleration field | use key, operator, value, effect, tolerationSeconds",
+    taintKey: "not a taint key | use a key like example.com/dedicated",
+    operator: "not an operator | use Exists or Equal",
+    noKey: "missing: only operator Exists may leave out the key (tolerating every taint) | name the taint's key",
+    existsValue: "a value with operator Exists | remove the value, or use operator Equal",
+    taintValue: "not a taint value | use at most 63 letters, digits, '-', '_' or '.'",
+    tolerationSeconds:
+        "only a whole number of seconds, with effect NoExecute | remove it, or set effect NoExecute",
+    root: `root (0) contradicts podSecurity "restricted", which requires a non-root user | use a non-root user (e.g. 101), or set podSecurity: "baseline" and an image that needs root`,
+    wildcard:
+        "contains the wildcard `*`, which grants everything now and in the future | list exactly what the workload needs, or set allowWildcards: true to accept it",
+    context: "not a context name | name a context from your kubeconfig, or leave it out",
+};
+const timeout = (fallback: number) =>
+    `not a whole number of seconds from 10 to 3600 | use e.g. ${fallback}`;
+const modeOption = (mode: unknown) =>
+    `not an option of token mode "${String(mode)}" | remove it${mode === "projected" ? "" : `, or use mode "projected" for a custom token`}`;
+
+const isLabelValue = (v: string): boolean => v.length <= 63 && LABEL_VALUE.test(v);
+/** A label or taint key: [prefix/]name, as Kubernetes validates it. */
+function isQualifiedName(v: string): boolean {
+    const [prefix, name, ...rest] = v.includes("/") ? v.split("/") : [undefined, v];
+    const prefixOk =
+        prefix === undefined || (prefix.length <= 253 && DNS1123_SUBDOMAIN.test(prefix));
+    return rest.length === 0 && !!name && isLabelValue(name) && prefixOk;
+}
+
+// Schemas whose every refusal says the same: the type and the rule share one message.
+const text = (ok: (s: string) => boolean, m: string) => z.string(m).refine(ok, m);
+const whole = (min: number, max: number, m: string) =>
+    z.number(m).refine((n) => Number.isInteger(n) && n >= min && n <= max, m);
+const oneOf = <T extends readonly [string, ...string[]]>(values: T, problem: string) =>
+    z.enum(values, `${problem} | use one of ${values.join(", ")}`);
+const isStrings = (v: unknown): v is string[] =>
+    Array.isArray(v) && v.every((s) => typeof s === "string");
+/** A list of strings, checked and reported as one value. */
+const strings = <T extends string = string>(ok: (l: string[]) => boolean, m: string) =>
+    z.custom<readonly T[]>((v) => isStrings(v) && ok(v), m);
+/** A strict object's messages: for a value that is not an object, and for a key it does not know. */
+const objectOf = (notObject: string, unknownKey: (given: Record<string, unknown>) => string) => ({
+    error: (i: { code: string; input?: unknown }) =>
+        i.code === "unrecognized_keys" ? unknownKey(isObject(i.input) ? i.input : {}) : notObject,
+});
+const refuse = (
+    ctx: z.core.$RefinementCtx,
+    input: unknown,
+    message: string,
+    ...path: PropertyKey[]
+) => ctx.addIssue({ code: "custom", input, path, message });
+
+function dnsName(kind: string, label: boolean, example: string) {
+    const [pattern, max] = label ? [DNS1123_LABEL, 63] : [DNS1123_SUBDOMAIN, 253];
+    const m =
+        `not a valid ${kind} name (DNS-1123 ${label ? "label" : "subdomain"}: at most ${max} lower-case ` +
+        `letters, digits and '-'${label ? "" : " or '.'"}, starting and ending with a letter or digit) | use a name like "${example}"`;
+    return text((s) => s.length <= max && pattern.test(s), m);
+}
+
+const image = text((ref) => IMAGE.test(ref), M.image).superRefine((ref, ctx) => {
+    const { tag, digest } = IMAGE.exec(ref)?.groups ?? { tag: "" };
+    if (tag === "" || digest !== undefined || (tag !== undefined && tag !== "latest")) return;
+    const problem = tag ? "pinned to `latest`, which moves" : "not pinned (no tag or digest)";
+    refuse(ctx, ref, `${problem} | pin a version tag or a digest, e.g. "${EXAMPLE_IMAGE}"`);
+});
+
+const rule = z.strictObject(
+    {
+        /** API groups of the resources; `""` is the core group (pods, secrets, configmaps). */
+        apiGroups: strings(() => true, M.apiGroups),
+        /** Resource types, plural and lower-case (`pods`, `pods/log`, `configmaps`). */
+        resources: strings((l) => l.length > 0, M.nonEmpty),
+        /** What may be done with them. `*` only with the workload's `allowWildcards`. */
+        verbs: strings<Verb | typeof WILDCARD>((l) => l.length > 0, M.nonEmpty).superRefine(
+            (verbs, ctx) => {
+                const known: readonly string[] = [...KNOWN_VERBS, WILDCARD];
+                // This check runs after a refused list too: it reads only a list of strings.
+                const unknown = (isStrings(verbs) ? verbs : []).filter((v) => !known.includes(v));
+                for (const verb of unknown) refuse(ctx, verb, M.verb);
+            },
+        ),
+        /** Restricts the rule to these object names. @default every object of the resources */
+        resourceNames: strings(() => true, M.resourceNames).optional(),
+    },
+    objectOf(M.rule, () => M.ruleField),
+);
+
+const token = z
+    .strictObject(
+        {
+            /** `none`: nothing mounted. `automount`: the standard API token. `projected`: a custom one. */
+            mode: oneOf(TOKEN_MODES, "not a token mode"),
+            /** Who the token is for (projected only). @default the API server's own audience */
+            audience: text((s) => s.trim() !== "", M.audience).optional(),
+            /** Lifetime requested (projected only); the kubelet refreshes it at 80%. @default 3600 */
+            expirationSeconds: whole(MIN_TOKEN, Infinity, M.expiration).optional(),
+            /** Directory of the token file (projected only). @default "/var/run/secrets/tokens" */
+            path: text(
+                (p) => /^\/[^:]*$/.test(p) && !p.split("/").includes(".."),
+                M.path,
+            ).optional(),
+        },
+        objectOf(M.token, ({ mode }) =>
+            (TOKEN_MODES as readonly unknown[]).includes(mode) ? modeOption(mode) : M.tokenOption,
+        ),
+    )
+    .superRefine((t, ctx) => {
+        for (const key of PROJECTED_ONLY.filter(
+            (k) => t[k] !== undefined && t.mode !== "projected",
+        ))
+            refuse(ctx, t[key], modeOption(t.mode), key);
+    });
+
+const tolerationFields = z
+    .strictObject(
+        {
+            key: text(isQualifiedName, M.taintKey).optional(),
+            /** @default "Equal" */
+            operator: z.enum(["Exists", "Equal"], M.operator).optional(),
+            value: z.string(M.taintValue).optional(),
+            /** @default every effect */
+            effect: oneOf(EFFECTS, "not a taint effect").optional(),
+            /** Only with NoExecute: how long the Pod stays once the taint appears. */
+            tolerationSeconds: whole(-Infinity, Infinity, M.tolerationSeconds).optional(),
+        },
+        objectOf(M.toleration, () => M.tolerationField),
+    )
+    .superRefine((t, ctx) => {
+        const exists = t.operator === "Exists";
+        if (t.key === undefined && !exists) refuse(ctx, undefined, M.noKey, "key");
+        if (t.value !== undefined && exists) refuse(ctx, t.value, M.existsValue, "value");
+        else if (t.value !== undefined && !isLabelValue(t.value))
+            refuse(ctx, t.value, M.taintValue, "value");
+        if (t.tolerationSeconds !== undefined && t.effect !== "NoExecute")
+            refuse(ctx, t.tolerationSeconds, M.tolerationSeconds, "tolerationSeconds");
+    });
+// Kubernetes reads an empty key, operator, value or effect as one left out.
+const toleration = z.preprocess(
+    (t) => (isObject(t) ? Object.fromEntries(Object.entries(t).filter(([, v]) => v !== "")) : t),
+    tolerationFields,
+);
+
+const nodeSelector = z
+    .record(z.string(), text(isLabelValue, M.label), M.nodeSelector)
+    .superRefine((selector, ctx) => {
+        for (const [label, value] of Object.entries(selector))
+            if (!isQualifiedName(label) && isLabelValue(value)) refuse(ctx, value, M.label, label);
+    });
+
+const shape = {
+    /** Namespace created for the workload; never a reserved one. @default "my-ns" */
+    namespace: dnsName("namespace", true, d.DEFAULTS.namespace)
+        .refine((ns) => !d.RESERVED_NAMESPACES.includes(ns) && !ns.startsWith("kube-"), M.reserved)
+        .optional(),
+    /** Name of the ServiceAccount the Pod runs as. @default "my-sa" */
+    serviceAccountName: dnsName("ServiceAccount", false, d.DEFAULTS.serviceAccountName)
+        .refine((sa) => sa !== "default", M.defaultAccount)
+        .optional(),
+    /** Name of the Pod, and of its container (so a DNS-1123 label). @default "my-pod" */
+    podName: dnsName("Pod", true, d.DEFAULTS.podName).optional(),
+    /** Pod Security level enforced on the namespace and met by the Pod. @default "restricted" */
+    podSecurity: oneOf(d.POD_SECURITY_LEVELS, "not a Pod Security level offered here").optional(),
+    /**
+     * Container image, pinned by tag or digest (never `latest`).
+     * @default "nginxinc/nginx-unprivileged:1.27.4-alpine" (restricted) or "nginx:1.27.4-alpine"
+     */
+    image: image.optional(),
+    /** When the kubelet pulls the image. @default Kubernetes' own: IfNotPresent for a tag */
+    imagePullPolicy: oneOf(
+        ["Always", "IfNotPresent", "Never"],
+        "not an image pull policy",
+    ).optional(),
+    /** Port nginx listens on inside the container. @default 8080 (restricted) or 80 (baseline) */
+    port: whole(1, 65535, M.port).optional(),
+    /** User the container runs as. @default 101 (restricted) or the image's own (baseline) */
+    runAsUser: whole(0, Infinity, M.user).optional(),
+    /** What the ServiceAccount may do in its namespace. @default read pods (get, list, watch) */
+    rules: z.array(rule, M.rules).readonly().optional(),
+    /** Lets `rules` contain `*`. @default false */
+    allowWildcards: z.boolean(M.flag).optional(),
+    /** How the Pod gets its token. @default { mode: "automount" } */
+    token: token.optional(),
+    /** Also create a long-lived token Secret (legacy; prefer short-lived tokens). @default false */
+    legacyTokenSecret: z.boolean(M.flag).optional(),
+    /**
+     * Resource requests and limits of the container.
+     * @default cpu 50m, memory 32Mi, ephemeral-storage 64Mi requested; 200m, 128Mi, 256Mi at most
+     */
+    resources: z
+        .custom<k8s.types.input.core.v1.ResourceRequirements>(
+            (r) => isObject(r) && Object.keys(r).every((k) => k === "requests" || k === "limits"),
+            M.resources,
+        )
+        .optional(),
+    /** How long `pulumi up` waits for the Pod to become Ready before failing. @default 180 */
+    readyTimeoutSeconds: whole(10, 3600, timeout(d.DEFAULTS.readyTimeoutSeconds)).optional(),
+    /**
+     * How long `pulumi destroy` waits for the namespace, and everything in it, to be gone before
+     * failing (a finalizer that never finishes would otherwise hold it for 10 minutes). @default 300
+     */
+    deleteTimeoutSeconds: whole(10, 3600, timeout(d.DEFAULTS.deleteTimeoutSeconds)).optional(),
+    /**
+     * Creates the workload's objects even where objects of the same kind and name exist already,
+     * taking them over: the stack then owns them, and `pulumi destroy` deletes them (a namespace
+     * with everything in it). Otherwise such a create fails and names what exists. @default false
+     */
+    adoptExisting: z.boolean(M.flag).optional(),
+    /** Node labels the Pod's node must have. @default none: any node */
+    nodeSelector: nodeSelector.optional(),
+    /** Taints the Pod tolerates (a tainted node takes only pods that tolerate it). @default none */
+    tolerations: z.array(toleration, M.tolerations).readonly().optional(),
+    /**
+     * Kube context the provider deploys to, where the ownership checks look for objects that exist
+     * already (ownership.ts). @default the kubeconfig's current context
+     */
+    kubeContext: text((c) => c !== "", M.context).optional(),
+};
+const workloadSchema = z.strictObject(
+    shape,
+    objectOf(
+        M.workload,
+        () => `not a workload setting | use one of ${Object.keys(shape).join(", ")}`,
+    ),
+);
+
+/** What a workload needs to act as its own identity. Every default is secure and runs nginx. */
+export type ServiceAccountWorkloadArgs = z.output<typeof workloadSchema>;
+/** One rule of a namespaced Role: what `verbs` are allowed on which `resources`. */
+export type PolicyRule = z.output<typeof rule>;
+/** How a workload's Pod receives its token. */
+export type TokenOption = z.output<typeof token>;
+
+/** Every problem with one workload's arguments, each named `<prefix>.<key>`. */
+export function workloadProblems(args: unknown, prefix: string): Problem[] {
+    const parsed = workloadSchema.safeParse(args, { reportInput: true });
+    return problemsOf([...(parsed.error?.issues ?? []), ...betweenSettings(args)], prefix);
+}
+
+/** Rules between settings, read from the raw input so they are reported beside every other. */
+function betweenSettings(a: unknown): z.core.$ZodIssue[] {
+    if (!isObject(a)) return [];
+    const issue = (input: unknown, message: string, ...path: PropertyKey[]) =>
+        ({ code: "custom", input, message, path }) as const;
+    const root = a.runAsUser === 0 && (a.podSecurity ?? d.DEFAULTS.podSecurity) === "restricted";
+    const issues: z.core.$ZodIssue[] = root ? [issue(0, M.root, "runAsUser")] : [];
+    const rules: unknown[] = a.allowWildcards !== true && Array.isArray(a.rules) ? a.rules : [];
+    rules.forEach((r, i) => {
+        for (const field of ["apiGroups", "resources", "verbs"]) {
+            const list = isObject(r) ? r[field] : undefined;
+            if (Array.isArray(list) && list.includes(WILDCARD))
+                issues.push(issue(list, M.wildcard, "rules", i, field));
+        }
+    });
+    return issues;
+}
