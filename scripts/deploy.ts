@@ -7,7 +7,7 @@
  */
 import { existsSync } from "node:fs";
 
-import * as k8s from "@kubernetes/client-node";
+import type * as k8s from "@kubernetes/client-node";
 import { ConcurrentUpdateError, type EngineEvent } from "@pulumi/pulumi/automation";
 
 import { loadKubeConfig } from "../components/kube-context";
@@ -18,6 +18,7 @@ import {
     sharedBackend,
 } from "./lib/backend";
 import { reachable, refuseClusterMove, selectCluster } from "./lib/cluster";
+import { clientNode } from "./lib/client-node";
 import { DELETE_FOREIGN_ENV } from "../components/ownership";
 import { describeRemainingNamespaces, describeUnreadyPods } from "./lib/diagnose";
 import { refuseForeignBeforeDown, stateObjects } from "./lib/foreign";
@@ -70,6 +71,11 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
     // while the cluster is chosen.
     const state = action === "recover" ? undefined : stack.exportStack();
     state?.catch(() => undefined); // awaited below, after the cluster; a failure surfaces there
+    // The CLI starts reading it at the next turn; the Kubernetes client (half a second of loading)
+    // loads meanwhile, instead of with the command's other modules.
+    await new Promise((started) => setImmediate(started));
+    clientNode();
+    phase("client loaded");
     const cluster = await selectCluster(context);
     phase("cluster selected");
     const onOutput = (out: string): boolean => process.stdout.write(out);
@@ -158,7 +164,7 @@ async function explainFailedUp(
 
 /** The kubeconfig the engine used: KUBECONFIG as selectCluster left it, at the chosen context. */
 function adminConfig(context: string | undefined): k8s.KubeConfig {
-    const admin = loadKubeConfig(k8s, context);
+    const admin = loadKubeConfig(clientNode(), context);
     if (!admin) throw new Error("the kube context selected for this command has gone");
     return admin;
 }

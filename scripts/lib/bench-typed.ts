@@ -145,6 +145,10 @@ export const SPEEDUPS: { readonly label: string; readonly env: NodeJS.ProcessEnv
         label: "no Node.js compile cache (`NODE_DISABLE_COMPILE_CACHE=1`)",
         env: { NODE_DISABLE_COMPILE_CACHE: "1" },
     },
+    {
+        label: "the Kubernetes client loaded up front (`SA_WORKLOAD_EAGER_K8S_CLIENT=1`)",
+        env: { SA_WORKLOAD_EAGER_K8S_CLIENT: "1" },
+    },
 ];
 
 /**

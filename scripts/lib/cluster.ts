@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 
-import * as k8s from "@kubernetes/client-node";
+import type * as k8s from "@kubernetes/client-node";
 
 import {
     clusterIdentity,
@@ -14,6 +14,7 @@ import {
     kubeTarget,
     loadKubeConfig,
 } from "../../components/kube-context";
+import { clientNode } from "./client-node";
 import { ensureToolchain, REPO_ROOT, runScript } from "./toolchain";
 
 const CLUSTER = join(REPO_ROOT, "scripts", "cluster.sh");
@@ -24,7 +25,7 @@ export const CLUSTER_ENV = "SA_WORKLOAD_CLUSTER";
 /** Whether the API server of a kubeconfig answers within `timeoutMs`. */
 export async function answers(config: k8s.KubeConfig, timeoutMs = 5000): Promise<boolean> {
     try {
-        const version = config.makeApiClient(k8s.VersionApi).getCode();
+        const version = config.makeApiClient(clientNode().VersionApi).getCode();
         const timeout = new Promise<never>((_, reject) =>
             setTimeout(() => reject(new Error("timeout")), timeoutMs).unref(),
         );
@@ -37,7 +38,7 @@ export async function answers(config: k8s.KubeConfig, timeoutMs = 5000): Promise
 
 /** Whether the API server of a kubeconfig's context (KUBECONFIG's list when unset) answers. */
 export async function reachable(kubeconfig?: string, context?: string): Promise<boolean> {
-    const config = loadKubeConfig(k8s, context, kubeconfig ?? process.env.KUBECONFIG);
+    const config = loadKubeConfig(clientNode(), context, kubeconfig ?? process.env.KUBECONFIG);
     return config !== undefined && (await answers(config));
 }
 
@@ -84,6 +85,7 @@ export interface SelectedCluster {
  */
 export async function selectCluster(context?: string, start = true): Promise<SelectedCluster> {
     const useLocal = process.env[CLUSTER_ENV] === "local";
+    const k8s = clientNode();
     const chosen = useLocal ? undefined : loadKubeConfig(k8s, context);
     if (context && !chosen && !useLocal) {
         throw new Error(

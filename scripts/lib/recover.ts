@@ -15,8 +15,9 @@
  * was neither in the state nor pending afterwards), so the state entry is written here instead,
  * through `pulumi stack export` / `import`, as Pulumi's docs describe for pending operations.
  */
-import * as k8s from "@kubernetes/client-node";
+import type * as k8s from "@kubernetes/client-node";
 import type { Deployment, Stack } from "@pulumi/pulumi/automation";
+import { clientNode } from "./client-node";
 
 /** A create that was in flight when the engine died. */
 export interface PendingCreate {
@@ -109,7 +110,7 @@ export async function recover(
     onOutput: (out: string) => void,
 ): Promise<{ tracked: string[]; dropped: string[] }> {
     await stack.cancel();
-    const objects = k8s.KubernetesObjectApi.makeApiClient(admin);
+    const objects = clientNode().KubernetesObjectApi.makeApiClient(admin);
     const state: Deployment = await stack.exportStack();
     const tracked: PendingCreate[] = [];
     const dropped: PendingCreate[] = [];
