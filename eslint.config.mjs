@@ -16,16 +16,4 @@ export default tseslint.config(
             "@pulumi/no-output-instance-in-template-literal": "error",
         },
     },
-    {
-        // Tests read recorded registrations, which are untyped JSON by nature.
-        files: ["test/**/*.ts"],
-        rules: {
-            "@typescript-eslint/no-explicit-any": "off",
-            "@typescript-eslint/no-unsafe-assignment": "off",
-            "@typescript-eslint/no-unsafe-member-access": "off",
-            "@typescript-eslint/no-unsafe-argument": "off",
-            "@typescript-eslint/no-unsafe-call": "off",
-            "@typescript-eslint/no-unsafe-return": "off",
-        },
-    },
 );

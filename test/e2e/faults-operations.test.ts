@@ -19,6 +19,7 @@ import {
     npmRun,
     podUid,
     stateResourceCount,
+    stateResources,
     TempBackend,
     verified,
 } from "../helpers/e2e";
@@ -114,10 +115,9 @@ describe("fault: operations on a live stack", () => {
             [escalated?.expected, escalated?.actual, escalated?.ok],
             ["denied", "allowed", false],
         );
-        const roleUrn = (await stack.exportStack()).deployment.resources.find(
-            (r: { type: string; urn: string }) =>
-                r.type === "kubernetes:rbac.authorization.k8s.io/v1:Role",
-        ).urn as string;
+        const roleUrn = (await stateResources(stack)).find(
+            (r) => r.type === "kubernetes:rbac.authorization.k8s.io/v1:Role",
+        )!.urn;
         await stack.up({ replace: [roleUrn] });
         assert.deepEqual(roleVerbs("e2e-drift", "drift-sa"), ["get", "list", "watch"]);
         await verified({

@@ -16,6 +16,7 @@ import {
     e2eStack,
     eventually,
     kubectl,
+    kubectlJson,
     kubectlStatus,
     namespaceExists,
     stateResourceCount,
@@ -53,6 +54,22 @@ const names = (namespace: string, serviceAccount: string) => ({
     pod: "my-pod",
 });
 
+/** The fields of `kubectl get node -o json` this suite reads. */
+interface NodeJson {
+    metadata: { labels: Record<string, string> };
+    spec: { taints: { key: string; value: string; effect: string }[] };
+    status: {
+        conditions: { type: string; status: string }[];
+        nodeInfo: { containerRuntimeVersion: string };
+    };
+}
+
+/** The fields of `kubectl get po -o json` this suite reads. */
+interface PodJson {
+    spec: { nodeName: string };
+    status: { phase: string; containerStatuses: { ready: boolean; restartCount: number }[] };
+}
+
 /** The kernel settings in node.sh's snapshot of the host ("sysctl <key> <value>" lines). */
 function kernelSettings(snapshot: string): [string, string][] {
     return [...snapshot.matchAll(/^sysctl (\S+) (.*)$/gm)].map((m) => [m[1], m[2]]);
@@ -80,15 +97,15 @@ describe("the real node", () => {
     });
 
     it("is registered Ready beside kwok's node, labelled and tainted so pods land on it on purpose", () => {
-        const node = JSON.parse(kubectl("get", "node", REAL_NODE_NAME, "-o", "json"));
-        const ready = node.status.conditions.find((c: { type: string }) => c.type === "Ready");
+        const node = kubectlJson<NodeJson>("get", "node", REAL_NODE_NAME, "-o", "json");
+        const ready = node.status.conditions.find((c) => c.type === "Ready")!;
         assert.equal(ready.status, "True");
         assert.match(node.status.nodeInfo.containerRuntimeVersion, /^containerd:\/\/1\./);
         for (const [label, value] of Object.entries(REAL_NODE_LABEL)) {
             assert.equal(node.metadata.labels[label], value);
         }
         assert.deepEqual(
-            node.spec.taints.map((t: { key: string; value: string; effect: string }) => ({
+            node.spec.taints.map((t) => ({
                 key: t.key,
                 value: t.value,
                 effect: t.effect,
@@ -108,8 +125,14 @@ describe("the real node", () => {
         const result = await stack.up();
         assert.equal(result.summary.result, "succeeded");
         for (const w of workloads) {
-            const pod = JSON.parse(
-                kubectl("get", "po", "my-pod", "-n", w.namespace!, "-o", "json"),
+            const pod = kubectlJson<PodJson>(
+                "get",
+                "po",
+                "my-pod",
+                "-n",
+                w.namespace!,
+                "-o",
+                "json",
             );
             assert.equal(pod.spec.nodeName, REAL_NODE_NAME, w.namespace);
             assert.equal(pod.status.phase, "Running", w.namespace);

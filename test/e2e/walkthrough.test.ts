@@ -18,12 +18,14 @@ import {
     e2eStack,
     eventually,
     kubectl,
+    kubectlJson,
     kubectlStatus,
     kubectlWithToken,
     namespaceExists,
     stateResourceCount,
     TempBackend,
     testKubeconfig,
+    workloadsOutput,
 } from "../helpers/e2e";
 import { onRealNode, REAL_NODE_NAME } from "../helpers/real-node";
 
@@ -49,7 +51,7 @@ describe("the dev stack on a live API server", () => {
     it("1. creates the namespace, service account, role, binding and pod with pulumi up", async () => {
         const result = await stack.up();
         assert.equal(result.summary.result, "succeeded");
-        const workload = result.outputs.workloads.value["my-ns"];
+        const workload = workloadsOutput(result.outputs)["my-ns"];
         assert.deepEqual(
             {
                 namespace: workload.namespace,
@@ -120,8 +122,12 @@ describe("the dev stack on a live API server", () => {
     });
 
     it("4. labels my-ns to enforce the restricted Pod Security level", () => {
-        const labels = JSON.parse(
-            kubectl("get", "ns", "my-ns", "-o", "jsonpath={.metadata.labels}"),
+        const labels = kubectlJson<Record<string, string>>(
+            "get",
+            "ns",
+            "my-ns",
+            "-o",
+            "jsonpath={.metadata.labels}",
         );
         assert.equal(labels["pod-security.kubernetes.io/enforce"], "restricted");
     });

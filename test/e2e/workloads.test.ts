@@ -8,11 +8,13 @@ import {
     e2eStack,
     eventually,
     kubectl,
+    kubectlJson,
     namespaceExists,
     podUid,
     stateResourceCount,
     TempBackend,
     verified,
+    workloadsOutput,
 } from "../helpers/e2e";
 
 const STACK = "e2e-workloads";
@@ -26,6 +28,11 @@ const workloads = [
         token: { mode: "projected", audience: "e2e", expirationSeconds: 900 },
     },
 ];
+
+/** The fields of a pod's spec, from kubectl, that this suite reads. */
+interface PodSpecJson {
+    volumes: { name: string; projected?: { sources: { serviceAccountToken?: object }[] } }[];
+}
 
 describe("a stack of two workloads on a live API server", () => {
     const backend = new TempBackend();
@@ -42,7 +49,7 @@ describe("a stack of two workloads on a live API server", () => {
 
     it("creates both workloads, each in its own namespace", async () => {
         const result = await stack.up();
-        assert.deepEqual(Object.keys(result.outputs.workloads.value).sort(), [
+        assert.deepEqual(Object.keys(workloadsOutput(result.outputs)).sort(), [
             "e2e-team-a",
             "e2e-team-b",
         ]);
@@ -54,20 +61,22 @@ describe("a stack of two workloads on a live API server", () => {
     });
 
     it("mounts the projected token and no standard token into the projected workload", () => {
-        const spec = JSON.parse(
-            kubectl("get", "po", "api", "-n", "e2e-team-b", "-o", "jsonpath={.spec}"),
+        const spec = kubectlJson<PodSpecJson>(
+            "get",
+            "po",
+            "api",
+            "-n",
+            "e2e-team-b",
+            "-o",
+            "jsonpath={.spec}",
         );
-        const projected = spec.volumes.find((v: { projected?: unknown }) => v.projected);
-        assert.deepEqual(projected.projected.sources[0].serviceAccountToken, {
+        const projected = spec.volumes.find((v) => v.projected)!;
+        assert.deepEqual(projected.projected!.sources[0].serviceAccountToken, {
             audience: "e2e",
             expirationSeconds: 900,
             path: "token",
         });
-        assert.equal(
-            spec.volumes.filter((v: { name: string }) => v.name.startsWith("kube-api-access-"))
-                .length,
-            0,
-        );
+        assert.equal(spec.volumes.filter((v) => v.name.startsWith("kube-api-access-")).length, 0);
     });
 
     it("proves each identity on its own namespace only", async () => {

@@ -9,7 +9,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import * as k8s from "@kubernetes/client-node";
-import { Stack } from "@pulumi/pulumi/automation";
+import type * as pulumi from "@pulumi/pulumi";
+import { OutputMap, Stack } from "@pulumi/pulumi/automation";
+
+import type program from "../../index";
 
 import { fileBackendUrl, openStack, repoStackConfig, workloadPods } from "../../scripts/lib/stack";
 import { Check, verifyWorkload, WorkloadNames } from "../../scripts/lib/verify";
@@ -40,6 +43,14 @@ export function kubectl(...args: string[]): string {
     });
 }
 
+/**
+ * kubectl's JSON output (`-o json`, or a jsonpath that picks an object) as `T`: an interface of the
+ * fields the caller reads, as the API server sends them. The one place kubectl's JSON gets a type.
+ */
+export function kubectlJson<T>(...args: string[]): T {
+    return JSON.parse(kubectl(...args)) as T;
+}
+
 /** kubectl's exit status and combined output with `kubeconfig`. */
 function kubectlWith(
     kubeconfig: string,
@@ -62,7 +73,14 @@ export function kubectlWithToken(
     token: string,
     ...args: string[]
 ): { status: number | null; output: string } {
-    const view = JSON.parse(kubectl("config", "view", "--minify", "--raw", "-o", "json"));
+    const view = kubectlJson<{ clusters: { name: string; cluster: object }[] }>(
+        "config",
+        "view",
+        "--minify",
+        "--raw",
+        "-o",
+        "json",
+    );
     const dir = mkdtempSync(join(tmpdir(), "sa-workload-token-"));
     const file = join(dir, "kubeconfig.json");
     writeFileSync(
@@ -155,11 +173,30 @@ export function clusterObjects(namespace?: string): string {
     );
 }
 
+/** A resource of a stack's state, as much of it as the tests read. */
+export interface StateResource {
+    readonly type: string;
+    readonly urn: string;
+}
+
+/** The resources of a stack's state, the stack resource itself included. */
+export async function stateResources(stack: Stack): Promise<StateResource[]> {
+    const state = await stack.exportStack();
+    return (state.deployment as { resources?: StateResource[] }).resources ?? [];
+}
+
 /** Number of resources in a stack's state, the stack resource itself excluded. */
 export async function stateResourceCount(stack: Stack): Promise<number> {
-    const state = await stack.exportStack();
-    const resources = (state.deployment as { resources?: { type: string }[] }).resources ?? [];
+    const resources = await stateResources(stack);
     return resources.filter((r) => r.type !== "pulumi:pulumi:Stack").length;
+}
+
+/** The program's outputs as plain data. */
+export type ProgramOutputs = pulumi.Unwrap<ReturnType<typeof program>>;
+
+/** The `workloads` output of an update, typed as the program exports it. */
+export function workloadsOutput(outputs: OutputMap): ProgramOutputs["workloads"] {
+    return outputs.workloads.value as ProgramOutputs["workloads"];
 }
 
 /** How a command ended: its exit status and everything it printed. */

@@ -6,11 +6,14 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { acceptHooksUnderMocks, MockMonitor } from "../../scripts/lib/mock-monitor";
 
-/** A resource registration as the engine would have received it. */
-export interface Registration {
+/**
+ * A resource registration as the engine would have received it. Its inputs are plain data; the
+ * typed accessors of outputs.ts give them the type of the registered kind (kinds.ts).
+ */
+export interface Registration<Inputs = Record<string, unknown>> {
     readonly type: string;
     readonly name: string;
-    readonly inputs: Record<string, any>;
+    readonly inputs: Inputs;
     readonly provider?: string;
     /** Tick of a clock shared by all events when the engine was asked. */
     readonly requestedAt: number;
@@ -56,12 +59,18 @@ interface RegisterRequest {
     getHooks(): { getBeforeCreateList(): string[]; getBeforeDeleteList(): string[] } | undefined;
 }
 
+function isRecord(value: unknown): value is Record<string, unknown> {
+    return typeof value === "object" && value !== null;
+}
+
 export const mocks: pulumi.runtime.Mocks = {
     async newResource(args) {
+        // The SDK types the inputs `any`: they are the registration's plain data.
+        const inputs = args.inputs as Record<string, unknown>;
         const record: Registration = {
             type: args.type,
             name: args.name,
-            inputs: args.inputs,
+            inputs,
             provider: args.provider,
             requestedAt: clock++,
         };
@@ -71,10 +80,12 @@ export const mocks: pulumi.runtime.Mocks = {
         record.completedAt = clock++;
         // A synthesized metadata.name (as the API server would echo back) keeps references between
         // resources defined, so data-flow assertions compare real values.
-        const metadata = { name: `${args.name}-generated`, ...args.inputs.metadata };
+        const given = inputs.metadata;
         return {
             id: args.custom ? `${args.name}-id` : undefined,
-            state: args.inputs.metadata ? { ...args.inputs, metadata } : args.inputs,
+            state: isRecord(given)
+                ? { ...inputs, metadata: { name: `${args.name}-generated`, ...given } }
+                : inputs,
         };
     },
     call(args) {

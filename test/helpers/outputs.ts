@@ -1,6 +1,7 @@
 /** Promise helpers for Pulumi outputs and recorded registrations. */
 import * as pulumi from "@pulumi/pulumi";
 
+import * as kinds from "./kinds";
 import { Registration, registrations } from "./mocks";
 
 /** Resolves with an output's value. */
@@ -13,12 +14,16 @@ export function isSecret<T>(output: pulumi.Output<T>): Promise<boolean> {
     return pulumi.isSecret(output);
 }
 
-/** The registrations of one resource type, e.g. "kubernetes:core/v1:Pod". */
+/** The registrations of one resource type, e.g. "kubernetes:core/v1:Pod", with typed inputs. */
+export function registered<T extends KnownType>(type: T): Registration<InputsOf[T]>[];
+export function registered(type: string): Registration[];
 export function registered(type: string): Registration[] {
     return registrations.filter((r) => r.type === type);
 }
 
 /** The single registration of a type; fails when there is not exactly one. */
+export function only<T extends KnownType>(type: T): Registration<InputsOf[T]>;
+export function only(type: string): Registration;
 export function only(type: string): Registration {
     const found = registered(type);
     if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
@@ -40,3 +45,21 @@ export const TYPES = {
     secret: "kubernetes:core/v1:Secret",
     provider: "pulumi:providers:kubernetes",
 } as const;
+
+/**
+ * The inputs of each kind the component (or the program) registers. The mocks record them as
+ * plain data; a registration of one of these types holds what the component built from the
+ * provider's input types, so the accessors above type it so.
+ */
+export interface InputsOf {
+    [TYPES.namespace]: kinds.Namespace;
+    [TYPES.serviceAccount]: kinds.ServiceAccount;
+    [TYPES.role]: kinds.Role;
+    [TYPES.roleBinding]: kinds.RoleBinding;
+    [TYPES.pod]: kinds.Pod;
+    [TYPES.secret]: kinds.Secret;
+    [TYPES.provider]: kinds.ProviderInputs;
+}
+
+/** A resource type whose inputs have a type of their own. */
+export type KnownType = keyof InputsOf;

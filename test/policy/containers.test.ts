@@ -1,8 +1,9 @@
 import * as assert from "node:assert/strict";
 
+import { Pod } from "../helpers/kinds";
 import { assertViolation, check, pod, TYPES } from "./fixtures";
 
-const container = (p: any) => p.spec.containers[0];
+const container = (p: Pod) => p.spec.containers[0];
 
 describe("pod-has-resources", () => {
     const name = "pod-has-resources";

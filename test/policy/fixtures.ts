@@ -1,13 +1,15 @@
 /**
  * Known-good fixtures, one per resource kind: exactly what ServiceAccountWorkload registers with
  * every default (the restricted profile, automount token), as fixtures.test.ts checks. Each is a
- * function, so a test can change one field of its own copy.
+ * function, so a test can change one field of its own copy; each is typed as the component's
+ * registration of its kind (test/helpers/kinds.ts).
  */
 import * as assert from "node:assert/strict";
 
 import { POLICIES, ResourcePolicySpec, StackPolicySpec } from "../../policy/policies";
 import { TYPES } from "../../policy/rules/pod-spec";
-import { StackResource } from "../../policy/rules/values";
+import { Props, StackResource } from "../../policy/rules/values";
+import { Metadata, Namespace, Pod, Role, RoleBinding, ServiceAccount } from "../helpers/kinds";
 import { registrations } from "../helpers/mocks";
 
 export { TYPES };
@@ -17,14 +19,14 @@ const labels = () => ({
     "app.kubernetes.io/name": "my-pod",
 });
 const owned = { "pulumi.com/patchForce": "true" };
-const metadata = (name: string) => ({
+const metadata = (name: string): Metadata => ({
     annotations: { ...owned },
     labels: labels(),
     name,
     namespace: "my-ns",
 });
 
-export const namespace = (): any => ({
+export const namespace = (): Namespace => ({
     apiVersion: "v1",
     kind: "Namespace",
     metadata: {
@@ -42,21 +44,21 @@ export const namespace = (): any => ({
     },
 });
 
-export const serviceAccount = (): any => ({
+export const serviceAccount = (): ServiceAccount => ({
     apiVersion: "v1",
     automountServiceAccountToken: false,
     kind: "ServiceAccount",
     metadata: metadata("my-sa"),
 });
 
-export const role = (): any => ({
+export const role = (): Role => ({
     apiVersion: "rbac.authorization.k8s.io/v1",
     kind: "Role",
     metadata: metadata("my-sa"),
     rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] }],
 });
 
-export const roleBinding = (): any => ({
+export const roleBinding = (): RoleBinding => ({
     apiVersion: "rbac.authorization.k8s.io/v1",
     kind: "RoleBinding",
     metadata: metadata("my-sa"),
@@ -64,7 +66,7 @@ export const roleBinding = (): any => ({
     subjects: [{ kind: "ServiceAccount", name: "my-sa", namespace: "my-ns" }],
 });
 
-export const pod = (): any => ({
+export const pod = (): Pod => ({
     apiVersion: "v1",
     kind: "Pod",
     metadata: {
@@ -114,6 +116,32 @@ export const pod = (): any => ({
     },
 });
 
+/** The fixture of each type. */
+export interface Fixtures {
+    [TYPES.namespace]: Namespace;
+    [TYPES.serviceAccount]: ServiceAccount;
+    [TYPES.role]: Role;
+    [TYPES.roleBinding]: RoleBinding;
+    [TYPES.pod]: Pod;
+}
+
+/** A type that has a fixture. */
+export type FixtureType = keyof Fixtures;
+
+/** A stack resource whose props are the fixture of its type, or a changed copy of it. */
+export interface FixtureResource<T extends FixtureType> extends StackResource {
+    readonly type: T;
+    readonly props: Fixtures[T];
+}
+
+/** Whether a resource of a stack built from the fixtures (goodStack) is of `type`. */
+export function isFixture<T extends FixtureType>(
+    resource: StackResource,
+    type: T,
+): resource is FixtureResource<T> {
+    return resource.type === type;
+}
+
 /** The good fixtures as the stack policies see them, in the component's registration order. */
 export function goodStack(): StackResource[] {
     return [
@@ -140,7 +168,7 @@ export function policy(name: string): ResourcePolicySpec | StackPolicySpec {
 }
 
 /** The messages of a resource policy for one resource. */
-export function check(name: string, type: string, props: any): string[] {
+export function check(name: string, type: string, props: Props): string[] {
     const p = policy(name);
     if (p.kind !== "resource") throw new Error(`${name} is a stack policy`);
     return p.check(type, props);

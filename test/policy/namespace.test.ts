@@ -1,14 +1,27 @@
 import * as assert from "node:assert/strict";
 
 import { StackResource } from "../../policy/rules/values";
-import { assertViolation, check, checkStack, goodStack, namespace, TYPES } from "./fixtures";
+import {
+    assertViolation,
+    check,
+    checkStack,
+    Fixtures,
+    FixtureType,
+    goodStack,
+    isFixture,
+    namespace,
+    TYPES,
+} from "./fixtures";
 
 const ENFORCE = "pod-security.kubernetes.io/enforce";
 
 /** The good stack with one resource's props changed. */
-function stackWith(type: string, change: (props: any) => void): StackResource[] {
+function stackWith<T extends FixtureType>(
+    type: T,
+    change: (props: Fixtures[T]) => void,
+): StackResource[] {
     return goodStack().map((r) => {
-        if (r.type === type) change(r.props);
+        if (isFixture(r, type)) change(r.props);
         return r;
     });
 }
@@ -58,7 +71,7 @@ describe("namespace-admits-its-pods", () => {
     it("passes the same pod in a namespace enforcing baseline", () => {
         const stack = stackWith(TYPES.pod, (p) => (p.spec.securityContext.runAsNonRoot = false));
         const relabelled = stack.map((r) => {
-            if (r.type === TYPES.namespace) (r.props as any).metadata.labels[ENFORCE] = "baseline";
+            if (isFixture(r, TYPES.namespace)) r.props.metadata.labels[ENFORCE] = "baseline";
             return r;
         });
         assert.deepEqual(checkStack(name, relabelled), []);
@@ -68,7 +81,7 @@ describe("namespace-admits-its-pods", () => {
         const stack = stackWith(TYPES.pod, (p) => {
             p.spec.containers[0].securityContext.capabilities.add = ["SYS_ADMIN"];
         }).map((r) => {
-            if (r.type === TYPES.namespace) (r.props as any).metadata.labels[ENFORCE] = "baseline";
+            if (isFixture(r, TYPES.namespace)) r.props.metadata.labels[ENFORCE] = "baseline";
             return r;
         });
         assertViolation(checkStack(name, stack), `"privileged"`, `adds the capability "SYS_ADMIN"`);

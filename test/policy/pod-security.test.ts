@@ -1,9 +1,10 @@
 import * as assert from "node:assert/strict";
 
 import { podLevel } from "../../policy/rules/pod-level";
+import { Pod } from "../helpers/kinds";
 import { assertViolation, check, pod, TYPES } from "./fixtures";
 
-const container = (p: any) => p.spec.containers[0];
+const container = (p: Pod) => p.spec.containers[0];
 
 describe("pod-runs-as-non-root", () => {
     const name = "pod-runs-as-non-root";
@@ -115,7 +116,7 @@ describe("pod-no-host-namespaces", () => {
         assert.deepEqual(check(name, TYPES.pod, pod()), []);
     });
 
-    for (const field of ["hostNetwork", "hostPID", "hostIPC"]) {
+    for (const field of ["hostNetwork", "hostPID", "hostIPC"] as const) {
         it(`flags ${field}`, () => {
             const p = pod();
             p.spec[field] = true;

@@ -9,7 +9,7 @@ describe("rbac-no-wildcards", () => {
         assert.deepEqual(check(name, TYPES.role, role()), []);
     });
 
-    for (const field of ["verbs", "resources", "apiGroups"]) {
+    for (const field of ["verbs", "resources", "apiGroups"] as const) {
         it(`flags a role with "*" in its ${field}`, () => {
             const r = role();
             r.rules[0][field] = ["*"];

@@ -76,15 +76,15 @@ describe("baseline profile", () => {
         const capabilities = only(TYPES.pod).inputs.spec.containers[0].securityContext.capabilities;
         assert.deepEqual(capabilities.drop, ["ALL"]);
         // The Pod Security Standards' baseline list of capabilities that may be added.
-        const allowed = BASELINE_CAPABILITIES;
-        for (const cap of capabilities.add) assert.ok(allowed.includes(cap), cap);
+        const allowed: readonly string[] = BASELINE_CAPABILITIES;
+        for (const cap of capabilities.add!) assert.ok(allowed.includes(cap), cap);
     });
 
     it("gives stock nginx writable cache and run directories", async () => {
         await newWorkload({ podSecurity: "baseline" });
         const mounts = only(TYPES.pod).inputs.spec.containers[0].volumeMounts;
         assert.deepEqual(
-            mounts.map((m: any) => m.mountPath),
+            mounts.map((m) => m.mountPath),
             PROFILES.baseline.writablePaths,
         );
     });

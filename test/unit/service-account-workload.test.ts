@@ -53,7 +53,7 @@ describe("ServiceAccountWorkload", () => {
             await newWorkload();
             const spec = only(TYPES.pod).inputs.spec;
             assert.equal(spec.automountServiceAccountToken, true);
-            assert.equal(spec.volumes.filter((v: any) => v.projected).length, 0);
+            assert.equal(spec.volumes.filter((v) => v.projected).length, 0);
         });
 
         it("creates no long-lived token secret", async () => {
@@ -92,8 +92,8 @@ describe("ServiceAccountWorkload", () => {
             const { readinessProbe, livenessProbe } = only(TYPES.pod).inputs.spec.containers[0];
             assert.deepEqual(livenessProbe.tcpSocket, { port: "http" });
             assert.equal(livenessProbe.httpGet, undefined);
-            assert.ok(livenessProbe.periodSeconds > readinessProbe.periodSeconds);
-            assert.ok(livenessProbe.initialDelaySeconds > readinessProbe.initialDelaySeconds);
+            assert.ok(livenessProbe.periodSeconds! > readinessProbe.periodSeconds!);
+            assert.ok(livenessProbe.initialDelaySeconds! > readinessProbe.initialDelaySeconds!);
             assert.equal(livenessProbe.failureThreshold, 3);
         });
 

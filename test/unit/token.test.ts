@@ -9,14 +9,14 @@ describe("token option", () => {
         await newWorkload({ token: { mode: "none" } });
         const spec = only(TYPES.pod).inputs.spec;
         assert.equal(spec.automountServiceAccountToken, false);
-        assert.equal(spec.volumes.filter((v: any) => v.projected).length, 0);
+        assert.equal(spec.volumes.filter((v) => v.projected).length, 0);
     });
 
     it("lets the kubelet mount the standard API token in automount mode", async () => {
         await newWorkload({ token: { mode: "automount" } });
         const spec = only(TYPES.pod).inputs.spec;
         assert.equal(spec.automountServiceAccountToken, true);
-        assert.equal(spec.volumes.filter((v: any) => v.projected).length, 0);
+        assert.equal(spec.volumes.filter((v) => v.projected).length, 0);
     });
 
     it("projects a token with its audience, lifetime and path in projected mode", async () => {
@@ -25,12 +25,12 @@ describe("token option", () => {
         });
         const spec = only(TYPES.pod).inputs.spec;
         assert.equal(spec.automountServiceAccountToken, false);
-        const volume = spec.volumes.find((v: any) => v.projected);
-        assert.deepEqual(volume.projected.sources, [
+        const volume = spec.volumes.find((v) => v.projected)!;
+        assert.deepEqual(volume.projected!.sources, [
             { serviceAccountToken: { path: "token", expirationSeconds: 900, audience: "vault" } },
         ]);
         assert.deepEqual(
-            spec.containers[0].volumeMounts.find((m: any) => m.name === volume.name),
+            spec.containers[0].volumeMounts.find((m) => m.name === volume.name),
             { name: volume.name, mountPath: "/auth", readOnly: true },
         );
     });
@@ -38,11 +38,11 @@ describe("token option", () => {
     it("projects a one-hour API token under /var/run/secrets/tokens by default", async () => {
         await newWorkload({ token: { mode: "projected" } });
         const spec = only(TYPES.pod).inputs.spec;
-        const volume = spec.volumes.find((v: any) => v.projected);
-        assert.deepEqual(volume.projected.sources, [
+        const volume = spec.volumes.find((v) => v.projected)!;
+        assert.deepEqual(volume.projected!.sources, [
             { serviceAccountToken: { path: "token", expirationSeconds: 3600 } },
         ]);
-        const mount = spec.containers[0].volumeMounts.find((m: any) => m.name === volume.name);
+        const mount = spec.containers[0].volumeMounts.find((m) => m.name === volume.name)!;
         assert.equal(mount.mountPath, "/var/run/secrets/tokens");
     });
 });
