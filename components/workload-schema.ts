@@ -1,22 +1,23 @@
 /**
  * A workload's arguments, written once: this schema checks them as untrusted JSON (stack config
  * is) before anything is registered, and ServiceAccountWorkloadArgs is derived from it. Each
- * refusal carries its problem and its fix (`says`); problems.ts adds the key and the value.
+ * refusal carries its problem and its fix (the table M); problems.ts adds the key and the value.
  */
 import type * as k8s from "@pulumi/kubernetes";
 import * as z from "zod";
 
 import * as d from "./defaults";
+import {
+    DNS1123_LABEL,
+    DNS1123_SUBDOMAIN,
+    IMAGE,
+    isLabelValue,
+    isQualifiedName,
+} from "./kubernetes-names";
 import { isObject, Problem, problemsOf } from "./problems";
 import { KNOWN_VERBS, type Verb, WILDCARD } from "./rbac";
 import { TOKEN_MODES } from "./token";
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-// The image reference grammar: [host[:port]/]path[:tag][@sha256:digest].
-const IMAGE =
-    /^(?:(?<host>[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?)\/)?(?<path>[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)(?::(?<tag>[\w][\w.-]{0,127}))?(?:@(?<digest>sha256:[a-f0-9]{64}))?$/;
-const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/;
 const EXAMPLE_IMAGE = d.PROFILES.restricted.image;
 const RULE = `write a rule as { apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] }`;
 const PROJECTED_ONLY = ["audience", "expirationSeconds", "path"] as const;
@@ -66,15 +67,6 @@ const timeout = (fallback: number) =>
     `not a whole number of seconds from 10 to 3600 | use e.g. ${fallback}`;
 const modeOption = (mode: unknown) =>
     `not an option of token mode "${String(mode)}" | remove it${mode === "projected" ? "" : `, or use mode "projected" for a custom token`}`;
-
-const isLabelValue = (v: string): boolean => v.length <= 63 && LABEL_VALUE.test(v);
-/** A label or taint key: [prefix/]name, as Kubernetes validates it. */
-function isQualifiedName(v: string): boolean {
-    const [prefix, name, ...rest] = v.includes("/") ? v.split("/") : [undefined, v];
-    const prefixOk =
-        prefix === undefined || (prefix.length <= 253 && DNS1123_SUBDOMAIN.test(prefix));
-    return rest.length === 0 && !!name && isLabelValue(name) && prefixOk;
-}
 
 // Schemas whose every refusal says the same: the type and the rule share one message.
 const text = (ok: (s: string) => boolean, m: string) => z.string(m).refine(ok, m);

@@ -21,11 +21,11 @@ import {
     npmStart,
     objectExists,
     podUid,
-    stateResourceCount,
     TempBackend,
     testKubeconfig,
     verified,
 } from "../helpers/e2e";
+import { stateResourceCount } from "../helpers/stack-state";
 import { recordCase } from "../helpers/reliability";
 
 const CLUSTER = join(REPO_ROOT, "scripts", "cluster.sh");

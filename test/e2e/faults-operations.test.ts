@@ -18,11 +18,10 @@ import {
     namespaceExists,
     npmRun,
     podUid,
-    stateResourceCount,
-    stateResources,
     TempBackend,
     verified,
 } from "../helpers/e2e";
+import { stateResourceCount, stateResources } from "../helpers/stack-state";
 import { recordCase } from "../helpers/reliability";
 
 const NEVER_READY_IMAGE = "example.invalid/never-ready:1.0";

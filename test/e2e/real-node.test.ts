@@ -19,10 +19,10 @@ import {
     kubectlJson,
     kubectlStatus,
     namespaceExists,
-    stateResourceCount,
     TempBackend,
     verified,
 } from "../helpers/e2e";
+import { stateResourceCount } from "../helpers/stack-state";
 import { onRealNode, REAL_NODE_LABEL, REAL_NODE_NAME, REAL_NODE_TAINT } from "../helpers/real-node";
 
 const STACK = "e2e-real-node";

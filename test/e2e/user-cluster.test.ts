@@ -14,10 +14,10 @@ import {
     e2eStack,
     namespaceExists,
     npmStart,
-    stateResourceCount,
     TempBackend,
     testKubeconfig,
 } from "../helpers/e2e";
+import { stateResourceCount } from "../helpers/stack-state";
 import { recordCase } from "../helpers/reliability";
 
 interface Kubeconfig {

@@ -22,11 +22,10 @@ import {
     kubectlStatus,
     kubectlWithToken,
     namespaceExists,
-    stateResourceCount,
     TempBackend,
     testKubeconfig,
-    workloadsOutput,
 } from "../helpers/e2e";
+import { stateResourceCount, workloadsOutput } from "../helpers/stack-state";
 import { onRealNode, REAL_NODE_NAME } from "../helpers/real-node";
 
 describe("the dev stack on a live API server", () => {

@@ -11,11 +11,10 @@ import {
     kubectlJson,
     namespaceExists,
     podUid,
-    stateResourceCount,
     TempBackend,
     verified,
-    workloadsOutput,
 } from "../helpers/e2e";
+import { stateResourceCount, workloadsOutput } from "../helpers/stack-state";
 
 const STACK = "e2e-workloads";
 const readPods = { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] };

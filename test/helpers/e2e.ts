@@ -9,10 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import * as k8s from "@kubernetes/client-node";
-import type * as pulumi from "@pulumi/pulumi";
-import { OutputMap, Stack } from "@pulumi/pulumi/automation";
-
-import type program from "../../index";
+import { Stack } from "@pulumi/pulumi/automation";
 
 import { fileBackendUrl, openStack, repoStackConfig, workloadPods } from "../../scripts/lib/stack";
 import { Check, verifyWorkload, WorkloadNames } from "../../scripts/lib/verify";
@@ -171,32 +168,6 @@ export function clusterObjects(namespace?: string): string {
         kubectl("get", "namespaces", "-o", jsonpath) +
         kubectl("get", kinds, ...where, "-o", jsonpath)
     );
-}
-
-/** A resource of a stack's state, as much of it as the tests read. */
-export interface StateResource {
-    readonly type: string;
-    readonly urn: string;
-}
-
-/** The resources of a stack's state, the stack resource itself included. */
-export async function stateResources(stack: Stack): Promise<StateResource[]> {
-    const state = await stack.exportStack();
-    return (state.deployment as { resources?: StateResource[] }).resources ?? [];
-}
-
-/** Number of resources in a stack's state, the stack resource itself excluded. */
-export async function stateResourceCount(stack: Stack): Promise<number> {
-    const resources = await stateResources(stack);
-    return resources.filter((r) => r.type !== "pulumi:pulumi:Stack").length;
-}
-
-/** The program's outputs as plain data. */
-export type ProgramOutputs = pulumi.Unwrap<ReturnType<typeof program>>;
-
-/** The `workloads` output of an update, typed as the program exports it. */
-export function workloadsOutput(outputs: OutputMap): ProgramOutputs["workloads"] {
-    return outputs.workloads.value as ProgramOutputs["workloads"];
 }
 
 /** How a command ended: its exit status and everything it printed. */
