@@ -1,10 +1,11 @@
 /**
- * Three speed-ups lean on how an SDK does something, not on an interface it offers. These tests fail
+ * Four speed-ups lean on how an SDK does something, not on an interface it offers. These tests fail
  * the day an upgrade stops doing it that way, instead of letting the cost come back unnoticed.
  */
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { Stack } from "@pulumi/pulumi/automation";
@@ -59,5 +60,59 @@ describe("what the speed-ups rely on in the SDKs", () => {
         );
         const preload = ["-r", join(REPO_ROOT, "policy", cache)];
         assert.deepEqual(runnerRegistrations(preload), []);
+    });
+
+    const TYPESCRIPT = JSON.stringify(require.resolve("typescript"));
+
+    /** Runs run-policy-pack's own start-up in policy/, as the shim does, up to loading a pack. */
+    function runnerStart(pack: string): { status: number | null; stdout: string; stderr: string } {
+        const dir = mkdtempSync(join(tmpdir(), "sa-runner-"));
+        try {
+            writeFileSync(join(dir, "pack.js"), pack);
+            const script = `require("@pulumi/pulumi/cmd/run-policy-pack/run").run({
+                argv: { _: [${JSON.stringify(join(dir, "pack.js"))}] },
+                typeScript: true,
+                programStarted() {},
+                reportLoggedError() {},
+            });`;
+            const preload = [
+                "-r",
+                "../scripts/lib/transpile-cache.cjs",
+                "--import",
+                "./transpile-only.mjs",
+            ];
+            return spawnSync(process.execPath, [...preload, "-e", script], {
+                cwd: join(REPO_ROOT, "policy"),
+                encoding: "utf8",
+            });
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
+    }
+
+    it("with the transpile cache, run-policy-pack starts a pack without loading TypeScript", () => {
+        // transpile-only.mjs stands in for TypeScript: the runner reads only its version and the
+        // pack's tsconfig.json. The day it reads more, the real TypeScript loads and this fails.
+        const run = runnerStart(`
+            const entry = require.cache[${TYPESCRIPT}];
+            process.stdout.write(String(entry?.[Symbol.for("sa-workload.typescript-stand-in")] === true));
+            process.exit(0);`);
+        assert.equal(run.status, 0, run.stderr);
+        assert.equal(run.stdout, "true", run.stderr);
+    });
+
+    it("the stand-in gives the real TypeScript to whatever needs more, a transpile cache miss", () => {
+        const run = runnerStart(`
+            const ts = require(${TYPESCRIPT});
+            const out = ts.transpileModule("const a: number = 1;", {}).outputText;
+            process.stdout.write(JSON.stringify([typeof ts.createProgram, out.trim(), ts.version]));
+            process.exit(0);`);
+        assert.equal(run.status, 0, run.stderr);
+        const version = (
+            JSON.parse(readFileSync(require.resolve("typescript/package.json"), "utf8")) as {
+                version: string;
+            }
+        ).version;
+        assert.deepEqual(JSON.parse(run.stdout), ["function", "var a = 1;", version]);
     });
 });
