@@ -135,13 +135,14 @@ function ensurePulumi(required: string, cliVersion: string): void {
                 "then run the command again.",
         );
     }
+    // Built already (build.sh would say "cached" and return): no bash process (0.1 s).
     if (!existsSync(join(built.pulumi, ".complete"))) {
         console.error(
             `No Pulumi CLI on PATH: building Pulumi ${cliVersion} from its Go modules (about 10 ` +
                 `minutes on 2 cores, once). Install the Pulumi CLI to use it instead.`,
         );
+        runScript(BUILD, "pulumi");
     }
-    runScript(BUILD, "pulumi");
     process.env.PATH = [built.pulumi, process.env.PATH].join(delimiter);
 }
 
