@@ -22,8 +22,8 @@ export = function program() {
     );
     return {
         // Which cluster the stack is on, so the commands can refuse to move it to another.
-        cluster: import("@kubernetes/client-node").then((lib) => {
-            const kubeconfig = loadKubeConfig(lib, config.kubeContext);
+        cluster: Promise.resolve().then(() => {
+            const kubeconfig = loadKubeConfig(config.kubeContext);
             return kubeconfig ? clusterIdentity(kubeTarget(kubeconfig)) : undefined;
         }),
         workloads: Object.fromEntries(

@@ -4,10 +4,23 @@
  * ~/.kube/config. No file at all means no kube context, not a default server.
  */
 import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
 import { homedir } from "node:os";
 import * as path from "node:path";
 
 import type * as k8s from "@kubernetes/client-node";
+
+const load = createRequire(__filename);
+let client: typeof k8s | undefined;
+
+/**
+ * @kubernetes/client-node, loaded on first use: about half a second of loading, which the
+ * program, the ownership checks and the commands need only when they talk to a cluster
+ * (scripts/deploy.ts loads it while the Pulumi CLI reads the stack's state).
+ */
+export function kubeClient(): typeof k8s {
+    return (client ??= load("@kubernetes/client-node") as typeof k8s);
+}
 
 /** The kubeconfig files of `kubeconfigEnv` (KUBECONFIG), or the default one, that exist. */
 export function kubeconfigFiles(
@@ -27,12 +40,12 @@ export function kubeconfigFiles(
  * kubeconfig file or no such context.
  */
 export function loadKubeConfig(
-    lib: typeof k8s,
     context?: string,
     kubeconfigEnv: string | undefined = process.env.KUBECONFIG,
 ): k8s.KubeConfig | undefined {
     const [first, ...rest] = kubeconfigFiles(kubeconfigEnv);
     if (!first) return undefined;
+    const lib = kubeClient();
     const config = new lib.KubeConfig();
     config.loadFromFile(first);
     // As kubectl merges: the first file that names a cluster, user or context wins.

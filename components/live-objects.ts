@@ -5,7 +5,7 @@
  */
 import type * as k8s from "@kubernetes/client-node";
 
-import { loadKubeConfig } from "./kube-context";
+import { kubeClient, loadKubeConfig } from "./kube-context";
 
 /** Which object: the parts of a Kubernetes object reference this project needs. */
 export interface ObjectRef {
@@ -68,17 +68,17 @@ function toLiveObject(o: k8s.KubernetesObject, fallback: ObjectRef): LiveObject 
 
 /** A reader for the cluster of `context` (the kubeconfig's current context when unset). */
 export function clusterReader(context?: string): ClusterReader {
-    let loaded: Promise<{ lib: typeof k8s; config: k8s.KubeConfig }> | undefined;
-    const client = () =>
-        (loaded ??= import("@kubernetes/client-node").then((lib) => {
-            const config = loadKubeConfig(lib, context);
-            if (!config) throw new Error(`no kube context ${context ?? "is selected"}`);
-            return { lib, config };
-        }));
+    let loaded: { lib: typeof k8s; config: k8s.KubeConfig } | undefined;
+    const client = () => {
+        if (loaded) return loaded;
+        const config = loadKubeConfig(context);
+        if (!config) throw new Error(`no kube context ${context ?? "is selected"}`);
+        return (loaded = { lib: kubeClient(), config });
+    };
 
     return {
         async read(ref) {
-            const { lib, config } = await client();
+            const { lib, config } = client();
             const objects = lib.KubernetesObjectApi.makeApiClient(config);
             try {
                 const o = await objects.read({
@@ -94,7 +94,7 @@ export function clusterReader(context?: string): ClusterReader {
         },
 
         async listNamespace(namespace) {
-            const { lib, config } = await client();
+            const { lib, config } = client();
             const kinds = await namespacedKinds(lib, config);
             const objects = lib.KubernetesObjectApi.makeApiClient(config);
             const unlisted: string[] = [];

@@ -3,7 +3,6 @@
  * once, each with the key that holds it, the value and the fix.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type * as z from "zod";
 
 /** One thing wrong with the input. */
 export interface Problem {
@@ -32,38 +31,6 @@ function describe(p: Problem): string {
     const value = p.value === undefined ? "nothing" : JSON.stringify(p.value);
     return `${p.key} is ${value}: ${p.problem}. Fix: ${p.fix}.`;
 }
-
-/**
- * The problems a schema's issues describe, keys written from `prefix` as a user types them. Each
- * issue's message is "<problem> | <fix>".
- */
-export function problemsOf(issues: readonly z.core.$ZodIssue[], prefix: string): Problem[] {
-    // Two checks of one value can refuse it for the same reason: say it once.
-    const seen = new Set<string>();
-    const once = ({ key, value, problem }: Problem): boolean =>
-        seen.size < seen.add(JSON.stringify([key, value, problem])).size;
-    return issues
-        .flatMap((issue): Problem[] => {
-            const [problem, fix = "see the README's settings"] = issue.message.split(" | ");
-            const key = keyOf(prefix, issue.path);
-            if (issue.code !== "unrecognized_keys")
-                return [{ key, value: issue.input, problem, fix }];
-            const given = isObject(issue.input) ? issue.input : {};
-            return issue.keys.map((k) => ({ key: keyOf(key, [k]), value: given[k], problem, fix }));
-        })
-        .filter(once);
-}
-
-const keyOf = (prefix: string, path: readonly PropertyKey[]): string =>
-    path.reduce<string>(
-        (key, at) =>
-            typeof at === "number"
-                ? `${key}[${at}]`
-                : /^[A-Za-z_]\w*$/.test(String(at))
-                  ? `${key}.${String(at)}`
-                  : `${key}[${JSON.stringify(String(at))}]`,
-        prefix,
-    );
 
 /** Collects problems; `check` records one when its condition is false. */
 export class Problems {

@@ -26,19 +26,22 @@ export interface ProgramConfig {
     readonly workloads: readonly ConfiguredWorkload[];
 }
 
+/** The `workloads` config as the program reads it: a list, given as such or as JSON text. */
+export function parseWorkloads(raw: unknown): unknown {
+    if (typeof raw !== "string") return raw;
+    try {
+        return JSON.parse(raw) as unknown;
+    } catch {
+        return raw; // refused by validation as what it is
+    }
+}
+
 /** Reads the stack config; throws a ConfigError, before anything is registered, if it is bad. */
 export function readProgramConfig(config: pulumi.Config): ProgramConfig {
     const p = new Problems();
     const key = `${CONFIG_NAMESPACE}:workloads`;
     const raw = config.get("workloads");
-    let workloads: unknown = [{}];
-    if (raw !== undefined) {
-        try {
-            workloads = JSON.parse(raw);
-        } catch {
-            workloads = raw;
-        }
-    }
+    const workloads = raw === undefined ? [{}] : parseWorkloads(raw);
     // Pulumi.yaml declares "" as the default: the kubeconfig's current context.
     const kubeContext = config.get("kubeContext") || undefined;
     p.check(

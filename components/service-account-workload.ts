@@ -17,8 +17,7 @@ import {
     writableVolumes,
 } from "./security";
 import { tokenMount } from "./token";
-import { ConfigError } from "./problems";
-import { type ServiceAccountWorkloadArgs, workloadProblems } from "./workload-schema";
+import { type ServiceAccountWorkloadArgs, validateWorkload } from "./workload-schema";
 
 export type { ServiceAccountWorkloadArgs } from "./workload-schema";
 
@@ -46,8 +45,7 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
         opts?: pulumi.ComponentResourceOptions,
     ) {
         // Throws before anything, this component included, is registered.
-        const problems = workloadProblems(args, `ServiceAccountWorkload "${name}" args`);
-        if (problems.length > 0) throw new ConfigError(problems);
+        validateWorkload(args, `ServiceAccountWorkload "${name}" args`);
         // Args are not passed up: they would be stored as component state, secrets included.
         super("sa-workload:components:ServiceAccountWorkload", name, {}, opts);
 

@@ -14,7 +14,7 @@ import {
     isLabelValue,
     isQualifiedName,
 } from "./kubernetes-names";
-import { isObject, Problem, problemsOf } from "./problems";
+import { ConfigError, isObject, Problem } from "./problems";
 import { KNOWN_VERBS, type Verb, WILDCARD } from "./rbac";
 import { TOKEN_MODES } from "./token";
 
@@ -99,10 +99,14 @@ function dnsName(kind: string, label: boolean, example: string) {
     return text((s) => s.length <= max && pattern.test(s), m);
 }
 
-const image = text((ref) => IMAGE.test(ref), M.image).superRefine((ref, ctx) => {
-    const { tag, digest } = IMAGE.exec(ref)?.groups ?? { tag: "" };
-    if (tag === "" || digest !== undefined || (tag !== undefined && tag !== "latest")) return;
-    const problem = tag ? "pinned to `latest`, which moves" : "not pinned (no tag or digest)";
+const image = z.string(M.image).superRefine((ref, ctx) => {
+    const groups = IMAGE.exec(ref)?.groups;
+    if (!groups) return refuse(ctx, ref, M.image);
+    if (groups.digest !== undefined || (groups.tag !== undefined && groups.tag !== "latest"))
+        return;
+    const problem = groups.tag
+        ? "pinned to `latest`, which moves"
+        : "not pinned (no tag or digest)";
     refuse(ctx, ref, `${problem} | pin a version tag or a digest, e.g. "${EXAMPLE_IMAGE}"`);
 });
 
@@ -182,11 +186,13 @@ const toleration = z.preprocess(
     tolerationFields,
 );
 
+// Keys and values checked in one pass, so every bad label is reported at once.
 const nodeSelector = z
-    .record(z.string(), text(isLabelValue, M.label), M.nodeSelector)
+    .custom<Readonly<Record<string, string>>>(isObject, M.nodeSelector)
     .superRefine((selector, ctx) => {
-        for (const [label, value] of Object.entries(selector))
-            if (!isQualifiedName(label) && isLabelValue(value)) refuse(ctx, value, M.label, label);
+        for (const [label, value] of Object.entries(isObject(selector) ? selector : {}))
+            if (typeof value !== "string" || !isQualifiedName(label) || !isLabelValue(value))
+                refuse(ctx, value, M.label, label);
     });
 
 const shape = {
@@ -265,18 +271,66 @@ const workloadSchema = z.strictObject(
     ),
 );
 
-/** What a workload needs to act as its own identity. Every default is secure and runs nginx. */
-export type ServiceAccountWorkloadArgs = z.output<typeof workloadSchema>;
+/**
+ * What a workload needs to act as its own identity. Every default is secure and runs nginx. As
+ * the schema has it, but for `token`, whose type says which options go with which mode.
+ */
+export type ServiceAccountWorkloadArgs = Readonly<
+    Omit<z.output<typeof workloadSchema>, "token"> & { token?: TokenOption }
+>;
 /** One rule of a namespaced Role: what `verbs` are allowed on which `resources`. */
 export type PolicyRule = z.output<typeof rule>;
-/** How a workload's Pod receives its token. */
-export type TokenOption = z.output<typeof token>;
+/** How a workload's Pod receives its token: the options past `mode` only with "projected". */
+export type TokenOption =
+    | { readonly mode: "none" | "automount" }
+    | Readonly<z.output<typeof token> & { mode: "projected" }>;
 
 /** Every problem with one workload's arguments, each named `<prefix>.<key>`. */
 export function workloadProblems(args: unknown, prefix: string): Problem[] {
     const parsed = workloadSchema.safeParse(args, { reportInput: true });
     return problemsOf([...(parsed.error?.issues ?? []), ...betweenSettings(args)], prefix);
 }
+
+/** Throws a ConfigError naming every problem unless `args` are one workload's arguments. */
+export function validateWorkload(
+    args: unknown,
+    prefix: string,
+): asserts args is ServiceAccountWorkloadArgs {
+    const problems = workloadProblems(args, prefix);
+    if (problems.length > 0) throw new ConfigError(problems);
+}
+
+/**
+ * The problems a schema's issues describe, keys written from `prefix` as a user types them. Each
+ * issue's message is "<problem> | <fix>".
+ */
+export function problemsOf(issues: readonly z.core.$ZodIssue[], prefix: string): Problem[] {
+    // Two checks of one value can refuse it for the same reason: say it once.
+    const seen = new Set<string>();
+    const once = ({ key, value, problem }: Problem): boolean =>
+        seen.size < seen.add(JSON.stringify([key, value, problem])).size;
+    return issues
+        .flatMap((issue): Problem[] => {
+            const [problem, fix = "see the README's settings"] = issue.message.split(" | ");
+            const key = keyOf(prefix, issue.path);
+            if (issue.code !== "unrecognized_keys")
+                return [{ key, value: issue.input, problem, fix }];
+            const given = isObject(issue.input) ? issue.input : {};
+            return issue.keys.map((k) => ({ key: keyOf(key, [k]), value: given[k], problem, fix }));
+        })
+        .filter(once);
+}
+
+const keyOf = (prefix: string, path: readonly PropertyKey[]): string =>
+    path.reduce<string>(
+        (key, at) =>
+            typeof at === "number"
+                ? `${key}[${at}]`
+                : /^[A-Za-z_]\w*$/.test(String(at))
+                  ? `${key}.${String(at)}`
+                  : `${key}[${JSON.stringify(String(at))}]`,
+        prefix,
+    );
 
 /** Rules between settings, read from the raw input so they are reported beside every other. */
 function betweenSettings(a: unknown): z.core.$ZodIssue[] {

@@ -13,21 +13,24 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import * as nodeModule from "node:module";
 import { constants, homedir } from "node:os";
-import { delimiter, dirname, join } from "node:path";
+import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const MIN_MAJOR = 22;
 const here = dirname(fileURLToPath(import.meta.url));
 
+let pinned;
 function pinnedNodeVersion() {
+    if (pinned) return pinned;
     const env = readFileSync(join(here, "toolchain", "versions.env"), "utf8");
     const match = /^NODE_VERSION=(\S+)/m.exec(env);
     if (!match) throw new Error("scripts/toolchain/versions.env has no NODE_VERSION line");
-    return match[1];
+    return (pinned = match[1]);
 }
 
 function cacheRoot() {
-    if (process.env.SA_WORKLOAD_CACHE) return process.env.SA_WORKLOAD_CACHE;
+    // Absolute: the policy pack, which inherits it, runs from policy/.
+    if (process.env.SA_WORKLOAD_CACHE) return resolve(process.env.SA_WORKLOAD_CACHE);
     const base =
         process.env.XDG_CACHE_HOME ??
         (process.platform === "win32" ? process.env.LOCALAPPDATA : undefined) ??

@@ -2,8 +2,6 @@
  * `npm run verify`: after `npm run up`, proves on the live cluster that each workload's identity
  * works (see scripts/lib/verify.ts) and prints a table. Exits non-zero on any mismatch.
  */
-import * as k8s from "@kubernetes/client-node";
-
 import { loadKubeConfig } from "../components/kube-context";
 import { selectCluster } from "./lib/cluster";
 import { kubeContextOf, openStack, stackFileConfig } from "./lib/stack";
@@ -22,7 +20,7 @@ async function main(): Promise<void> {
     const context = kubeContextOf(await stackFileConfig(stack));
     // The same cluster `npm run up` chooses, never started here.
     await selectCluster(context, false);
-    const admin = loadKubeConfig(k8s, context);
+    const admin = loadKubeConfig(context);
     if (!admin) throw new Error("the kube context selected for this command has gone");
     const checks: Check[] = [];
     for (const workload of Object.values(workloads)) {

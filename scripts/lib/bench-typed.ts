@@ -197,7 +197,7 @@ export async function speedupRounds(npm: string, env: NodeJS.ProcessEnv, reps: n
         ...rows,
         "",
         "The transpile cache's row includes the policy pack's TypeScript stand-in " +
-            "(policy/transpile-only.mjs), which only the cache enables. Tried and dropped, measured " +
+            "(scripts/lib/transpile-cache.cjs). Tried and dropped, measured " +
             "by hand in paired rounds of `npm run up` with nothing to change: `pulumi stack export` " +
             "alongside `pulumi stack select` (state read 2.97 -> 3.20 s: two CLI processes and the " +
             "client's loading share two cores); the client loaded while the stack is opened (no " +

@@ -12,9 +12,9 @@ import {
     clusterIdentity,
     KubeTarget,
     kubeTarget,
+    kubeClient,
     loadKubeConfig,
 } from "../../components/kube-context";
-import { clientNode } from "./client-node";
 import { ensureToolchain, REPO_ROOT, runScript } from "./toolchain";
 
 const CLUSTER = join(REPO_ROOT, "scripts", "cluster.sh");
@@ -25,7 +25,7 @@ export const CLUSTER_ENV = "SA_WORKLOAD_CLUSTER";
 /** Whether the API server of a kubeconfig answers within `timeoutMs`. */
 export async function answers(config: k8s.KubeConfig, timeoutMs = 5000): Promise<boolean> {
     try {
-        const version = config.makeApiClient(clientNode().VersionApi).getCode();
+        const version = config.makeApiClient(kubeClient().VersionApi).getCode();
         const timeout = new Promise<never>((_, reject) =>
             setTimeout(() => reject(new Error("timeout")), timeoutMs).unref(),
         );
@@ -38,7 +38,7 @@ export async function answers(config: k8s.KubeConfig, timeoutMs = 5000): Promise
 
 /** Whether the API server of a kubeconfig's context (KUBECONFIG's list when unset) answers. */
 export async function reachable(kubeconfig?: string, context?: string): Promise<boolean> {
-    const config = loadKubeConfig(clientNode(), context, kubeconfig ?? process.env.KUBECONFIG);
+    const config = loadKubeConfig(context, kubeconfig ?? process.env.KUBECONFIG);
     return config !== undefined && (await answers(config));
 }
 
@@ -85,8 +85,7 @@ export interface SelectedCluster {
  */
 export async function selectCluster(context?: string, start = true): Promise<SelectedCluster> {
     const useLocal = process.env[CLUSTER_ENV] === "local";
-    const k8s = clientNode();
-    const chosen = useLocal ? undefined : loadKubeConfig(k8s, context);
+    const chosen = useLocal ? undefined : loadKubeConfig(context);
     if (context && !chosen && !useLocal) {
         throw new Error(
             `The kube context "${context}" (config sa-workload:kubeContext) is not in your ` +
@@ -103,7 +102,7 @@ export async function selectCluster(context?: string, start = true): Promise<Sel
         };
     }
     const local = process.platform === "linux" ? localClusterKubeconfig() : undefined;
-    let config = local ? loadKubeConfig(k8s, undefined, local) : undefined;
+    let config = local ? loadKubeConfig(undefined, local) : undefined;
     if (!(config && (await answers(config)))) {
         if (!start)
             throw new Error("The bundled local cluster is not running: npm run up starts it.");
@@ -114,7 +113,7 @@ export async function selectCluster(context?: string, start = true): Promise<Sel
                       "bundled local cluster.",
         );
         process.env.KUBECONFIG = startLocalCluster();
-        config = loadKubeConfig(k8s, undefined, process.env.KUBECONFIG);
+        config = loadKubeConfig(undefined, process.env.KUBECONFIG);
     } else {
         process.env.KUBECONFIG = local;
     }

@@ -5,8 +5,8 @@
  */
 import type * as k8s from "@kubernetes/client-node";
 
+import { kubeClient } from "../../components/kube-context";
 import { clusterReader, displayRef } from "../../components/live-objects";
-import { clientNode } from "./client-node";
 
 /** One line per namespace that still exists, with the controller's reasons and what remains. */
 export async function describeRemainingNamespaces(
@@ -15,7 +15,7 @@ export async function describeRemainingNamespaces(
     context?: string,
 ): Promise<string[]> {
     const reader = clusterReader(context);
-    const core = admin.makeApiClient(clientNode().CoreV1Api);
+    const core = admin.makeApiClient(kubeClient().CoreV1Api);
     const lines: string[] = [];
     for (const name of namespaces) {
         let namespace: k8s.V1Namespace;
@@ -49,7 +49,7 @@ export async function describeUnreadyPods(
     admin: k8s.KubeConfig,
     pods: readonly { namespace: string; pod: string }[],
 ): Promise<string[]> {
-    const core = admin.makeApiClient(clientNode().CoreV1Api);
+    const core = admin.makeApiClient(kubeClient().CoreV1Api);
     const lines: string[] = [];
     for (const { namespace, pod: name } of pods) {
         let pod: k8s.V1Pod;

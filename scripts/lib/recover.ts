@@ -17,7 +17,8 @@
  */
 import type * as k8s from "@kubernetes/client-node";
 import type { Deployment, Stack } from "@pulumi/pulumi/automation";
-import { clientNode } from "./client-node";
+
+import { kubeClient } from "../../components/kube-context";
 
 /** A create that was in flight when the engine died. */
 export interface PendingCreate {
@@ -110,7 +111,7 @@ export async function recover(
     onOutput: (out: string) => void,
 ): Promise<{ tracked: string[]; dropped: string[] }> {
     await stack.cancel();
-    const objects = clientNode().KubernetesObjectApi.makeApiClient(admin);
+    const objects = kubeClient().KubernetesObjectApi.makeApiClient(admin);
     const state: Deployment = await stack.exportStack();
     const tracked: PendingCreate[] = [];
     const dropped: PendingCreate[] = [];

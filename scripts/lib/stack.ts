@@ -17,6 +17,7 @@ import { join } from "node:path";
 import { LocalWorkspace, PulumiCommand, Stack, Workspace } from "@pulumi/pulumi/automation";
 
 import { DEFAULTS } from "../../components/defaults";
+import { parseWorkloads } from "../../components/program-config";
 import program from "../../index";
 import { REPO_ROOT } from "./toolchain";
 
@@ -37,13 +38,18 @@ export interface StackOptions {
     readonly config?: Record<string, unknown>;
 }
 
-/** The config of a workspace's Pulumi.<stack>.yaml, read by the SDK; undefined without one. */
+/**
+ * The config of a workspace's stack file (Pulumi.<stack>.yaml, .yml or .json), read by the SDK:
+ * undefined without one, as the CLI sees it; a stack file that cannot be read fails.
+ */
 async function stackConfig(
     ws: Workspace,
     stackName: string,
 ): Promise<Record<string, unknown> | undefined> {
-    const settings = await ws.stackSettings(stackName).catch(() => undefined);
-    return settings && (settings.config ?? {});
+    const exists = [".yaml", ".yml", ".json"].some((ext) =>
+        existsSync(join(ws.workDir, `Pulumi.${stackName}${ext}`)),
+    );
+    return exists ? ((await ws.stackSettings(stackName)).config ?? {}) : undefined;
 }
 
 /**
@@ -51,13 +57,7 @@ async function stackConfig(
  * the SDK: no CLI run, unlike `stack.getAllConfig()`.
  */
 export async function stackFileConfig(stack: Stack): Promise<Record<string, unknown>> {
-    // No stack file: no config, as the CLI sees it. A stack file that cannot be read fails here.
-    const dir = stack.workspace.workDir;
-    const exists = [".yaml", ".yml", ".json"].some((ext) =>
-        existsSync(join(dir, `Pulumi.${stack.name}${ext}`)),
-    );
-    if (!exists) return {};
-    return (await stack.workspace.stackSettings(stack.name)).config ?? {};
+    return (await stackConfig(stack.workspace, stack.name)) ?? {};
 }
 
 /**
@@ -91,10 +91,12 @@ export async function repoStackConfig(
 }
 
 /**
- * The namespace and pod of each workload in a `sa-workload:workloads` value, defaults applied.
- * Empty when the value is not a list: config validation reports that, this only names objects.
+ * The namespace and pod of each workload in a `sa-workload:workloads` value (a list, or JSON text
+ * of one, as the program reads it), defaults applied. Empty when it is not a list: config
+ * validation reports that, this only names objects.
  */
-export function workloadPods(workloads: unknown = [{}]): { namespace: string; pod: string }[] {
+export function workloadPods(value: unknown = [{}]): { namespace: string; pod: string }[] {
+    const workloads = parseWorkloads(value);
     if (!Array.isArray(workloads)) return [];
     return workloads.map((w: { namespace?: unknown; podName?: unknown } | null) => ({
         namespace: typeof w?.namespace === "string" ? w.namespace : DEFAULTS.namespace,

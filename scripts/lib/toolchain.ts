@@ -104,14 +104,17 @@ function canBuild(): boolean {
     return process.platform === "linux" && findOnPath("go", process.env.PATH ?? "") !== undefined;
 }
 
-/** The directories build.sh builds into, as `build.sh env` prints them. */
+let knownDirs: { pulumi: string; cluster: string } | undefined;
+
+/** The directories build.sh builds into, as `build.sh env` prints them (asked once). */
 function builtDirs(): { pulumi: string; cluster: string } {
+    if (knownDirs) return knownDirs;
     const env = runScript(BUILD, "env");
     const value = (name: string) => new RegExp(`^${name}=(.*)$`, "m").exec(env)?.[1];
     const pulumi = value("PULUMI_BIN_DIR");
     const cluster = value("CLUSTER_BIN_DIRS");
     if (!pulumi || !cluster) throw new Error(`${BUILD} env printed no directories`);
-    return { pulumi, cluster };
+    return (knownDirs = { pulumi, cluster });
 }
 
 /** The pieces this process has already checked or built. */

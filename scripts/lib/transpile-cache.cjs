@@ -17,7 +17,7 @@ const {
     rmSync,
     writeFileSync,
 } = require("node:fs");
-const { registerHooks } = require("node:module");
+const { Module, registerHooks } = require("node:module");
 const { dirname, isAbsolute, join, sep } = require("node:path");
 const { fileURLToPath, pathToFileURL } = require("node:url");
 
@@ -34,15 +34,26 @@ const SELF = readFileSync(__filename, "utf8");
 const TS_VERSION = JSON.parse(
     readFileSync(require.resolve("typescript/package.json"), "utf8"),
 ).version;
+const TS_PATH = require.resolve("typescript");
+// What every key starts with, hashed once.
+const KEY_PREFIX = createHash("sha256").update([TS_VERSION, TSCONFIG, SELF, ""].join("\0"));
 
 let ts;
+/** TypeScript itself, loaded on first use (past the stand-in below, if it is in place). */
+function typescript() {
+    if (!ts) {
+        if (require.cache[TS_PATH]?.[STAND_IN]) delete require.cache[TS_PATH];
+        ts = require(TS_PATH);
+    }
+    return ts;
+}
 let compilerOptions;
 // What ts-node leaves out of its errors too: diagnostics about options, not about the code.
 const IGNORED_DIAGNOSTICS = new Set([6059, 18002, 18003]);
 
 /** TypeScript's own transpilation of one file, as ts-node's transpileOnly does it. */
 function transpile(file, source) {
-    ts ??= require("typescript");
+    typescript();
     if (!compilerOptions) {
         const { config, error } = ts.parseConfigFileTextToJson("tsconfig.json", TSCONFIG);
         if (error) throw new Error(ts.flattenDiagnosticMessageText(error.messageText, "\n"));
@@ -85,13 +96,16 @@ function format(diagnostics) {
 /** The JavaScript of a .ts file: from the cache, keyed by everything the output depends on. */
 function javascript(file) {
     const source = readFileSync(file, "utf8");
-    const key = createHash("sha256")
-        .update([TS_VERSION, TSCONFIG, SELF, file, source].join("\0"))
-        .digest("hex");
+    const key = KEY_PREFIX.copy().update([file, source].join("\0")).digest("hex");
     if (!CACHE) return transpile(file, source);
     const cached = join(CACHE, `${key}.js`);
     // Every entry ends with its source map: one without (cut short by a crash) is made again.
-    const hit = existsSync(cached) ? readFileSync(cached, "utf8") : "";
+    let hit = "";
+    try {
+        hit = readFileSync(cached, "utf8");
+    } catch {
+        // not made yet
+    }
     if (hit.includes("//# sourceMappingURL=")) return hit;
     const output = transpile(file, source);
     // Written whole, then renamed: two commands at once never read half a file. A cache that
@@ -142,9 +156,48 @@ const HOOKS = {
     },
 };
 
+// Where this serves the TypeScript, others still require TypeScript for what needs no compiler:
+// @pulumi/pulumi's run-policy-pack (the policy pack's runner) loads it (0.4 s) to read its version
+// and to parse a tsconfig.json for ts-node, which then does not register (transpile-only.mjs).
+// Until something asks for more, `typescript` is a stand-in that answers those two and loads the
+// real one on any other use.
+const STAND_IN = Symbol.for("sa-workload.typescript-stand-in");
+function standInForTypeScript() {
+    const cheap = {
+        version: TS_VERSION,
+        parseConfigFileTextToJson: (file, text) => {
+            try {
+                return { config: JSON.parse(text) };
+            } catch {
+                return typescript().parseConfigFileTextToJson(file, text);
+            }
+        },
+    };
+    const standIn = new Module(TS_PATH);
+    standIn[STAND_IN] = true;
+    standIn.filename = TS_PATH;
+    standIn.loaded = true;
+    standIn.exports = new Proxy(
+        {},
+        {
+            get: (_, key) => (Object.hasOwn(cheap, key) ? cheap[key] : typescript()[key]),
+            has: (_, key) => Object.hasOwn(cheap, key) || key in typescript(),
+            ownKeys: () => Reflect.ownKeys(typescript()),
+            // Configurable: the target is empty, and a proxy may not report a fixed property
+            // its target lacks (TypeScript's exports are fixed getters).
+            getOwnPropertyDescriptor: (_, key) => {
+                const found = Reflect.getOwnPropertyDescriptor(typescript(), key);
+                return found && { ...found, configurable: true };
+            },
+        },
+    );
+    require.cache[TS_PATH] ??= standIn;
+}
+
 // Node.js without module.registerHooks (older than 22.15): nothing registered, ts-node serves.
 if (typeof registerHooks === "function") {
     registerHooks(HOOKS);
+    standInForTypeScript();
     // For policy/transpile-only.mjs: the pack's files are served here, ts-node need not register.
     globalThis[Symbol.for("sa-workload.transpile-cache")] = true;
 }

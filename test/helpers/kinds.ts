@@ -13,7 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import input = k8s.types.input;
 
 /** A provider input type as plain data: no Input, Output or Promise left at any depth. */
-export type Plain<T> = pulumi.Unwrap<T>;
+type Plain<T> = pulumi.Unwrap<T>;
 
 /** `T` with the properties of `R` in place of its own. */
 type Override<T, R> = Omit<T, keyof R> & R;
@@ -23,7 +23,7 @@ export type Metadata = Override<
     { labels: Record<string, string>; annotations: Record<string, string> }
 >;
 
-export type Container = Override<
+type Container = Override<
     Plain<input.core.v1.Container>,
     {
         securityContext: Override<
@@ -42,9 +42,9 @@ export type Container = Override<
     }
 >;
 
-export type Volume = Plain<input.core.v1.Volume>;
+type Volume = Plain<input.core.v1.Volume>;
 
-export type PodSpec = Override<
+type PodSpec = Override<
     Plain<input.core.v1.PodSpec>,
     {
         containers: Container[];
@@ -59,11 +59,11 @@ export type Namespace = Override<Plain<input.core.v1.Namespace>, { metadata: Met
 
 export type ServiceAccount = Override<Plain<input.core.v1.ServiceAccount>, { metadata: Metadata }>;
 
-export type PolicyRule = Plain<input.rbac.v1.PolicyRule>;
+type PolicyRule = Plain<input.rbac.v1.PolicyRule>;
 
 export type Role = Override<Plain<input.rbac.v1.Role>, { metadata: Metadata; rules: PolicyRule[] }>;
 
-export type Subject = Plain<input.rbac.v1.Subject>;
+type Subject = Plain<input.rbac.v1.Subject>;
 
 export type RoleBinding = Override<
     Plain<input.rbac.v1.RoleBinding>,

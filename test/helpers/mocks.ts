@@ -4,6 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 
+import { isObject } from "../../components/problems";
 import { acceptHooksUnderMocks, MockMonitor } from "../../scripts/lib/mock-monitor";
 
 /**
@@ -59,10 +60,6 @@ interface RegisterRequest {
     getHooks(): { getBeforeCreateList(): string[]; getBeforeDeleteList(): string[] } | undefined;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-    return typeof value === "object" && value !== null;
-}
-
 export const mocks: pulumi.runtime.Mocks = {
     async newResource(args) {
         // The SDK types the inputs `any`: they are the registration's plain data.
@@ -83,7 +80,7 @@ export const mocks: pulumi.runtime.Mocks = {
         const given = inputs.metadata;
         return {
             id: args.custom ? `${args.name}-id` : undefined,
-            state: isRecord(given)
+            state: isObject(given)
                 ? { ...inputs, metadata: { name: `${args.name}-generated`, ...given } }
                 : inputs,
         };

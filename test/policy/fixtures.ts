@@ -11,6 +11,7 @@ import { TYPES } from "../../policy/rules/pod-spec";
 import { Props, StackResource } from "../../policy/rules/values";
 import { Metadata, Namespace, Pod, Role, RoleBinding, ServiceAccount } from "../helpers/kinds";
 import { registrations } from "../helpers/mocks";
+import { InputsOf, TYPES as REGISTERED } from "../helpers/outputs";
 
 export { TYPES };
 
@@ -116,14 +117,8 @@ export const pod = (): Pod => ({
     },
 });
 
-/** The fixture of each type. */
-export interface Fixtures {
-    [TYPES.namespace]: Namespace;
-    [TYPES.serviceAccount]: ServiceAccount;
-    [TYPES.role]: Role;
-    [TYPES.roleBinding]: RoleBinding;
-    [TYPES.pod]: Pod;
-}
+/** The fixture of each type: the component's registration of that kind. */
+export type Fixtures = Omit<InputsOf, typeof REGISTERED.secret | typeof REGISTERED.provider>;
 
 /** A type that has a fixture. */
 export type FixtureType = keyof Fixtures;

@@ -31,30 +31,22 @@ interface StackArgs {
     readonly getConfig: () => object;
 }
 
-/** Runs the adapter of the resource policy `name` as the engine would. */
-async function validateResource(
+/** Runs the adapter of policy `name`, a resource or a stack policy, as the engine would. */
+async function validate(
     name: string,
-    args: ResourceArgs,
+    args: ResourceArgs | StackArgs,
     report: ReportViolation,
 ): Promise<void> {
     const adapted = toPolicy(policy(name));
-    if (!("validateResource" in adapted) || typeof adapted.validateResource !== "function") {
-        throw new Error(`${name} is not adapted to one resource validation`);
+    const resource = "validateResource" in adapted ? adapted.validateResource : undefined;
+    const stack = "validateStack" in adapted ? adapted.validateStack : undefined;
+    if ("type" in args && typeof resource === "function") {
+        await resource(args as ResourceValidationArgs, report);
+    } else if ("resources" in args && stack) {
+        await stack(args as StackValidationArgs, report);
+    } else {
+        throw new Error(`${name} is not adapted to a validation of these arguments`);
     }
-    await adapted.validateResource(args as ResourceValidationArgs, report);
-}
-
-/** Runs the adapter of the stack policy `name` as the engine would. */
-async function validateStack(
-    name: string,
-    args: StackArgs,
-    report: ReportViolation,
-): Promise<void> {
-    const adapted = toPolicy(policy(name));
-    if (!("validateStack" in adapted) || typeof adapted.validateStack !== "function") {
-        throw new Error(`${name} is not adapted to a stack validation`);
-    }
-    await adapted.validateStack(args as StackValidationArgs, report);
 }
 
 /** Every path from the root of `value` to each of its objects, arrays and leaves. */
@@ -166,7 +158,7 @@ describe("the adapter to @pulumi/policy", () => {
             props: unknownCheckingProxy(role),
             getConfig: () => config,
         });
-        await validateResource("rbac-no-wildcards", args({}), (m: string) => reported.push(m));
+        await validate("rbac-no-wildcards", args({}), (m: string) => reported.push(m));
         assert.equal(reported.length, 1);
         assert.ok(reported[0].startsWith(`Role "?/r" rule 0 has "*" in verbs`), reported[0]);
     });
@@ -175,7 +167,7 @@ describe("the adapter to @pulumi/policy", () => {
         const root = pod();
         root.spec.securityContext.runAsNonRoot = false;
         const reported: string[] = [];
-        await validateStack(
+        await validate(
             "namespace-admits-its-pods",
             {
                 resources: [{ type: TYPES.pod, name: "p", props: unknownCheckingProxy(root) }],

@@ -4,6 +4,7 @@ import {
     fileBackendDir,
     fileBackendUrl,
     kubeContextOf,
+    workloadPods,
     workspaceDir,
 } from "../../scripts/lib/stack";
 
@@ -75,5 +76,19 @@ describe("the kube context a stack's config names", () => {
             () => kubeContextOf({ "sa-workload:kubeContext": { secure: "v1:abc" } }),
             /sa-workload:kubeContext is \{"secure":"v1:abc"\}; set it to the name of a kube context/,
         );
+    });
+});
+
+describe("the pods a stack's workloads config names", () => {
+    it("reads the list as the stack file gives it, or as JSON text, as the program does", () => {
+        const list = [{ namespace: "a", podName: "p" }, {}];
+        const expected = [
+            { namespace: "a", pod: "p" },
+            { namespace: "my-ns", pod: "my-pod" },
+        ];
+        assert.deepEqual(workloadPods(list), expected);
+        assert.deepEqual(workloadPods(JSON.stringify(list)), expected);
+        assert.deepEqual(workloadPods(undefined), [{ namespace: "my-ns", pod: "my-pod" }]);
+        assert.deepEqual(workloadPods("not json"), []);
     });
 });

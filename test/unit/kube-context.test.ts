@@ -3,8 +3,6 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import * as k8s from "@kubernetes/client-node";
-
 import { clusterIdentity, kubeconfigFiles, loadKubeConfig } from "../../components/kube-context";
 
 /** A kubeconfig file with one context `name` on cluster `name` at `server`. */
@@ -62,22 +60,22 @@ describe("kubeconfig files, as kubectl reads them", () => {
         const dir = mkdtempSync(join(tmpdir(), "sa-kubeconfig-"));
         const a = kubeconfig(dir, "minikube", "https://192.168.49.2:8443");
         const b = kubeconfig(dir, "kind-other", "https://127.0.0.1:40000");
-        const merged = loadKubeConfig(k8s, undefined, [a, join(dir, "missing"), b].join(":"));
+        const merged = loadKubeConfig(undefined, [a, join(dir, "missing"), b].join(":"));
         assert.equal(merged?.getCurrentContext(), "minikube");
         assert.equal(
-            loadKubeConfig(k8s, "kind-other", `${a}:${b}`)?.getCurrentCluster()?.name,
+            loadKubeConfig("kind-other", `${a}:${b}`)?.getCurrentCluster()?.name,
             "kind-other",
         );
     });
 
     it("finds no context without a kubeconfig file, or without a current context", () => {
         const dir = mkdtempSync(join(tmpdir(), "sa-kubeconfig-"));
-        assert.equal(loadKubeConfig(k8s, undefined, join(dir, "none")), undefined);
+        assert.equal(loadKubeConfig(undefined, join(dir, "none")), undefined);
         assert.equal(
-            loadKubeConfig(k8s, undefined, kubeconfig(dir, "x", "https://h:1", false)),
+            loadKubeConfig(undefined, kubeconfig(dir, "x", "https://h:1", false)),
             undefined,
         );
-        assert.equal(loadKubeConfig(k8s, "nope", kubeconfig(dir, "y", "https://h:1")), undefined);
+        assert.equal(loadKubeConfig("nope", kubeconfig(dir, "y", "https://h:1")), undefined);
     });
 
     it("identifies a cluster by its name and host, not its port", () => {

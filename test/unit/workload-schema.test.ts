@@ -1,20 +1,10 @@
 import * as assert from "node:assert/strict";
 
-import { ConfigError, Problem, ServiceAccountWorkload } from "../../components";
+import { workloadProblems } from "../../components/workload-schema";
 import { refuses } from "../helpers/refuses";
 
-/** The problems `args` are refused with (none when they are accepted). */
-function problemsOf(args: unknown): readonly Problem[] {
-    try {
-        new ServiceAccountWorkload("w", args as never);
-    } catch (e) {
-        if (e instanceof ConfigError) return e.problems;
-        throw e;
-    }
-    return [];
-}
-
-const PREFIX = `ServiceAccountWorkload "w" args`;
+const PREFIX = `ServiceAccountWorkload "bad" args`;
+const problemsOf = (args: unknown) => workloadProblems(args, PREFIX);
 const WRONG = [7, 1.5, -1, "x", "", true, null, {}, [], ["x"], [7], { x: 1 }, [{ x: 1 }]];
 
 describe("the workload schema", () => {
@@ -54,6 +44,14 @@ describe("the workload schema", () => {
             problems.map((p) => p.key),
             [`${PREFIX}.tolerations[0].tolerationSeconds`],
         );
+    });
+
+    it("reports every bad node label at once, a bad key beside a value of the wrong type", () => {
+        const problems = problemsOf({ nodeSelector: { "bad key": "x", ok: 7, "a.b/c": "fine" } });
+        assert.deepEqual(problems.map((p) => [p.key.slice(PREFIX.length + 1), p.value]).sort(), [
+            ["nodeSelector.ok", 7],
+            [`nodeSelector["bad key"]`, "x"],
+        ]);
     });
 
     it("names a label key that is not a plain word in brackets, as the user writes it", () => {
