@@ -149,6 +149,10 @@ export const SPEEDUPS: { readonly label: string; readonly env: NodeJS.ProcessEnv
         label: "the Kubernetes client loaded up front (`SA_WORKLOAD_EAGER_K8S_CLIENT=1`)",
         env: { SA_WORKLOAD_EAGER_K8S_CLIENT: "1" },
     },
+    {
+        label: "every module loaded, none stood in for (`SA_WORKLOAD_EAGER_MODULES=1`)",
+        env: { SA_WORKLOAD_EAGER_MODULES: "1" },
+    },
 ];
 
 /**

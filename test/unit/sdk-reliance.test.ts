@@ -1,16 +1,18 @@
 /**
- * Four speed-ups lean on how an SDK does something, not on an interface it offers. These tests fail
+ * Five speed-ups lean on how an SDK does something, not on an interface it offers. These tests fail
  * the day an upgrade stops doing it that way, instead of letting the cost come back unnoticed.
  */
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
 import { Stack } from "@pulumi/pulumi/automation";
 
 import { REPO_ROOT } from "../../scripts/lib/toolchain";
+
+const HOOK = join(REPO_ROOT, "scripts", "lib", "transpile-cache.cjs");
 
 describe("what the speed-ups rely on in the SDKs", () => {
     it("Stack.up() and destroy() read outputs and info after the engine, which operations.ts skips", () => {
@@ -95,7 +97,7 @@ describe("what the speed-ups rely on in the SDKs", () => {
         // pack's tsconfig.json. The day it reads more, the real TypeScript loads and this fails.
         const run = runnerStart(`
             const entry = require.cache[${TYPESCRIPT}];
-            process.stdout.write(String(entry?.[Symbol.for("sa-workload.typescript-stand-in")] === true));
+            process.stdout.write(String(entry?.[Symbol.for("sa-workload.stand-in")] === true));
             process.exit(0);`);
         assert.equal(run.status, 0, run.stderr);
         assert.equal(run.stdout, "true", run.stderr);
@@ -115,5 +117,39 @@ describe("what the speed-ups rely on in the SDKs", () => {
             }
         ).version;
         assert.deepEqual(JSON.parse(run.stdout), ["function", "var a = 1;", version]);
+    });
+
+    it("with the transpile cache, the SDK loads npm's Arborist only once a function's code paths are computed", () => {
+        // @pulumi/pulumi's runtime requires @npmcli/arborist and normalize-package-data for
+        // computeCodePaths alone; the cache's stand-ins keep them unloaded until it runs, and it
+        // still finds a program's dependencies then.
+        const dir = mkdtempSync(join(tmpdir(), "sa-code-paths-"));
+        try {
+            const dependency = join(dir, "node_modules", "left");
+            mkdirSync(dependency, { recursive: true });
+            writeFileSync(join(dir, "package.json"), '{"dependencies": {"left": "1.0.0"}}');
+            writeFileSync(join(dependency, "package.json"), '{"name": "left", "version": "1.0.0"}');
+            const sdk = JSON.stringify(require.resolve("@pulumi/pulumi"));
+            const arborist = JSON.stringify(
+                require.resolve("@npmcli/arborist", {
+                    paths: [dirname(require.resolve("@pulumi/pulumi/package.json"))],
+                }),
+            );
+            const script = `
+                const standIn = () => require.cache[${arborist}]?.[Symbol.for("sa-workload.stand-in")] === true;
+                const pulumi = require(${sdk});
+                const before = standIn();
+                pulumi.runtime.computeCodePaths().then((paths) => {
+                    process.stdout.write(JSON.stringify([before, [...paths.keys()], standIn()]));
+                });`;
+            const run = spawnSync(process.execPath, ["-r", HOOK, "-e", script], {
+                cwd: dir,
+                encoding: "utf8",
+            });
+            assert.equal(run.status, 0, run.stderr);
+            assert.deepEqual(JSON.parse(run.stdout), [true, ["node_modules/left"], false]);
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
     });
 });

@@ -15,7 +15,7 @@ const FILES: Record<string, string> = {
 import { name } from "./pkg";
 // TypeScript itself, not the cache's stand-in for it.
 const loaded = Object.entries(require.cache).some(([f, m]) =>
-    /node_modules[\\\\/]typescript[\\\\/]/.test(f) && !(m as unknown as Record<symbol, boolean> | undefined)?.[Symbol.for("sa-workload.typescript-stand-in")]);
+    /node_modules[\\\\/]typescript[\\\\/]/.test(f) && !(m as unknown as Record<symbol, boolean> | undefined)?.[Symbol.for("sa-workload.stand-in")]);
 const answer: number = times(21);
 console.log(JSON.stringify({ answer, name, loaded }));
 `,
