@@ -154,25 +154,26 @@ const HOOKS = {
 };
 
 // Modules a command's processes load and never use, each a stand-in in require.cache until
-// something uses it; then the real module loads (and every other stand-in leaves the cache, so
-// nothing loaded from then on gets one). A stand-in answers the keys it is given itself, says it is an
-// ES module (so `import * as x` and `import x` compile to code that keeps it lazy: `x.name` and
-// `x.default` reach the real module), and loads the real one for anything else, reflection too.
-// SA_WORKLOAD_EAGER_MODULES=1 loads them all as before (npm run bench measures the difference).
+// something uses it; then the real module loads, and the stand-ins of its group leave the cache
+// (so that what it loads from then on, which may need the others, gets them real). A stand-in
+// answers the keys it is given itself, says it is an ES module (so `import * as x` and `import x`
+// compile to code that keeps it lazy: `x.name` and `x.default` reach the real module), and loads
+// the real one for anything else, reflection too. SA_WORKLOAD_EAGER_MODULES=1 loads them all as
+// before (npm run bench measures the difference).
 const STAND_IN = Symbol.for("sa-workload.stand-in");
-const standIns = new Set();
-/** A module's exports, real: its stand-in, if it has one, goes first. */
+/** Each stand-in's path, and the paths of its group (itself included). */
+const groups = new Map();
+/** A module's exports, real: its stand-in and those of its group go first. */
 function realModule(path) {
-    if (require.cache[path]?.[STAND_IN]) {
-        for (const file of standIns)
-            if (require.cache[file]?.[STAND_IN]) delete require.cache[file];
+    for (const file of groups.get(path) ?? []) {
+        if (require.cache[file]?.[STAND_IN]) delete require.cache[file];
+        groups.delete(file);
     }
     return require(path);
 }
-function standIn(path, cheap = {}) {
+function standIn(path, answers) {
     let real;
     const load = () => (real ??= realModule(path));
-    const answers = { __esModule: true, ...cheap };
     const module = new Module(path);
     module[STAND_IN] = true;
     module.filename = path;
@@ -194,9 +195,15 @@ function standIn(path, cheap = {}) {
             },
         },
     );
-    if (require.cache[path]) return;
-    require.cache[path] = module;
-    standIns.add(path);
+    return module;
+}
+/** Stands in for modules that load together, each with its cheap answers. */
+function standInGroup(modules) {
+    const paths = [...modules.keys()].filter((path) => !require.cache[path]);
+    for (const path of paths) {
+        require.cache[path] = standIn(path, { __esModule: true, ...modules.get(path) });
+        groups.set(path, paths);
+    }
 }
 
 /** Where a package's own dependency resolves, or nothing if it has none by that name. */
@@ -215,24 +222,22 @@ function installStandIns() {
     // compiler: @pulumi/pulumi's run-policy-pack (the policy pack's runner) loads it (0.4 s) to
     // read its version and to parse a tsconfig.json for ts-node, which then does not register
     // (policy/transpile-only.mjs). The stand-in answers those two.
-    standIn(TS_PATH, {
-        version: TS_VERSION,
-        parseConfigFileTextToJson: (file, text) => {
-            try {
-                return { config: JSON.parse(text) };
-            } catch {
-                return typescript().parseConfigFileTextToJson(file, text);
-            }
-        },
-    });
+    const parseConfigFileTextToJson = (file, text) => {
+        try {
+            return { config: JSON.parse(text) };
+        } catch {
+            return typescript().parseConfigFileTextToJson(file, text);
+        }
+    };
+    standInGroup(new Map([[TS_PATH, { version: TS_VERSION, parseConfigFileTextToJson }]]));
     // @pulumi/pulumi's runtime loads npm's Arborist and normalize-package-data for
     // computeCodePaths (packing a function's dependencies into an archive, e.g. for a cloud
-    // function), which nothing here calls: measured, 0.29 s of the policy pack's start and 0.5 s
+    // function), which nothing here calls: measured, 0.3 s of the policy pack's start and 0.5 s
     // of the command's module loading, both before the engine can run the program.
-    for (const request of ["@npmcli/arborist", "normalize-package-data"]) {
-        const path = resolveFrom("@pulumi/pulumi", request);
-        if (path) standIn(path);
-    }
+    const codePaths = ["@npmcli/arborist", "normalize-package-data"]
+        .map((request) => resolveFrom("@pulumi/pulumi", request))
+        .filter((path) => path !== undefined);
+    standInGroup(new Map(codePaths.map((path) => [path, {}])));
 }
 
 // Node.js without module.registerHooks (older than 22.15): nothing registered, ts-node serves.

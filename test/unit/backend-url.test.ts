@@ -1,9 +1,13 @@
 import * as assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 import {
     fileBackendDir,
     fileBackendUrl,
     kubeContextOf,
+    stateFileExists,
     workloadPods,
     workspaceDir,
 } from "../../scripts/lib/stack";
@@ -54,6 +58,28 @@ describe("file backend URLs, as the Pulumi CLI parses them", () => {
         assert.match(a, /^\/repo\/\.pulumi\/workspaces\/[0-9a-f]{12}$/);
         assert.notEqual(a, b, "two buckets share a workspace (and its secrets settings)");
         assert.equal(workspaceDir("s3://team-a?region=eu-west-1", "/repo/.pulumi"), a);
+    });
+});
+
+describe("a stack a file backend already holds", () => {
+    it("is known from the state file the CLI keeps for it, plain or gzipped, and only that", () => {
+        const state = mkdtempSync(join(tmpdir(), "sa-state-"));
+        try {
+            const stacks = join(state, ".pulumi", "stacks");
+            mkdirSync(join(stacks, "sa-workload"), { recursive: true });
+            mkdirSync(join(stacks, "other-project"), { recursive: true });
+            writeFileSync(join(stacks, "sa-workload", "dev.json"), "{}");
+            writeFileSync(join(stacks, "sa-workload", "ci.json.gz"), "");
+            writeFileSync(join(stacks, "other-project", "prod.json"), "{}");
+            writeFileSync(join(stacks, "sa-workload", "old.json.bak"), "{}");
+            assert.equal(stateFileExists(state, "dev"), true);
+            assert.equal(stateFileExists(state, "ci"), true);
+            assert.equal(stateFileExists(state, "prod"), false, "another project's stack");
+            assert.equal(stateFileExists(state, "old"), false, "a backup is not a stack");
+            assert.equal(stateFileExists(state, "organization/sa-workload/dev"), false);
+        } finally {
+            rmSync(state, { recursive: true, force: true });
+        }
     });
 });
 

@@ -1,5 +1,5 @@
 /**
- * Five speed-ups lean on how an SDK does something, not on an interface it offers. These tests fail
+ * Six speed-ups lean on how an SDK does something, not on an interface it offers. These tests fail
  * the day an upgrade stops doing it that way, instead of letting the cost come back unnoticed.
  */
 import * as assert from "node:assert/strict";
@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 
-import { Stack } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 
 import { REPO_ROOT } from "../../scripts/lib/toolchain";
 
@@ -21,6 +21,14 @@ describe("what the speed-ups rely on in the SDKs", () => {
         assert.match(up, /await this\.outputs\(\)/);
         assert.match(up, /await this\.info\(/);
         assert.match(Stack.prototype.destroy.toString(), /await this\.info\(/);
+    });
+
+    it("every CLI run for a stack names it, so an existing one needs no `pulumi stack select`", () => {
+        // scripts/lib/stack.ts skips the select when the state file is there.
+        const stackRun: unknown = Reflect.get(Stack.prototype, "runPulumiCmd"); // private in its types
+        assert.ok(typeof stackRun === "function");
+        assert.match(stackRun.toString(), /"--stack", this\.name/);
+        assert.match(LocalWorkspace.prototype.exportStack.toString(), /"--stack", stackName/);
     });
 
     /** The options ts-node's register got when run-policy-pack called it, in a process of its own. */
@@ -121,8 +129,8 @@ describe("what the speed-ups rely on in the SDKs", () => {
 
     it("with the transpile cache, the SDK loads npm's Arborist only once a function's code paths are computed", () => {
         // @pulumi/pulumi's runtime requires @npmcli/arborist and normalize-package-data for
-        // computeCodePaths alone; the cache's stand-ins keep them unloaded until it runs, and it
-        // still finds a program's dependencies then.
+        // computeCodePaths alone; the cache's stand-ins keep them unloaded until it runs (whatever
+        // else loads), and it still finds a program's dependencies then.
         const dir = mkdtempSync(join(tmpdir(), "sa-code-paths-"));
         try {
             const dependency = join(dir, "node_modules", "left");
@@ -138,6 +146,8 @@ describe("what the speed-ups rely on in the SDKs", () => {
             const script = `
                 const standIn = () => require.cache[${arborist}]?.[Symbol.for("sa-workload.stand-in")] === true;
                 const pulumi = require(${sdk});
+                // A file the cache has not seen loads TypeScript: that leaves these alone.
+                require(${TYPESCRIPT}).transpileModule("", {});
                 const before = standIn();
                 pulumi.runtime.computeCodePaths().then((paths) => {
                     process.stdout.write(JSON.stringify([before, [...paths.keys()], standIn()]));
