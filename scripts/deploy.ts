@@ -72,10 +72,10 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
     // while the cluster is chosen.
     const state = action === "recover" ? undefined : stack.exportStack();
     state?.catch(() => undefined); // awaited below, after the cluster; a failure surfaces there
-    // The CLI starts reading it at the next turn; the Kubernetes client (half a second of loading)
-    // loads meanwhile, instead of with the command's other modules.
+    // The CLI starts reading it at the next turn; the Kubernetes client loads meanwhile, instead of
+    // with the command's other modules (reading a property: here it is a stand-in until used).
     await new Promise((started) => setImmediate(started));
-    kubeClient();
+    void kubeClient().KubeConfig;
     phase("client loaded");
     const cluster = await selectCluster(context);
     phase("cluster selected");

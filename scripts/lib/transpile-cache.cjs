@@ -17,9 +17,12 @@ const {
     rmSync,
     writeFileSync,
 } = require("node:fs");
-const { Module, registerHooks } = require("node:module");
+const { registerHooks } = require("node:module");
 const { dirname, isAbsolute, join, sep } = require("node:path");
 const { fileURLToPath, pathToFileURL } = require("node:url");
+
+const { bundledClientNode } = require("./client-bundle.cjs");
+const { realModule, standInGroup } = require("./stand-ins.cjs");
 
 const ROOT = join(__dirname, "..", "..");
 // The project's cache folder, which scripts/run.mjs decides and passes down (to the policy pack
@@ -153,70 +156,19 @@ const HOOKS = {
     },
 };
 
-// Modules a command's processes load and never use, each a stand-in in require.cache until
-// something uses it; then the real module loads, and the stand-ins of its group leave the cache
-// (so that what it loads from then on, which may need the others, gets them real). A stand-in
-// answers the keys it is given itself, says it is an ES module (so `import * as x` and `import x`
-// compile to code that keeps it lazy: `x.name` and `x.default` reach the real module), and loads
-// the real one for anything else, reflection too. SA_WORKLOAD_EAGER_MODULES=1 loads them all as
-// before (npm run bench measures the difference).
-const STAND_IN = Symbol.for("sa-workload.stand-in");
-/** Each stand-in's path, and the paths of its group (itself included). */
-const groups = new Map();
-/** A module's exports, real: its stand-in and those of its group go first. */
-function realModule(path) {
-    for (const file of groups.get(path) ?? []) {
-        if (require.cache[file]?.[STAND_IN]) delete require.cache[file];
-        groups.delete(file);
-    }
-    return require(path);
-}
-function standIn(path, answers) {
-    let real;
-    const load = () => (real ??= realModule(path));
-    const module = new Module(path);
-    module[STAND_IN] = true;
-    module.filename = path;
-    module.loaded = true;
-    module.exports = new Proxy(
-        {},
-        {
-            get: (_, key) => {
-                if (key === "default") return load();
-                return Object.hasOwn(answers, key) ? answers[key] : load()[key];
-            },
-            has: (_, key) => Object.hasOwn(answers, key) || key in load(),
-            ownKeys: () => Reflect.ownKeys(load()),
-            // Configurable: the target is empty, and a proxy may not report a fixed property
-            // its target lacks (TypeScript's exports are fixed getters).
-            getOwnPropertyDescriptor: (_, key) => {
-                const found = Reflect.getOwnPropertyDescriptor(load(), key);
-                return found && { ...found, configurable: true };
-            },
-        },
-    );
-    return module;
-}
-/** Stands in for modules that load together, each with its cheap answers. */
-function standInGroup(modules) {
-    const paths = [...modules.keys()].filter((path) => !require.cache[path]);
-    for (const path of paths) {
-        require.cache[path] = standIn(path, { __esModule: true, ...modules.get(path) });
-        groups.set(path, paths);
-    }
-}
-
-/** Where a package's own dependency resolves, or nothing if it has none by that name. */
-function resolveFrom(pkg, request) {
+/** Where `request` resolves (from package `pkg`, if given), or nothing if it is not there. */
+function resolveFrom(request, pkg) {
     try {
-        return require.resolve(request, {
-            paths: [dirname(require.resolve(`${pkg}/package.json`))],
-        });
+        const paths = pkg ? [dirname(require.resolve(`${pkg}/package.json`))] : undefined;
+        return require.resolve(request, { paths });
     } catch {
         return undefined;
     }
 }
 
+// Modules the command's processes load and never use, or load slowly, stand in until used
+// (stand-ins.cjs); SA_WORKLOAD_EAGER_MODULES=1 loads them all up front, as packaged (npm run bench
+// measures the difference).
 function installStandIns() {
     // Where this serves the TypeScript, others still require TypeScript for what needs no
     // compiler: @pulumi/pulumi's run-policy-pack (the policy pack's runner) loads it (0.4 s) to
@@ -235,9 +187,14 @@ function installStandIns() {
     // function), which nothing here calls: measured, 0.3 s of the policy pack's start and 0.5 s
     // of the command's module loading, both before the engine can run the program.
     const codePaths = ["@npmcli/arborist", "normalize-package-data"]
-        .map((request) => resolveFrom("@pulumi/pulumi", request))
+        .map((request) => resolveFrom(request, "@pulumi/pulumi"))
         .filter((path) => path !== undefined);
     standInGroup(new Map(codePaths.map((path) => [path, {}])));
+    // The Kubernetes client, when it is used, loads from its bundle (client-bundle.cjs).
+    const client = resolveFrom("@kubernetes/client-node");
+    if (client) {
+        standInGroup(new Map([[client, {}]]), (path) => bundledClientNode(path) ?? require(path));
+    }
 }
 
 // Node.js without module.registerHooks (older than 22.15): nothing registered, ts-node serves.
