@@ -3,14 +3,21 @@
 // --cpu-prof: Node.js's ES module loader, not the client's own code); bundled with esbuild into one
 // file it loads in about 0.25 s. The bundle is made on first use, beside the package's own files
 // (its dependencies then resolve as the package's do, and `npm ci` replacing the package replaces
-// it), named by everything it depends on. Without esbuild, or where the folder cannot be written,
-// the package loads as it is.
+// it), named by everything it depends on; making one removes those of earlier versions. Without
+// esbuild, or where the folder cannot be written, the package loads as it is.
 //
 // Plain JavaScript, like transpile-cache.cjs, which installs it for the command path.
 "use strict";
 const { createHash } = require("node:crypto");
-const { existsSync, readFileSync, renameSync, rmSync, writeFileSync } = require("node:fs");
-const { dirname, join } = require("node:path");
+const {
+    existsSync,
+    readdirSync,
+    readFileSync,
+    renameSync,
+    rmSync,
+    writeFileSync,
+} = require("node:fs");
+const { basename, dirname, join } = require("node:path");
 
 const SELF = readFileSync(__filename, "utf8");
 
@@ -47,6 +54,12 @@ function build(entry, file) {
         });
         writeFileSync(partial, result.outputFiles[0].contents);
         renameSync(partial, file);
+        // Bundles made by other versions (of the package, esbuild or this file) are done with.
+        for (const old of readdirSync(dirname(file))) {
+            if (/^sa-workload-bundle-\w+\.cjs$/.test(old) && old !== basename(file)) {
+                rmSync(join(dirname(file), old), { force: true });
+            }
+        }
         return true;
     } catch {
         rmSync(partial, { force: true });

@@ -44,7 +44,7 @@ describe("the Kubernetes client on the command path (scripts/lib/client-bundle.c
         assert.deepEqual(JSON.parse(out), [1, "v1.99.0", true]);
     });
 
-    it("bundles a package once, beside it, and leaves it to load as it is when it cannot", () => {
+    it("bundles a package once, beside it, in place of older bundles, and leaves it as it is when it cannot", () => {
         const dir = mkdtempSync(join(tmpdir(), "sa-bundle-"));
         try {
             const dist = (name: string): string => join(dir, name, "dist");
@@ -63,9 +63,14 @@ describe("the Kubernetes client on the command path (scripts/lib/client-bundle.c
                     process.stdout.write(JSON.stringify(m === undefined ? null : m.answer));`,
                     [],
                 );
+            const bundles = (): string[] =>
+                readdirSync(dist("good")).filter((f) => f.endsWith(".cjs"));
+            writeFileSync(join(dist("good"), "sa-workload-bundle-0123456789abcdef.cjs"), "");
             assert.equal(load("good"), "42");
+            const made = bundles();
+            assert.equal(made.length, 1, "one bundle, an earlier version's removed");
             assert.equal(load("good"), "42");
-            assert.equal(readdirSync(dist("good")).filter((f) => f.endsWith(".cjs")).length, 1);
+            assert.deepEqual(bundles(), made, "made once");
             assert.equal(load("broken"), "null", "no bundle: the package loads as it is");
             assert.deepEqual(readdirSync(dist("broken")), ["index.js"], "nothing half-written");
         } finally {
