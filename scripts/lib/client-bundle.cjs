@@ -21,14 +21,9 @@ const { basename, dirname, join } = require("node:path");
 
 const SELF = readFileSync(__filename, "utf8");
 
-/** The bundle's file for the package whose entry point is `entry`, or undefined without esbuild. */
+/** The bundle's file for the package whose entry point is `entry` (its dist/index.js). */
 function bundleFile(entry) {
-    let esbuild;
-    try {
-        esbuild = require.resolve("esbuild/package.json");
-    } catch {
-        return undefined;
-    }
+    const esbuild = require.resolve("esbuild/package.json");
     const packageJson = join(dirname(entry), "..", "package.json");
     const key = createHash("sha256")
         .update([readFileSync(packageJson, "utf8"), readFileSync(esbuild, "utf8"), SELF].join("\0"))
@@ -72,12 +67,14 @@ function build(entry, file) {
  * missing), or undefined where there is none to be had.
  */
 function bundledClientNode(entry) {
-    const file = bundleFile(entry);
-    if (!file || (!existsSync(file) && !build(entry, file))) return undefined;
+    let file;
     try {
+        file = bundleFile(entry);
+        if (!existsSync(file) && !build(entry, file)) return undefined;
         return require(file);
     } catch {
-        delete require.cache[file]; // the package, as it is, serves
+        // No esbuild, or a bundle that does not load: the package, as it is, serves.
+        if (file) delete require.cache[file];
         return undefined;
     }
 }
