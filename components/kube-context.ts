@@ -16,10 +16,15 @@ let client: typeof k8s | undefined;
 /**
  * @kubernetes/client-node, loaded on first use: about half a second of loading, which the
  * program, the ownership checks and the commands need only when they talk to a cluster
- * (scripts/deploy.ts loads it while the Pulumi CLI reads the stack's state).
+ * (scripts/deploy.ts loads it while the Pulumi CLI reads the stack's state). Loaded for real: on
+ * the command path `require` gives a stand-in until a property is read (scripts/lib/stand-ins.cjs).
  */
 export function kubeClient(): typeof k8s {
-    return (client ??= load("@kubernetes/client-node") as typeof k8s);
+    if (!client) {
+        client = load("@kubernetes/client-node") as typeof k8s;
+        void client.KubeConfig;
+    }
+    return client;
 }
 
 /** The kubeconfig files of `kubeconfigEnv` (KUBECONFIG), or the default one, that exist. */

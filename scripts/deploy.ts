@@ -36,16 +36,8 @@ import {
 import { phase } from "./lib/timing";
 import { ensureToolchain } from "./lib/toolchain";
 
-/**
- * Loads the Kubernetes client now. Reading a property does it: on the command path `kubeClient()`
- * is a stand-in until used (scripts/lib/stand-ins.cjs).
- */
-function loadKubeClient(): void {
-    void kubeClient().KubeConfig;
-}
-
 // For npm run bench: the command as it was, the Kubernetes client loaded with the other modules.
-if (process.env.SA_WORKLOAD_EAGER_K8S_CLIENT === "1") loadKubeClient();
+if (process.env.SA_WORKLOAD_EAGER_K8S_CLIENT === "1") kubeClient();
 phase("modules loaded");
 
 const ACTIONS = ["up", "preview", "down", "recover"];
@@ -83,7 +75,7 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
     // The CLI starts reading it at the next turn; the Kubernetes client loads meanwhile, instead of
     // with the command's other modules.
     await new Promise((started) => setImmediate(started));
-    loadKubeClient();
+    kubeClient();
     phase("client loaded");
     const cluster = await selectCluster(context);
     phase("cluster selected");

@@ -202,9 +202,9 @@ export async function speedupRounds(npm: string, env: NodeJS.ProcessEnv, reps: n
         "",
         "The stand-ins (scripts/lib/transpile-cache.cjs: TypeScript, npm's Arborist that " +
             "@pulumi/pulumi loads for packing cloud functions, and the Kubernetes client's bundle) " +
-            "belong to the transpile cache: the ts-node row is without them too. Measured by hand in paired rounds of `npm run up` " +
-            "with nothing to change, and kept: no `pulumi stack select` when the file backend holds " +
-            "the stack's state file (stack opened 0.68 -> 0.35 s, the command 5.08 -> 4.96 s, 5 " +
+            "belong to the transpile cache: the ts-node row is without them too. Measured by hand " +
+            "in paired rounds of `npm run up` with nothing to change, and kept: no `pulumi stack " +
+            "select` when the file backend holds the stack's state file (stack opened 0.68 -> 0.35 s, the command 5.08 -> 4.96 s, 5 " +
             "rounds); the Kubernetes client from its esbuild bundle (scripts/lib/client-bundle.cjs: " +
             "4.67 -> 4.06 s, 6 rounds; alone, the client loads in 0.25-0.35 s instead of " +
             "0.55-0.7 s). Tried and dropped: `pulumi stack export` alongside `pulumi stack select` " +

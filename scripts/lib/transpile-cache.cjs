@@ -21,7 +21,6 @@ const { registerHooks } = require("node:module");
 const { dirname, isAbsolute, join, sep } = require("node:path");
 const { fileURLToPath, pathToFileURL } = require("node:url");
 
-const { bundledClientNode } = require("./client-bundle.cjs");
 const { realModule, standInGroup } = require("./stand-ins.cjs");
 
 const ROOT = join(__dirname, "..", "..");
@@ -190,10 +189,12 @@ function installStandIns() {
         .map((request) => resolveFrom(request, "@pulumi/pulumi"))
         .filter((path) => path !== undefined);
     standInGroup(new Map(codePaths.map((path) => [path, {}])));
-    // The Kubernetes client, when it is used, loads from its bundle (client-bundle.cjs).
+    // The Kubernetes client, when it is used, loads from its bundle (client-bundle.cjs, itself
+    // loaded only then: processes that never use the client, the policy pack's, skip it).
     const client = resolveFrom("@kubernetes/client-node");
     if (client) {
-        standInGroup(new Map([[client, {}]]), (path) => bundledClientNode(path) ?? require(path));
+        const fromBundle = (path) => require("./client-bundle.cjs").bundledClientNode(path);
+        standInGroup(new Map([[client, {}]]), (path) => fromBundle(path) ?? require(path));
     }
 }
 

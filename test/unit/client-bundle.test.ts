@@ -1,20 +1,16 @@
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { REPO_ROOT } from "../../scripts/lib/toolchain";
+import { nodeEval, TRANSPILE_CACHE } from "../helpers/node-eval";
 
-const HOOK = join(REPO_ROOT, "scripts", "lib", "transpile-cache.cjs");
 const BUNDLE = join(REPO_ROOT, "scripts", "lib", "client-bundle.cjs");
 
-/** Runs a CommonJS script in its own Node.js process, in the repository, with `preload`. */
-function node(script: string, preload: string[] = ["-r", HOOK]): string {
-    const run = spawnSync(process.execPath, [...preload, "-e", script], {
-        cwd: REPO_ROOT,
-        encoding: "utf8",
-    });
+/** The output of CommonJS `script`, run in a Node.js process of its own with `preload`. */
+function node(script: string, preload: string[] = ["-r", TRANSPILE_CACHE]): string {
+    const run = nodeEval(script, { preload });
     assert.equal(run.status, 0, run.stderr);
     return run.stdout;
 }

@@ -1,9 +1,8 @@
 /**
- * Six speed-ups lean on how an SDK does something, not on an interface it offers. These tests fail
+ * Speed-ups that lean on how an SDK does something, not on an interface it offers. These tests fail
  * the day an upgrade stops doing it that way, instead of letting the cost come back unnoticed.
  */
 import * as assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -11,8 +10,7 @@ import { dirname, join } from "node:path";
 import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
 
 import { REPO_ROOT } from "../../scripts/lib/toolchain";
-
-const HOOK = join(REPO_ROOT, "scripts", "lib", "transpile-cache.cjs");
+import { nodeEval, NodeRun, TRANSPILE_CACHE } from "../helpers/node-eval";
 
 describe("what the speed-ups rely on in the SDKs", () => {
     it("Stack.up() and destroy() read outputs and info after the engine, which operations.ts skips", () => {
@@ -46,10 +44,7 @@ describe("what the speed-ups rely on in the SDKs", () => {
                 require(tsnodeRequire).register({ typeCheck: true });
                 process.stdout.write(JSON.stringify(seen));
             });`;
-        const run = spawnSync(process.execPath, [...preload, "-e", script], {
-            cwd: REPO_ROOT,
-            encoding: "utf8",
-        });
+        const run = nodeEval(script, { preload });
         assert.equal(run.status, 0, run.stderr);
         return JSON.parse(run.stdout) as unknown[];
     }
@@ -75,7 +70,7 @@ describe("what the speed-ups rely on in the SDKs", () => {
     const TYPESCRIPT = JSON.stringify(require.resolve("typescript"));
 
     /** Runs run-policy-pack's own start-up in policy/, as the shim does, up to loading a pack. */
-    function runnerStart(pack: string): { status: number | null; stdout: string; stderr: string } {
+    function runnerStart(pack: string): NodeRun {
         const dir = mkdtempSync(join(tmpdir(), "sa-runner-"));
         try {
             writeFileSync(join(dir, "pack.js"), pack);
@@ -91,10 +86,7 @@ describe("what the speed-ups rely on in the SDKs", () => {
                 "--import",
                 "./transpile-only.mjs",
             ];
-            return spawnSync(process.execPath, [...preload, "-e", script], {
-                cwd: join(REPO_ROOT, "policy"),
-                encoding: "utf8",
-            });
+            return nodeEval(script, { preload, cwd: join(REPO_ROOT, "policy") });
         } finally {
             rmSync(dir, { recursive: true, force: true });
         }
@@ -152,10 +144,7 @@ describe("what the speed-ups rely on in the SDKs", () => {
                 pulumi.runtime.computeCodePaths().then((paths) => {
                     process.stdout.write(JSON.stringify([before, [...paths.keys()], standIn()]));
                 });`;
-            const run = spawnSync(process.execPath, ["-r", HOOK, "-e", script], {
-                cwd: dir,
-                encoding: "utf8",
-            });
+            const run = nodeEval(script, { preload: ["-r", TRANSPILE_CACHE], cwd: dir });
             assert.equal(run.status, 0, run.stderr);
             assert.deepEqual(JSON.parse(run.stdout), [true, ["node_modules/left"], false]);
         } finally {

@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 
 import { REPO_ROOT } from "../../scripts/lib/toolchain";
+import { TRANSPILE_CACHE } from "../helpers/node-eval";
 
-const HOOK = join(REPO_ROOT, "scripts", "lib", "transpile-cache.cjs");
 const SOURCE_MAPS = join(REPO_ROOT, "scripts", "lib", "source-maps.ts");
 
 /** A program of three files: main.ts imports a file and a folder, both without an extension. */
@@ -57,7 +57,7 @@ describe("the command path's transpile cache (scripts/lib/transpile-cache.cjs)",
     ): { status: number | null; stdout: string; stderr: string } {
         const result = spawnSync(
             process.execPath,
-            ["-r", HOOK, "-r", SOURCE_MAPS, join(dir, file)],
+            ["-r", TRANSPILE_CACHE, "-r", SOURCE_MAPS, join(dir, file)],
             {
                 encoding: "utf8",
                 env: { ...process.env, SA_WORKLOAD_CACHE: cacheRoot, NODE_COMPILE_CACHE: "" },
