@@ -176,6 +176,20 @@ export function workspaceDir(backendUrl: string, defaultState: string = DEFAULT_
     return join(defaultState, "workspaces", key);
 }
 
+/**
+ * Node.js's compile cache for the processes the CLI starts (the policy pack's), in a folder of its
+ * own beside this process's: where @pulumi/pulumi's runner of a pack sets its V8 flag (runtime/
+ * closure/v8Hooks, which the transpile cache stands in for but the Node.js language host loads),
+ * V8 rejects code compiled under other flags, so one shared folder was rejected and rewritten by
+ * each process in turn (measured: 320 modules at every command, 0.2 s of the pack's start).
+ */
+export function pluginCompileCache(parent: NodeJS.ProcessEnv = process.env): {
+    NODE_COMPILE_CACHE?: string;
+} {
+    const own = parent.NODE_COMPILE_CACHE;
+    return own ? { NODE_COMPILE_CACHE: join(own, "engine-plugins") } : {};
+}
+
 /** Creates or selects the stack, with the program of index.ts. */
 export async function openStack(options: StackOptions = {}): Promise<Stack> {
     const stackName = options.stackName ?? "dev";
@@ -191,6 +205,7 @@ export async function openStack(options: StackOptions = {}): Promise<Stack> {
         // stack (another clone, a CI job): use the secrets provider its state records, as the
         // CLI offers for workspaces like this one, rather than a new one.
         PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER: "true",
+        ...pluginCompileCache(),
     };
     const passphraseSet =
         process.env.PULUMI_CONFIG_PASSPHRASE || process.env.PULUMI_CONFIG_PASSPHRASE_FILE;

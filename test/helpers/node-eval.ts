@@ -13,14 +13,24 @@ export interface NodeRun {
     readonly stderr: string;
 }
 
+export interface NodeEvalOptions {
+    /** Node.js options before the script, e.g. `["-r", TRANSPILE_CACHE]`. */
+    readonly preload?: string[];
+    /** @default the repository */
+    readonly cwd?: string;
+    /** Set on top of this process's environment. */
+    readonly env?: Record<string, string>;
+}
+
 /** Runs CommonJS `script` as `node <preload...> -e script` in `cwd`. */
 export function nodeEval(
     script: string,
-    { preload = [], cwd = REPO_ROOT }: { preload?: string[]; cwd?: string } = {},
+    { preload = [], cwd = REPO_ROOT, env = {} }: NodeEvalOptions = {},
 ): NodeRun {
     const { status, stdout, stderr } = spawnSync(process.execPath, [...preload, "-e", script], {
         cwd,
         encoding: "utf8",
+        env: { ...process.env, ...env },
     });
     return { status, stdout, stderr };
 }

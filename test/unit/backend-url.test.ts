@@ -7,6 +7,7 @@ import {
     fileBackendDir,
     fileBackendUrl,
     kubeContextOf,
+    pluginCompileCache,
     stateFileExists,
     workloadPods,
     workspaceDir,
@@ -80,6 +81,15 @@ describe("a stack a file backend already holds", () => {
         } finally {
             rmSync(state, { recursive: true, force: true });
         }
+    });
+});
+
+describe("the compile cache of the Node.js processes the CLI starts", () => {
+    it("is a folder of its own inside this process's, and none where this process has none", () => {
+        assert.deepEqual(pluginCompileCache({ NODE_COMPILE_CACHE: "/c/node-compile-cache" }), {
+            NODE_COMPILE_CACHE: join("/c/node-compile-cache", "engine-plugins"),
+        });
+        assert.deepEqual(pluginCompileCache({}), {});
     });
 });
 

@@ -3,7 +3,8 @@
  * the day an upgrade stops doing it that way, instead of letting the cost come back unnoticed.
  */
 import * as assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 
@@ -117,6 +118,72 @@ describe("what the speed-ups rely on in the SDKs", () => {
             }
         ).version;
         assert.deepEqual(JSON.parse(run.stdout), ["function", "var a = 1;", version]);
+    });
+
+    /**
+     * Serves a pack with run-policy-pack's entry point, as the shim starts it (its hooks first), in
+     * policy/; `pack` is the pack's code.
+     */
+    function servePack(pack: string, env: Record<string, string> = {}): NodeRun {
+        const dir = mkdtempSync(join(tmpdir(), "sa-runner-"));
+        try {
+            writeFileSync(join(dir, "pack.js"), pack);
+            const runner = JSON.stringify(require.resolve("@pulumi/pulumi/cmd/run-policy-pack"));
+            const script = `process.argv.splice(1, Infinity, ${runner}, "127.0.0.1:1",
+                ${JSON.stringify(join(dir, "pack.js"))}); require(${runner});`;
+            const preload = ["-r", TRANSPILE_CACHE, "--import", "./transpile-only.mjs"];
+            return nodeEval(script, { preload, cwd: join(REPO_ROOT, "policy"), env });
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
+    }
+
+    it("with the transpile cache, run-policy-pack serves a pack without the debugger hooks it never uses", () => {
+        // The runner connects an inspector session and loads v8Hooks, which sets a V8 flag (here
+        // seen as V8's native syntax parsing) before the pack loads. The stand-in answers its wait;
+        // any other use loads the real module, flag and all.
+        const v8Hooks = JSON.stringify(require.resolve("@pulumi/pulumi/runtime/closure/v8Hooks"));
+        const pack = `
+            const natives = () => { try { new Function("return %IsSmi(1)"); return true; } catch { return false; } };
+            const standIn = () => require.cache[${v8Hooks}]?.[Symbol.for("sa-workload.stand-in")] === true;
+            const before = [standIn(), natives()];
+            require(${v8Hooks}).getScriptUrl(0);
+            process.stdout.write(JSON.stringify([before, [standIn(), natives()]]));
+            process.exit(0);`;
+        const run = servePack(pack);
+        assert.equal(run.status, 0, run.stderr);
+        assert.deepEqual(JSON.parse(run.stdout), [
+            [true, false],
+            [false, true],
+        ]);
+        const eager = servePack(pack, { SA_WORKLOAD_EAGER_MODULES: "1" });
+        assert.equal(eager.status, 0, eager.stderr);
+        assert.deepEqual((JSON.parse(eager.stdout) as unknown[])[0], [false, true], "as packaged");
+    });
+
+    it("the policy pack writes its compile cache once it serves, since the engine ends it with a kill", async () => {
+        // Node.js writes the cache NODE_COMPILE_CACHE names at exit, which a killed process never
+        // reaches: policy/index.ts writes it itself. Without that, this folder stays empty.
+        const cache = mkdtempSync(join(tmpdir(), "sa-pack-cache-"));
+        try {
+            const pack = spawn("sh", ["pulumi-analyzer-policy", "127.0.0.1:1"], {
+                cwd: join(REPO_ROOT, "policy"),
+                env: { ...process.env, NODE_COMPILE_CACHE: cache },
+                stdio: ["ignore", "pipe", "inherit"],
+            });
+            const exited = new Promise((done) => pack.once("exit", done));
+            const port = await new Promise<string>((served, failed) => {
+                pack.stdout.once("data", (data: Buffer) => served(data.toString().trim()));
+                pack.once("exit", (code) => failed(new Error(`the pack exited (${code})`)));
+            });
+            pack.kill("SIGKILL"); // as the engine ends it
+            await exited;
+            assert.match(port, /^\d+$/, "the pack served");
+            const files = readdirSync(cache, { recursive: true, withFileTypes: true });
+            assert.ok(files.filter((f) => f.isFile()).length > 100, "compiled modules were kept");
+        } finally {
+            rmSync(cache, { recursive: true, force: true });
+        }
     });
 
     it("with the transpile cache, the SDK loads npm's Arborist only once a function's code paths are computed", () => {
