@@ -19,7 +19,8 @@ import { LocalWorkspace, PulumiCommand, Stack, Workspace } from "@pulumi/pulumi/
 import { DEFAULTS } from "../../components/defaults";
 import { parseWorkloads } from "../../components/program-config";
 import program from "../../index";
-import { REPO_ROOT } from "./toolchain";
+import { knownPulumiCommand } from "./pulumi-command";
+import { ensuredPulumi, REPO_ROOT } from "./toolchain";
 
 export const PROJECT = "sa-workload";
 
@@ -214,10 +215,13 @@ export async function openStack(options: StackOptions = {}): Promise<Stack> {
     if (!passphraseSet && fileState) {
         env.PULUMI_CONFIG_PASSPHRASE = localPassphrase(fileState);
     }
+    const cli = ensuredPulumi();
     const ws = await LocalWorkspace.create({
         workDir,
         envVars: env,
         program: () => Promise.resolve(program()),
+        // The CLI ensureToolchain() checked, as it is (else the SDK asks the CLI on PATH).
+        pulumiCommand: cli && knownPulumiCommand(cli),
     });
     // Config: the caller's, else the repository's stack file, else what the workspace already has.
     const config = options.config ?? (await repoStackConfig(stackName, ws.pulumiCommand));

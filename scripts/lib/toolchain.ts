@@ -120,6 +120,18 @@ function builtDirs(): { pulumi: string; cluster: string } {
 /** The pieces this process has already checked or built. */
 const ensured = new Set<string>();
 
+/** A Pulumi CLI binary and its version. */
+export interface PulumiCli {
+    readonly file: string;
+    readonly version: string;
+}
+let cli: PulumiCli | undefined;
+
+/** The `pulumi` that ensureToolchain() put first on PATH, with its version (undefined before). */
+export function ensuredPulumi(): PulumiCli | undefined {
+    return cli;
+}
+
 /** Makes a `pulumi` of at least the SDK's version the first on PATH; returns its path. */
 function ensurePulumi(required: string, cliVersion: string): void {
     const built = process.platform === "linux" ? builtDirs() : undefined;
@@ -130,6 +142,7 @@ function ensurePulumi(required: string, cliVersion: string): void {
         if (compareVersions(version, required) < 0) {
             throw new Error(tooOldMessage(own, version, required));
         }
+        cli = { file: own, version };
         return;
     }
     if (!built || !canBuild()) {
@@ -147,6 +160,8 @@ function ensurePulumi(required: string, cliVersion: string): void {
         runScript(BUILD, "pulumi");
     }
     process.env.PATH = [built.pulumi, process.env.PATH].join(delimiter);
+    const file = join(built.pulumi, `pulumi${EXE}`);
+    cli = { file, version: pulumiVersion(file) };
 }
 
 /** Installs the Kubernetes provider plugin as Pulumi does, building it only when that fails. */

@@ -4,12 +4,21 @@
  */
 import * as assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+    chmodSync,
+    mkdirSync,
+    mkdtempSync,
+    readdirSync,
+    readFileSync,
+    rmSync,
+    writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { delimiter, dirname, join } from "node:path";
 
-import { LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 
+import { knownPulumiCommand } from "../../scripts/lib/pulumi-command";
 import { REPO_ROOT } from "../../scripts/lib/toolchain";
 import { nodeEval, NodeRun, TRANSPILE_CACHE } from "../helpers/node-eval";
 
@@ -28,6 +37,41 @@ describe("what the speed-ups rely on in the SDKs", () => {
         assert.ok(typeof stackRun === "function");
         assert.match(stackRun.toString(), /"--stack", this\.name/);
         assert.match(LocalWorkspace.prototype.exportStack.toString(), /"--stack", stackName/);
+    });
+
+    it("a PulumiCommand of a known CLI is what PulumiCommand.get() makes of it, without running `pulumi version`", async () => {
+        // scripts/lib/pulumi-command.ts builds one from the class's prototype. A stand-in CLI
+        // counts its runs and echoes its arguments.
+        const dir = mkdtempSync(join(tmpdir(), "sa-cli-"));
+        const path = process.env.PATH;
+        try {
+            const file = join(dir, "pulumi");
+            const runs = join(dir, "runs");
+            writeFileSync(
+                file,
+                `#!/bin/sh\necho "$*" >> "${runs}"\n` +
+                    `if [ "$1" = version ]; then echo v3.274.1; else echo '{"user": "stand-in"}'; fi\n`,
+            );
+            chmodSync(file, 0o755);
+            process.env.PATH = [dir, path].join(delimiter);
+            const got = await PulumiCommand.get();
+            writeFileSync(runs, "");
+            const known = knownPulumiCommand({ file, version: "3.274.1" });
+            assert.equal(readFileSync(runs, "utf8"), "", "no CLI run to make it");
+            assert.equal(Object.getPrototypeOf(known), Object.getPrototypeOf(got));
+            assert.deepEqual(Object.keys(known).sort(), Object.keys(got).sort());
+            assert.ok(got.version && known.version);
+            assert.equal(known.version.constructor, got.version.constructor, "the SDK's SemVer");
+            assert.equal(known.version.compare(got.version), 0);
+            // A workspace runs its commands through it.
+            const ws = await LocalWorkspace.create({ workDir: dir, pulumiCommand: known });
+            assert.equal(ws.pulumiVersion, "3.274.1");
+            assert.equal((await ws.whoAmI()).user, "stand-in");
+            assert.match(readFileSync(runs, "utf8"), /^whoami /);
+        } finally {
+            process.env.PATH = path;
+            rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     /** The options ts-node's register got when run-policy-pack called it, in a process of its own. */
