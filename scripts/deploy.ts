@@ -30,6 +30,7 @@ import {
     kubeContextOf,
     openStack,
     passphraseFile,
+    stackDeployment,
     stackFileConfig,
     workloadPods,
 } from "./lib/stack";
@@ -68,11 +69,11 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
     const config = await stackFileConfig(stack);
     const context = kubeContextOf(config);
     phase("config read");
-    // The state as the command starts (which cluster it is on, what it holds), read by the CLI
-    // while the cluster is chosen.
-    const state = action === "recover" ? undefined : stack.exportStack();
+    // The state as the command starts (which cluster it is on, what it holds), read while the
+    // cluster is chosen (by the CLI, on a backend other than a folder).
+    const state = action === "recover" ? undefined : stackDeployment(stack, BACKEND_URL);
     state?.catch(() => undefined); // awaited below, after the cluster; a failure surfaces there
-    // The CLI starts reading it at the next turn; the Kubernetes client loads meanwhile, instead of
+    // A CLI starts reading it at the next turn; the Kubernetes client loads meanwhile, instead of
     // with the command's other modules.
     await new Promise((started) => setImmediate(started));
     kubeClient();
@@ -83,7 +84,7 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
     // The same policy pack as the pull-request checks: what they would block never deploys.
     const policyPacks = [policyPack()];
     console.log(`Stack ${stack.name}: ${action} on ${cluster.description}`);
-    const deployment: unknown = (await state)?.deployment;
+    const deployment: unknown = await state;
     if (deployment) refuseClusterMove(stack.name, deployment, cluster);
     phase("state read");
 

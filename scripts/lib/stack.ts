@@ -13,10 +13,12 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { homedir } from "node:os";
 import * as path from "node:path";
 import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
 
 import { LocalWorkspace, PulumiCommand, Stack, Workspace } from "@pulumi/pulumi/automation";
 
 import { DEFAULTS } from "../../components/defaults";
+import { isObject } from "../../components/problems";
 import { parseWorkloads } from "../../components/program-config";
 import program from "../../index";
 import { knownPulumiCommand } from "./pulumi-command";
@@ -238,6 +240,50 @@ export function stateFileExists(fileState: string, stackName: string): boolean {
     if (stackName.includes("/")) return false; // a qualified name: the CLI resolves it
     const file = join(fileState, ".pulumi", "stacks", PROJECT, `${stackName}.json`);
     return existsSync(file) || existsSync(`${file}.gz`);
+}
+
+/**
+ * The stack's deployment (its resources and their state), as `pulumi stack export` prints it.
+ * From a file backend's state file, where it is plainly there: the CLI's export prints the
+ * `latest` of the file's checkpoint as it is (its file backend's ExportDeployment), and reading it
+ * here spares a CLI run that held up every command's start (0.3 s here). The CLI otherwise.
+ */
+export async function stackDeployment(stack: Stack, backendUrl: string): Promise<unknown> {
+    const fileState = fileBackendDir(backendUrl);
+    const read = fileState ? stateFileDeployment(fileState, stack.name) : undefined;
+    return read ? read.deployment : (await stack.exportStack()).deployment;
+}
+
+const GZIP = [0x1f, 0x8b];
+/** The checkpoint versions whose `latest` is the deployment (4: 3 with the features it uses). */
+const CHECKPOINT_VERSIONS = new Set<unknown>([3, 4]);
+
+/**
+ * A file backend's deployment of a stack; undefined where only the CLI can tell: a qualified stack
+ * name, no file, two of them (the CLI takes the newer), zstd (`.json.zst`), a checkpoint version
+ * other than 3 and 4, anything unreadable.
+ */
+export function stateFileDeployment(
+    fileState: string,
+    stackName: string,
+): { deployment: unknown } | undefined {
+    if (stackName.includes("/")) return undefined;
+    const base = join(fileState, ".pulumi", "stacks", PROJECT, `${stackName}.json`);
+    const files = [base, `${base}.gz`, `${base}.zst`].filter((file) => existsSync(file));
+    if (files.length !== 1) return undefined;
+    try {
+        const bytes = readFileSync(files[0]);
+        // As the CLI, by content: gzip, or plain JSON (zstd and the rest fail to parse).
+        const gzip = GZIP.every((byte, i) => bytes[i] === byte);
+        const state: unknown = JSON.parse((gzip ? gunzipSync(bytes) : bytes).toString("utf8"));
+        if (!isObject(state) || !CHECKPOINT_VERSIONS.has(state.version)) return undefined;
+        if (!isObject(state.checkpoint)) {
+            return undefined;
+        }
+        return { deployment: state.checkpoint.latest ?? null };
+    } catch {
+        return undefined;
+    }
 }
 
 /**

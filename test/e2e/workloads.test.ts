@@ -3,7 +3,7 @@ import * as assert from "node:assert/strict";
 
 import { Stack } from "@pulumi/pulumi/automation";
 
-import { writeStackConfig } from "../../scripts/lib/stack";
+import { stackDeployment, writeStackConfig } from "../../scripts/lib/stack";
 import {
     e2eStack,
     eventually,
@@ -113,6 +113,13 @@ describe("a stack of two workloads on a live API server", () => {
 
     it("previews no changes after the update", async () => {
         await stack.preview({ expectNoChanges: true });
+    });
+
+    it("reads the state from its file as `pulumi stack export` prints it", async () => {
+        // What scripts/deploy.ts reads before the engine, without a CLI run.
+        const exported = (await stack.exportStack()).deployment as { resources?: unknown[] };
+        assert.ok((exported.resources?.length ?? 0) > 10, "both workloads are in the state");
+        assert.deepEqual(await stackDeployment(stack, backend.url), exported);
     });
 
     it("destroys both namespaces and empties the state", async () => {

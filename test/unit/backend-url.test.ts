@@ -2,12 +2,14 @@ import * as assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 
 import {
     fileBackendDir,
     fileBackendUrl,
     kubeContextOf,
     pluginCompileCache,
+    stateFileDeployment,
     stateFileExists,
     workloadPods,
     workspaceDir,
@@ -81,6 +83,50 @@ describe("a stack a file backend already holds", () => {
         } finally {
             rmSync(state, { recursive: true, force: true });
         }
+    });
+});
+
+describe("a stack's deployment read from a file backend's state file", () => {
+    const latest = {
+        manifest: { version: "v3.274.1" },
+        resources: [{ type: "pulumi:pulumi:Stack" }],
+    };
+    const checkpoint = (version: number, chk: object) =>
+        JSON.stringify({ version, checkpoint: { stack: "organization/sa-workload/dev", ...chk } });
+
+    /** The deployment read with `files` (name: content) in the project's stacks folder. */
+    function readWith(files: Record<string, string | Buffer>, stackName = "dev"): unknown {
+        const state = mkdtempSync(join(tmpdir(), "sa-state-"));
+        try {
+            const stacks = join(state, ".pulumi", "stacks", "sa-workload");
+            mkdirSync(stacks, { recursive: true });
+            for (const [name, content] of Object.entries(files)) {
+                writeFileSync(join(stacks, name), content);
+            }
+            return stateFileDeployment(state, stackName);
+        } finally {
+            rmSync(state, { recursive: true, force: true });
+        }
+    }
+
+    it("is the checkpoint's latest, plain or gzipped, as the CLI's export prints it", () => {
+        const text = checkpoint(3, { latest });
+        assert.deepEqual(readWith({ "dev.json": text }), { deployment: latest });
+        assert.deepEqual(readWith({ "dev.json.gz": gzipSync(text) }), { deployment: latest });
+        assert.deepEqual(readWith({ "dev.json": checkpoint(4, { latest }) }), {
+            deployment: latest,
+        });
+        assert.deepEqual(readWith({ "dev.json": checkpoint(3, {}) }), { deployment: null });
+    });
+
+    it("is left to the CLI where the file is not plainly the stack's one checkpoint of version 3 or 4", () => {
+        const text = checkpoint(3, { latest });
+        assert.equal(readWith({}), undefined, "no file");
+        assert.equal(readWith({ "dev.json": text, "dev.json.gz": gzipSync(text) }), undefined);
+        assert.equal(readWith({ "dev.json.zst": "(zstd)" }), undefined);
+        assert.equal(readWith({ "dev.json": checkpoint(5, { latest }) }), undefined);
+        assert.equal(readWith({ "dev.json": "{ cut sho" }), undefined);
+        assert.equal(readWith({ "dev.json": text }, "organization/sa-workload/dev"), undefined);
     });
 });
 
