@@ -10,6 +10,8 @@ import * as path from "node:path";
 
 import type * as k8s from "@kubernetes/client-node";
 
+import { reuseConnections } from "./kube-connections";
+
 const load = createRequire(__filename);
 let client: typeof k8s | undefined;
 
@@ -17,12 +19,13 @@ let client: typeof k8s | undefined;
  * @kubernetes/client-node, loaded on first use: about half a second of loading, which the
  * program, the ownership checks and the commands need only when they talk to a cluster
  * (scripts/deploy.ts loads it while the Pulumi CLI reads the stack's state). Loaded for real: on
- * the command path `require` gives a stand-in until a property is read (scripts/lib/stand-ins.cjs).
+ * the command path `require` gives a stand-in until a property is read (scripts/lib/stand-ins.cjs),
+ * as reuseConnections does.
  */
 export function kubeClient(): typeof k8s {
     if (!client) {
         client = load("@kubernetes/client-node") as typeof k8s;
-        void client.KubeConfig;
+        reuseConnections(client.KubeConfig);
     }
     return client;
 }

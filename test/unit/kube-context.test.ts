@@ -1,9 +1,17 @@
 import * as assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:https";
+import { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { clusterIdentity, kubeconfigFiles, loadKubeConfig } from "../../components/kube-context";
+import {
+    clusterIdentity,
+    kubeClient,
+    kubeconfigFiles,
+    loadKubeConfig,
+} from "../../components/kube-context";
 
 /** A kubeconfig file with one context `name` on cluster `name` at `server`. */
 function kubeconfig(dir: string, name: string, server: string, current = true): string {
@@ -83,5 +91,72 @@ describe("kubeconfig files, as kubectl reads them", () => {
             clusterIdentity({ context: "c", cluster: "kwok-sa-workload", server });
         assert.equal(at("https://127.0.0.1:32001"), at("https://127.0.0.1:40511"));
         assert.notEqual(at("https://127.0.0.1:32001"), at("https://10.0.0.2:32001"));
+    });
+});
+
+describe("connections to an API server", () => {
+    it("are opened once per TLS setup and reused by the requests that follow", async () => {
+        const dir = mkdtempSync(join(tmpdir(), "sa-tls-"));
+        try {
+            const [cert, key] = [join(dir, "cert.pem"), join(dir, "key.pem")];
+            execFileSync(
+                "openssl",
+                [
+                    ...["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
+                    ...["-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"],
+                    ...["-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", cert],
+                ],
+                { stdio: "ignore" },
+            );
+            let connections = 0;
+            const server = createServer(
+                { cert: readFileSync(cert), key: readFileSync(key) },
+                (_, res) => {
+                    res.setHeader("content-type", "application/json");
+                    res.end('{"gitVersion": "v1.99.0"}');
+                },
+            );
+            server.on("secureConnection", () => connections++);
+            await new Promise<void>((listening) => server.listen(0, "127.0.0.1", listening));
+            try {
+                const { port } = server.address() as AddressInfo;
+                const file = join(dir, "kubeconfig.yaml");
+                writeFileSync(
+                    file,
+                    JSON.stringify({
+                        clusters: [
+                            {
+                                name: "c",
+                                cluster: {
+                                    server: `https://127.0.0.1:${port}`,
+                                    "certificate-authority-data":
+                                        readFileSync(cert).toString("base64"),
+                                },
+                            },
+                        ],
+                        users: [{ name: "u", user: { token: "t" } }],
+                        contexts: [{ name: "x", context: { cluster: "c", user: "u" } }],
+                        "current-context": "x",
+                    }),
+                );
+                const lib = kubeClient();
+                for (const config of [
+                    loadKubeConfig(undefined, file),
+                    loadKubeConfig(undefined, file),
+                ]) {
+                    const api = config!.makeApiClient(lib.VersionApi);
+                    for (let i = 0; i < 5; i++) {
+                        assert.equal((await api.getCode()).gitVersion, "v1.99.0");
+                    }
+                }
+                // A connection per request without reuse; undici may open a second early on.
+                assert.ok(connections <= 2, `${connections} connections for ten requests`);
+            } finally {
+                server.closeAllConnections();
+                server.close();
+            }
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
     });
 });
