@@ -100,6 +100,23 @@ describe("the command path's transpile cache (scripts/lib/transpile-cache.cjs)",
         assert.ok(result.stderr.includes(`${join(dir, "fails.ts")}:4:`), result.stderr);
     });
 
+    it("maps the project's files only, not those of node_modules that name maps of their own", () => {
+        // scripts/lib/source-maps.ts: reading every SDK file's map cost each command 0.26 s.
+        const sdk = require.resolve("@pulumi/pulumi/log");
+        assert.match(readFileSync(sdk, "utf8"), /sourceMappingURL=index\.js\.map/);
+        writeFileSync(
+            join(dir, "maps.ts"),
+            `import { findSourceMap } from "node:module";
+require(${JSON.stringify(sdk)});
+const mapped = (file: string): boolean => findSourceMap(file) !== undefined;
+console.log(JSON.stringify([mapped(${JSON.stringify(sdk)}), mapped(__filename)]));
+`,
+        );
+        const result = run("maps.ts");
+        assert.equal(result.status, 0, result.stderr);
+        assert.deepEqual(JSON.parse(result.stdout), [false, true]);
+    });
+
     it("fails on a syntax error, as ts-node does, instead of running the mended file", () => {
         const result = run("broken.ts");
         assert.notEqual(result.status, 0);
