@@ -2,8 +2,8 @@
  * The numbers of `npm run bench` (scripts/bench.ts): its sides, operations and targets, the
  * samples of each round, and docs/benchmarks.md written from them.
  */
-import { writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { readdirSync, writeFileSync } from "node:fs";
+import { cpus, homedir, totalmem } from "node:os";
 import { join } from "node:path";
 
 import { PARALLEL } from "./operations";
@@ -124,6 +124,15 @@ export function writeReport(extra: string[], typed: string[] = []): void {
         );
         growthRows.push(`| ${a} -> ${b} | ${cells.join(" | ")} |`);
     }
+    /** The files of the Pulumi CLI's logs folder (PULUMI_HOME/logs). */
+    const cliLogFiles = (): number => {
+        try {
+            return readdirSync(join(process.env.PULUMI_HOME ?? join(homedir(), ".pulumi"), "logs"))
+                .length;
+        } catch {
+            return 0;
+        }
+    };
     const versions = Object.entries(pinnedVersions())
         .map(([k, v]) => `${k}=${v}`)
         .join(", ");
@@ -136,6 +145,7 @@ export function writeReport(extra: string[], typed: string[] = []): void {
         `- machine: ${cpus().length} x ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${process.platform}, Node.js ${process.versions.node}`,
         `- toolchain: ${versions}`,
         `- cluster: the bundled local cluster (real API server, kwok node); ${reps} measured rounds after 1 warm-up, the order of the sides rotating`,
+        `- Pulumi CLI logs: ${cliLogFiles()} files in its logs folder as this report was written (every CLI run reads the size and date of each, to rotate them: 0.15 s a run at the 15,725 files a day of test runs had left here, which were removed before this bench)`,
         "",
         "Seconds, median (min-max). Ratio = Pulumi median / kubectl median.",
         "",

@@ -201,8 +201,21 @@ export async function speedupRounds(npm: string, env: NodeJS.ProcessEnv, reps: n
         ...rows,
         "",
         "The stand-ins (scripts/lib/transpile-cache.cjs: TypeScript, npm's Arborist that " +
-            "@pulumi/pulumi loads for packing cloud functions, and the Kubernetes client's bundle) " +
-            "belong to the transpile cache: the ts-node row is without them too. Measured by hand " +
+            "@pulumi/pulumi loads for packing cloud functions, the debugger hooks of the policy " +
+            "pack's runner, and the Kubernetes client's bundle) belong to the transpile cache: " +
+            "the ts-node row is without them too. Measured by hand in paired rounds of `npm run " +
+            "up` with nothing to change (6 each), and kept, at 38b1027, 5cdc2e0 and e2b65e1: the " +
+            "policy pack without the debugger hooks, with a compile cache of its own written once " +
+            "it serves (the engine kills it before Node.js would write one at exit; its runner's " +
+            "V8 flag had made every cached compile be rejected): 4.47 -> 4.07 s, the pack serving " +
+            "0.55 -> 0.41 s into the engine; the CLI that ensureToolchain() checked handed to the " +
+            "Automation API, without its `pulumi version` run: 4.28 -> 3.67 s; the state read " +
+            "from a file backend's state file instead of `pulumi stack export`: 3.76 -> 3.51 s; " +
+            "and, at acdc25f, one connection pool per TLS setup for the Kubernetes client " +
+            "(components/kube-connections.ts; the client opened a TLS connection per API call, 79 " +
+            "to list a namespace for the ownership checks): `npm run down` 10.57 -> 9.47 s, `npm " +
+            "run up` creating 4.58 -> 4.20 s (4 rounds). " +
+            "Earlier, measured by hand " +
             "in paired rounds of `npm run up` with nothing to change, and kept: no `pulumi stack " +
             "select` when the file backend holds the stack's state file (stack opened 0.68 -> 0.35 s, the command 5.08 -> 4.96 s, 5 " +
             "rounds); the Kubernetes client from its esbuild bundle (scripts/lib/client-bundle.cjs: " +
