@@ -14,14 +14,14 @@ import { PulumiCommand } from "@pulumi/pulumi/automation";
 
 import type { PulumiCli } from "./toolchain";
 
+type SemVer = new (version: string) => NonNullable<PulumiCommand["version"]>;
+
 /** The SemVer class of the semver the Automation API uses (its workspaces call its methods). */
-function sdkSemVer(): new (version: string) => NonNullable<PulumiCommand["version"]> {
+function sdkSemVer(): SemVer {
     const automation = dirname(require.resolve("@pulumi/pulumi/automation"));
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const semver = require(require.resolve("semver", { paths: [automation] })) as {
-        SemVer: new (version: string) => NonNullable<PulumiCommand["version"]>;
-    };
-    return semver.SemVer;
+    return (require(require.resolve("semver", { paths: [automation] })) as { SemVer: SemVer })
+        .SemVer;
 }
 
 /** A PulumiCommand that runs `cli.file`, of `cli.version`, as `PulumiCommand.get()` makes one. */

@@ -237,9 +237,14 @@ export async function openStack(options: StackOptions = {}): Promise<Stack> {
  * `.json.gz`, as PULUMI_SELF_MANAGED_STATE_GZIP writes it), where the CLI keeps a project's stacks.
  */
 export function stateFileExists(fileState: string, stackName: string): boolean {
-    if (stackName.includes("/")) return false; // a qualified name: the CLI resolves it
-    const file = join(fileState, ".pulumi", "stacks", PROJECT, `${stackName}.json`);
-    return existsSync(file) || existsSync(`${file}.gz`);
+    const file = stateFile(fileState, stackName);
+    return file !== undefined && (existsSync(file) || existsSync(`${file}.gz`));
+}
+
+/** The uncompressed state file of a stack named without its project (a qualified name: none). */
+function stateFile(fileState: string, stackName: string): string | undefined {
+    if (stackName.includes("/")) return undefined; // the CLI resolves a qualified name
+    return join(fileState, ".pulumi", "stacks", PROJECT, `${stackName}.json`);
 }
 
 /**
@@ -267,8 +272,8 @@ export function stateFileDeployment(
     fileState: string,
     stackName: string,
 ): { deployment: unknown } | undefined {
-    if (stackName.includes("/")) return undefined;
-    const base = join(fileState, ".pulumi", "stacks", PROJECT, `${stackName}.json`);
+    const base = stateFile(fileState, stackName);
+    if (base === undefined) return undefined;
     const files = [base, `${base}.gz`, `${base}.zst`].filter((file) => existsSync(file));
     if (files.length !== 1) return undefined;
     try {
@@ -277,9 +282,7 @@ export function stateFileDeployment(
         const gzip = GZIP.every((byte, i) => bytes[i] === byte);
         const state: unknown = JSON.parse((gzip ? gunzipSync(bytes) : bytes).toString("utf8"));
         if (!isObject(state) || !CHECKPOINT_VERSIONS.has(state.version)) return undefined;
-        if (!isObject(state.checkpoint)) {
-            return undefined;
-        }
+        if (!isObject(state.checkpoint)) return undefined;
         return { deployment: state.checkpoint.latest ?? null };
     } catch {
         return undefined;
