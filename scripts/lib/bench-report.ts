@@ -145,7 +145,7 @@ export function writeReport(extra: string[], typed: string[] = []): void {
         `- machine: ${cpus().length} x ${cpus()[0]?.model ?? "cpu"}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${process.platform}, Node.js ${process.versions.node}`,
         `- toolchain: ${versions}`,
         `- cluster: the bundled local cluster (real API server, kwok node); ${reps} measured rounds after 1 warm-up, the order of the sides rotating`,
-        `- Pulumi CLI logs: ${cliLogFiles()} files in its logs folder as this report was written (every CLI run reads the size and date of each, to rotate them: 0.15 s a run at the 15,725 files a day of test runs had left here, which were removed before this bench)`,
+        `- Pulumi CLI logs: ${cliLogFiles()} files in its logs folder as this report was written (every CLI run reads the size and date of each, to rotate them: measured on 2026-12-01, \`pulumi version\` took 0.15 s longer with 15,725 files there than with none)`,
         "",
         "Seconds, median (min-max). Ratio = Pulumi median / kubectl median.",
         "",
