@@ -16,11 +16,10 @@ const load = createRequire(__filename);
 let client: typeof k8s | undefined;
 
 /**
- * @kubernetes/client-node, loaded on first use: about half a second of loading, which the
- * program, the ownership checks and the commands need only when they talk to a cluster
- * (scripts/deploy.ts loads it while the Pulumi CLI reads the stack's state). Loaded for real: on
- * the command path `require` gives a stand-in until a property is read (scripts/lib/stand-ins.cjs),
- * as reuseConnections does.
+ * @kubernetes/client-node, loaded on first use (a third of a second from its bundle on the
+ * command path), which the program, the ownership checks and the commands need only when they talk
+ * to a cluster. Loaded for real: on the command path `require` gives a stand-in until a property
+ * is read (scripts/lib/stand-ins.cjs), as reuseConnections does.
  */
 export function kubeClient(): typeof k8s {
     if (!client) {

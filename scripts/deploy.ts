@@ -69,12 +69,12 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
     const config = await stackFileConfig(stack);
     const context = kubeContextOf(config);
     phase("config read");
-    // The state as the command starts (which cluster it is on, what it holds), read while the
-    // cluster is chosen (by the CLI, on a backend other than a folder).
+    // The state as the command starts (which cluster it is on, what it holds): from the file
+    // backend's state file at once, else by `pulumi stack export` while the cluster is chosen.
     const state = action === "recover" ? undefined : stackDeployment(stack, BACKEND_URL);
     state?.catch(() => undefined); // awaited below, after the cluster; a failure surfaces there
-    // A CLI starts reading it at the next turn; the Kubernetes client loads meanwhile, instead of
-    // with the command's other modules.
+    // That CLI starts at the next turn; the Kubernetes client loads meanwhile, instead of with the
+    // command's other modules.
     await new Promise((started) => setImmediate(started));
     kubeClient();
     phase("client loaded");

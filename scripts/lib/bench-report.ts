@@ -3,11 +3,11 @@
  * samples of each round, and docs/benchmarks.md written from them.
  */
 import { readdirSync, writeFileSync } from "node:fs";
-import { cpus, homedir, totalmem } from "node:os";
+import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 
 import { PARALLEL } from "./operations";
-import { pinnedVersions, REPO_ROOT } from "./toolchain";
+import { pinnedVersions, pulumiHome, REPO_ROOT } from "./toolchain";
 
 /**
  * `pulumi`: as shipped (scripts/lib/operations.ts). `kubectl`: the floor. Each speed-up is
@@ -124,11 +124,10 @@ export function writeReport(extra: string[], typed: string[] = []): void {
         );
         growthRows.push(`| ${a} -> ${b} | ${cells.join(" | ")} |`);
     }
-    /** The files of the Pulumi CLI's logs folder (PULUMI_HOME/logs). */
+    /** The files of the Pulumi CLI's logs folder. */
     const cliLogFiles = (): number => {
         try {
-            return readdirSync(join(process.env.PULUMI_HOME ?? join(homedir(), ".pulumi"), "logs"))
-                .length;
+            return readdirSync(join(pulumiHome(), "logs")).length;
         } catch {
             return 0;
         }

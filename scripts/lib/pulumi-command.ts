@@ -12,7 +12,7 @@ import { dirname } from "node:path";
 
 import { PulumiCommand } from "@pulumi/pulumi/automation";
 
-import type { PulumiCli } from "./toolchain";
+import { ensuredPulumi, PulumiCli } from "./toolchain";
 
 type SemVer = new (version: string) => NonNullable<PulumiCommand["version"]>;
 
@@ -24,8 +24,14 @@ function sdkSemVer(): SemVer {
         .SemVer;
 }
 
-/** A PulumiCommand that runs `cli.file`, of `cli.version`, as `PulumiCommand.get()` makes one. */
-export function knownPulumiCommand(cli: PulumiCli): PulumiCommand {
+/**
+ * A PulumiCommand that runs `cli.file`, of `cli.version`, as `PulumiCommand.get()` makes one: by
+ * default the CLI ensureToolchain() checked; undefined before it has (the SDK then asks the CLI).
+ */
+export function knownPulumiCommand(
+    cli: PulumiCli | undefined = ensuredPulumi(),
+): PulumiCommand | undefined {
+    if (!cli) return undefined;
     const SemVer = sdkSemVer();
     return Object.assign(Object.create(PulumiCommand.prototype) as PulumiCommand, {
         command: cli.file,

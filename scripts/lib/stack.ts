@@ -22,7 +22,7 @@ import { isObject } from "../../components/problems";
 import { parseWorkloads } from "../../components/program-config";
 import program from "../../index";
 import { knownPulumiCommand } from "./pulumi-command";
-import { ensuredPulumi, REPO_ROOT } from "./toolchain";
+import { REPO_ROOT } from "./toolchain";
 
 export const PROJECT = "sa-workload";
 
@@ -83,13 +83,16 @@ export function kubeContextOf(config: Record<string, unknown>): string | undefin
 
 /**
  * The config of the repository's Pulumi.<stack>.yaml, if there is such a file. Pass a workspace's
- * `pulumiCommand` to spare the CLI's version check.
+ * `pulumiCommand` to spare the CLI's version check where ensureToolchain() has not run.
  */
 export async function repoStackConfig(
     stackName: string,
     pulumiCommand?: PulumiCommand,
 ): Promise<Record<string, unknown> | undefined> {
-    const repo = await LocalWorkspace.create({ workDir: REPO_ROOT, pulumiCommand });
+    const repo = await LocalWorkspace.create({
+        workDir: REPO_ROOT,
+        pulumiCommand: pulumiCommand ?? knownPulumiCommand(),
+    });
     return stackConfig(repo, stackName);
 }
 
@@ -217,13 +220,11 @@ export async function openStack(options: StackOptions = {}): Promise<Stack> {
     if (!passphraseSet && fileState) {
         env.PULUMI_CONFIG_PASSPHRASE = localPassphrase(fileState);
     }
-    const cli = ensuredPulumi();
     const ws = await LocalWorkspace.create({
         workDir,
         envVars: env,
         program: () => Promise.resolve(program()),
-        // The CLI ensureToolchain() checked, as it is (else the SDK asks the CLI on PATH).
-        pulumiCommand: cli && knownPulumiCommand(cli),
+        pulumiCommand: knownPulumiCommand(),
     });
     // Config: the caller's, else the repository's stack file, else what the workspace already has.
     const config = options.config ?? (await repoStackConfig(stackName, ws.pulumiCommand));

@@ -93,10 +93,14 @@ function pulumiVersion(file: string): string {
     return version;
 }
 
+/** The Pulumi CLI's own folder (plugins, logs, credentials): PULUMI_HOME, else ~/.pulumi. */
+export function pulumiHome(): string {
+    return process.env.PULUMI_HOME ?? join(homedir(), ".pulumi");
+}
+
 /** Where `pulumi plugin install` puts the Kubernetes provider of `version`. */
 export function providerPluginFile(version: string): string {
-    const home = process.env.PULUMI_HOME ?? join(homedir(), ".pulumi");
-    const dir = join(home, "plugins", `resource-kubernetes-v${version}`);
+    const dir = join(pulumiHome(), "plugins", `resource-kubernetes-v${version}`);
     return join(dir, `pulumi-resource-kubernetes${EXE}`);
 }
 

@@ -191,9 +191,10 @@ function installStandIns() {
     standInGroup(new Map(codePaths.map((path) => [path, {}])));
     // @pulumi/pulumi's runner of the policy pack first connects an inspector session and enables
     // the debugger (runtime/closure/v8Hooks), for serializing functions into closures, which a
-    // policy pack never does; its module also sets a V8 flag, under which no code compiled
-    // without it is taken from Node.js's compile cache. Measured on the pack's start to serving:
-    // 0.15 s. The runner's wait answers at once; anything else loads the real module.
+    // policy pack never does; the debugger then hears of every script the pack parses. Measured
+    // on the pack's start to serving, each with a warm compile cache of its own: 0.15 s. The
+    // runner's wait answers at once; anything else loads the real module (and sets its V8 flag,
+    // which is why the pack's compile cache is a folder of its own: stack.ts, pluginCompileCache).
     const v8Hooks = resolveFrom("@pulumi/pulumi/runtime/closure/v8Hooks");
     if (v8Hooks) {
         standInGroup(new Map([[v8Hooks, { isInitializedAsync: () => Promise.resolve() }]]));

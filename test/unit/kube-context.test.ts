@@ -13,15 +13,24 @@ import {
     loadKubeConfig,
 } from "../../components/kube-context";
 
-/** A kubeconfig file with one context `name` on cluster `name` at `server`. */
-function kubeconfig(dir: string, name: string, server: string, current = true): string {
+/**
+ * A kubeconfig file with one context `name` on cluster `name` at `server`, with `cluster`'s other
+ * fields if given (e.g. `certificate-authority-data`).
+ */
+function kubeconfig(
+    dir: string,
+    name: string,
+    server: string,
+    current = true,
+    cluster: Record<string, string> = {},
+): string {
     const file = join(dir, `${name}.yaml`);
     writeFileSync(
         file,
         JSON.stringify({
             apiVersion: "v1",
             kind: "Config",
-            clusters: [{ name, cluster: { server } }],
+            clusters: [{ name, cluster: { server, ...cluster } }],
             users: [{ name, user: { token: "t" } }],
             contexts: [{ name, context: { cluster: name, user: name } }],
             ...(current ? { "current-context": name } : {}),
@@ -120,25 +129,9 @@ describe("connections to an API server", () => {
             await new Promise<void>((listening) => server.listen(0, "127.0.0.1", listening));
             try {
                 const { port } = server.address() as AddressInfo;
-                const file = join(dir, "kubeconfig.yaml");
-                writeFileSync(
-                    file,
-                    JSON.stringify({
-                        clusters: [
-                            {
-                                name: "c",
-                                cluster: {
-                                    server: `https://127.0.0.1:${port}`,
-                                    "certificate-authority-data":
-                                        readFileSync(cert).toString("base64"),
-                                },
-                            },
-                        ],
-                        users: [{ name: "u", user: { token: "t" } }],
-                        contexts: [{ name: "x", context: { cluster: "c", user: "u" } }],
-                        "current-context": "x",
-                    }),
-                );
+                const file = kubeconfig(dir, "c", `https://127.0.0.1:${port}`, true, {
+                    "certificate-authority-data": readFileSync(cert).toString("base64"),
+                });
                 const lib = kubeClient();
                 for (const config of [
                     loadKubeConfig(undefined, file),

@@ -57,6 +57,7 @@ describe("what the speed-ups rely on in the SDKs", () => {
             const got = await PulumiCommand.get();
             writeFileSync(runs, "");
             const known = knownPulumiCommand({ file, version: "3.274.1" });
+            assert.ok(known);
             assert.equal(readFileSync(runs, "utf8"), "", "no CLI run to make it");
             assert.equal(Object.getPrototypeOf(known), Object.getPrototypeOf(got));
             assert.deepEqual(Object.keys(known).sort(), Object.keys(got).sort());
@@ -114,56 +115,6 @@ describe("what the speed-ups rely on in the SDKs", () => {
 
     const TYPESCRIPT = JSON.stringify(require.resolve("typescript"));
 
-    /** Runs run-policy-pack's own start-up in policy/, as the shim does, up to loading a pack. */
-    function runnerStart(pack: string): NodeRun {
-        const dir = mkdtempSync(join(tmpdir(), "sa-runner-"));
-        try {
-            writeFileSync(join(dir, "pack.js"), pack);
-            const script = `require("@pulumi/pulumi/cmd/run-policy-pack/run").run({
-                argv: { _: [${JSON.stringify(join(dir, "pack.js"))}] },
-                typeScript: true,
-                programStarted() {},
-                reportLoggedError() {},
-            });`;
-            const preload = [
-                "-r",
-                "../scripts/lib/transpile-cache.cjs",
-                "--import",
-                "./transpile-only.mjs",
-            ];
-            return nodeEval(script, { preload, cwd: join(REPO_ROOT, "policy") });
-        } finally {
-            rmSync(dir, { recursive: true, force: true });
-        }
-    }
-
-    it("with the transpile cache, run-policy-pack starts a pack without loading TypeScript", () => {
-        // The transpile cache stands in for TypeScript: the runner reads only its version and the
-        // pack's tsconfig.json. The day it reads more, the real TypeScript loads and this fails.
-        const run = runnerStart(`
-            const entry = require.cache[${TYPESCRIPT}];
-            process.stdout.write(String(entry?.[Symbol.for("sa-workload.stand-in")] === true));
-            process.exit(0);`);
-        assert.equal(run.status, 0, run.stderr);
-        assert.equal(run.stdout, "true", run.stderr);
-    });
-
-    it("the stand-in gives the real TypeScript to whatever needs more, reflection included", () => {
-        const run = runnerStart(`
-            const ts = require(${TYPESCRIPT});
-            const out = ts.transpileModule("const a: number = 1;", {}).outputText;
-            const copy = { ...ts }; // as import * as ts compiles, through every property
-            process.stdout.write(JSON.stringify([typeof copy.createProgram, out.trim(), ts.version]));
-            process.exit(0);`);
-        assert.equal(run.status, 0, run.stderr);
-        const version = (
-            JSON.parse(readFileSync(require.resolve("typescript/package.json"), "utf8")) as {
-                version: string;
-            }
-        ).version;
-        assert.deepEqual(JSON.parse(run.stdout), ["function", "var a = 1;", version]);
-    });
-
     /**
      * Serves a pack with run-policy-pack's entry point, as the shim starts it (its hooks first), in
      * policy/; `pack` is the pack's code.
@@ -181,6 +132,33 @@ describe("what the speed-ups rely on in the SDKs", () => {
             rmSync(dir, { recursive: true, force: true });
         }
     }
+
+    it("with the transpile cache, run-policy-pack starts a pack without loading TypeScript", () => {
+        // The transpile cache stands in for TypeScript: the runner reads only its version and the
+        // pack's tsconfig.json. The day it reads more, the real TypeScript loads and this fails.
+        const run = servePack(`
+            const entry = require.cache[${TYPESCRIPT}];
+            process.stdout.write(String(entry?.[Symbol.for("sa-workload.stand-in")] === true));
+            process.exit(0);`);
+        assert.equal(run.status, 0, run.stderr);
+        assert.equal(run.stdout, "true", run.stderr);
+    });
+
+    it("the stand-in gives the real TypeScript to whatever needs more, reflection included", () => {
+        const run = servePack(`
+            const ts = require(${TYPESCRIPT});
+            const out = ts.transpileModule("const a: number = 1;", {}).outputText;
+            const copy = { ...ts }; // as import * as ts compiles, through every property
+            process.stdout.write(JSON.stringify([typeof copy.createProgram, out.trim(), ts.version]));
+            process.exit(0);`);
+        assert.equal(run.status, 0, run.stderr);
+        const version = (
+            JSON.parse(readFileSync(require.resolve("typescript/package.json"), "utf8")) as {
+                version: string;
+            }
+        ).version;
+        assert.deepEqual(JSON.parse(run.stdout), ["function", "var a = 1;", version]);
+    });
 
     it("with the transpile cache, run-policy-pack serves a pack without the debugger hooks it never uses", () => {
         // The runner connects an inspector session and loads v8Hooks, which sets a V8 flag (here
