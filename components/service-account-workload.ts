@@ -122,7 +122,9 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
         this.role = new k8s.rbac.v1.Role(
             `${name}-role`,
             {
-                metadata: { name: serviceAccountName, namespace, labels, annotations: owned },
+                // Named like the service account but not after its output: the two are made and
+                // deleted side by side, each only after (before) the namespace.
+                metadata: { name: saName, namespace, labels, annotations: owned },
                 rules: this.rules.map((rule) => ({
                     apiGroups: [...rule.apiGroups],
                     resources: [...rule.resources],

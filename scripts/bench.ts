@@ -35,6 +35,21 @@ import { destroy, up } from "./lib/operations";
 import { fileBackendUrl, openStack } from "./lib/stack";
 import { REPO_ROOT } from "./lib/toolchain";
 
+/**
+ * Waits out the namespace controller's queue after a side's teardown, untimed. The controller
+ * handles a namespace 5 s after each change to it (namespaceDeletionGracePeriod in
+ * k8s.io/kubernetes 1.36, pkg/controller/namespace), and a deletion's own updates queue it again:
+ * a namespace of the same name deleted within those seconds is handled when that entry comes due,
+ * up to 5 s sooner. Measured here: an empty namespace deleted 5.2 s after its last deletion takes
+ * 5.2 s, 2 s after it 3.1 s, 4 s after it 1.0 s. Without the wait, whichever side deleted the
+ * same names a few seconds after another was faster for it.
+ */
+const NAMESPACE_QUEUE_SECONDS = 6;
+
+async function settleNamespaceController(): Promise<void> {
+    await new Promise((done) => setTimeout(done, NAMESPACE_QUEUE_SECONDS * 1000));
+}
+
 async function timed(fn: () => unknown): Promise<number> {
     const start = process.hrtime.bigint();
     await fn();
@@ -190,7 +205,10 @@ async function typedRounds(work: string): Promise<string[]> {
     };
     for (let rep = 0; rep <= reps; rep++) {
         const order = rep % 2 ? (["kubectl", "npm"] as const) : (["npm", "kubectl"] as const);
-        for (const side of order) await sides[side](rep > 0);
+        for (const side of order) {
+            await sides[side](rep > 0);
+            await settleNamespaceController();
+        }
         console.error(`bench: the commands as typed, round ${rep}/${reps} done`);
     }
     return [...samples.report(), ...(await speedupRounds(npm, env, reps))];
@@ -242,6 +260,7 @@ async function main(): Promise<void> {
                 for (const side of order) {
                     if (side === "kubectl") await kubectlRound(manifest, n, measure);
                     else await pulumiRound(stacks[side], n, side, measure);
+                    await settleNamespaceController();
                 }
                 console.error(`bench: N=${n} round ${rep}/${reps} done`);
             }

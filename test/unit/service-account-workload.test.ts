@@ -211,6 +211,17 @@ describe("ServiceAccountWorkload", () => {
                 `pod requested at ${pod.requestedAt}, binding answered at ${binding.completedAt}`,
             );
         });
+
+        it("registers the role without waiting for the service account", async () => {
+            delays.set(TYPES.serviceAccount, 100);
+            await newWorkload();
+            const account = only(TYPES.serviceAccount);
+            const role = only(TYPES.role);
+            assert.ok(
+                role.requestedAt < account.completedAt!,
+                `role requested at ${role.requestedAt}, account answered at ${account.completedAt}`,
+            );
+        });
     });
 
     describe("resource graph", () => {
