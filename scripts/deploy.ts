@@ -106,18 +106,25 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
             throw error;
         });
     } else if (action === "down") {
+        let checked: Promise<void> | undefined;
         if (deleteForeign) {
             // The program's namespace guard reads this too (the program runs in this process).
             process.env[DELETE_FOREIGN_ENV] = "true";
         } else {
-            const unlisted = await refuseForeignBeforeDown(deployment, context);
-            if (unlisted.length) {
-                console.error(`Could not list (not checked): ${unlisted.join(", ")}`);
-            }
+            // Checked while the engine starts; the program waits for it, so a refusal comes
+            // before any delete, as the guard in the program itself does before the namespace's.
+            checked = refuseForeignBeforeDown(deployment, context).then((unlisted) => {
+                if (unlisted.length) {
+                    console.error(`Could not list (not checked): ${unlisted.join(", ")}`);
+                }
+            });
+            checked.catch(() => undefined); // awaited below; an engine that fails first says why
         }
         try {
-            await destroy(stack, { onOutput });
+            await destroy(stack, { onOutput, after: checked });
         } catch (error) {
+            // Refused before anything was deleted: the refusal's own words are the last ones.
+            if (!(error instanceof ConcurrentUpdateError)) await checked;
             // The state read before the destroy names the namespaces (no more CLI runs).
             const namespaces = stateObjects(deployment)
                 .filter((o) => o.kind === "Namespace")

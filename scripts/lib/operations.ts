@@ -13,6 +13,7 @@
  * the default (8 on 2 CPUs), 33.3/32.0 s with 32; up unchanged (16.4 s, bound by state writes).
  * `parallel` in the options, or PULUMI_PARALLEL, still decides.
  */
+import { RunError } from "@pulumi/pulumi";
 import type { DestroyOptions, EngineEvent, Stack, UpOptions } from "@pulumi/pulumi/automation";
 
 /** Resource operations at once, unless the caller or PULUMI_PARALLEL says otherwise. */
@@ -45,14 +46,61 @@ export async function up(stack: Stack, opts: UpOptions = {}): Promise<Record<str
     return outputs;
 }
 
+export interface GatedDestroyOptions extends DestroyOptions {
+    /**
+     * What the program waits for before it registers anything: the engine starts meanwhile (its
+     * CLI, the stack's secrets key, the provider), and deletes nothing if it rejects, as a program
+     * that fails deletes nothing. The engine's output is held until it settles, and dropped if it
+     * rejects: the caller reports the rejection, as if the engine had never started.
+     */
+    readonly after?: Promise<unknown>;
+}
+
+/** `write`, held back until `gate` settles: then flushed if it passed, else dropped for good. */
+function heldUntil(gate: Promise<unknown>, write?: (out: string) => void): (out: string) => void {
+    let state: "held" | "shown" | "dropped" = "held";
+    const held: string[] = [];
+    gate.then(
+        () => {
+            state = "shown";
+            held.splice(0).forEach((out) => write?.(out));
+        },
+        () => {
+            state = "dropped";
+            held.length = 0;
+        },
+    );
+    return (out) => {
+        if (state === "shown") write?.(out);
+        else if (state === "held") held.push(out);
+    };
+}
+
 /**
  * Runs `pulumi destroy --yes --skip-preview --run-program`: the program's delete hooks (the
  * namespace guard) need the program, and the engine refuses the destroy without it.
  */
-export async function destroy(stack: Stack, opts: DestroyOptions = {}): Promise<void> {
-    await withoutFollowUpReads(stack).destroy({
-        runProgram: true,
-        ...opts,
-        parallel: parallel(opts.parallel),
-    });
+export async function destroy(stack: Stack, opts: GatedDestroyOptions = {}): Promise<void> {
+    const { after, ...options } = opts;
+    const workspace = stack.workspace;
+    const program = workspace.program;
+    if (after && program) {
+        workspace.program = async () => {
+            await after.catch((error: unknown) => {
+                // A RunError is reported by its message alone, without the program's stack trace.
+                throw new RunError(error instanceof Error ? error.message : String(error));
+            });
+            return program();
+        };
+    }
+    try {
+        await withoutFollowUpReads(stack).destroy({
+            runProgram: true,
+            ...options,
+            ...(after ? { onOutput: heldUntil(after, options.onOutput) } : {}),
+            parallel: parallel(options.parallel),
+        });
+    } finally {
+        workspace.program = program;
+    }
 }

@@ -178,6 +178,9 @@ describe("fault: objects the stack did not create", () => {
         assert.notEqual(down.status, 0, down.output);
         assert.ok(down.output.includes(`ConfigMap ${NS}/precious`), down.output);
         assert.ok(down.output.includes("--delete-foreign"), down.output);
+        // Said once, as the engine starts (nothing of its own output: it deleted nothing).
+        const said = down.output.split("holds objects this stack did not create").length - 1;
+        assert.equal(said, 1, down.output);
         assert.ok(objectExists("configmap", "precious", NS));
         assert.equal(podUid(NS, POD), uid, "the pod was touched");
         assert.deepEqual(await kubernetesObjectsInState(stack), stateBefore);

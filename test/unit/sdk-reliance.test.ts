@@ -31,6 +31,14 @@ describe("what the speed-ups rely on in the SDKs", () => {
         assert.match(Stack.prototype.destroy.toString(), /await this\.info\(/);
     });
 
+    it("Stack.destroy() serves the workspace's program as it finds it at the call", () => {
+        // operations.ts's destroy swaps in a program that first waits for `down`'s check.
+        assert.match(
+            Stack.prototype.destroy.toString(),
+            /new server_1\.LanguageServer\(this\.workspace\.program\)/,
+        );
+    });
+
     it("every CLI run for a stack names it, so an existing one needs no `pulumi stack select`", () => {
         // scripts/lib/stack.ts skips the select when the state file is there.
         const stackRun: unknown = Reflect.get(Stack.prototype, "runPulumiCmd"); // private in its types

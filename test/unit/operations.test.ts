@@ -1,0 +1,69 @@
+import * as assert from "node:assert/strict";
+
+import { RunError } from "@pulumi/pulumi";
+import type { DestroyOptions, Stack } from "@pulumi/pulumi/automation";
+
+import { destroy } from "../../scripts/lib/operations";
+
+/**
+ * A stack whose destroy does what the engine does with an inline program, as far as the gate is
+ * concerned: it writes output, runs the workspace's program as it finds it at the call, and
+ * deletes (writes more) only once the program has finished.
+ */
+function engineStandIn(events: string[]): Stack {
+    const program = () => {
+        events.push("program ran");
+        return Promise.resolve({});
+    };
+    return {
+        workspace: { program },
+        async destroy(this: Stack, opts: DestroyOptions) {
+            const run = this.workspace.program!;
+            opts.onOutput?.("Destroying (dev):\n");
+            await run();
+            opts.onOutput?.("deleted\n");
+        },
+    } as unknown as Stack;
+}
+
+describe("a destroy after a check that runs while the engine starts", () => {
+    it("runs the program, and shows the engine's output, only once the check has passed", async () => {
+        const events: string[] = [];
+        const stack = engineStandIn(events);
+        const program = stack.workspace.program;
+        const check = new Promise<void>((passed) =>
+            setTimeout(() => {
+                events.push("check passed");
+                passed();
+            }, 20),
+        );
+        await destroy(stack, {
+            after: check,
+            onOutput: (out) => void events.push(`shown: ${out.trim()}`),
+        });
+        assert.deepEqual(events, [
+            "check passed",
+            "shown: Destroying (dev):",
+            "program ran",
+            "shown: deleted",
+        ]);
+        assert.equal(stack.workspace.program, program, "the workspace's program was not restored");
+    });
+
+    it("runs nothing of the program and shows nothing of the engine's when the check refuses", async () => {
+        const events: string[] = [];
+        const stack = engineStandIn(events);
+        const refusal = new Error("Namespace my-ns holds objects this stack did not create");
+        const failed = await destroy(stack, {
+            after: Promise.reject(refusal),
+            onOutput: (out) => void events.push(`shown: ${out.trim()}`),
+        }).then(
+            () => undefined,
+            (error: unknown) => error,
+        );
+        // The engine reports a RunError by its message, without the program's stack trace.
+        assert.ok(failed instanceof RunError, String(failed));
+        assert.equal(failed.message, refusal.message);
+        assert.deepEqual(events, []);
+    });
+});
