@@ -8,20 +8,20 @@
 import { existsSync } from "node:fs";
 
 import type * as k8s from "@kubernetes/client-node";
-import { ConcurrentUpdateError, type EngineEvent } from "@pulumi/pulumi/automation";
+import { ConcurrentUpdateError, type EngineEvent, type Stack } from "@pulumi/pulumi/automation";
 
-import { kubeClient, loadKubeConfig } from "../components/kube-context";
+import { kubeClient, kubeconfigFiles, loadKubeConfig } from "../components/kube-context";
 import {
     describeBackendFailure,
     recoverCommand,
     refuseSharedRecover,
     sharedBackend,
 } from "./lib/backend";
-import { reachable, refuseClusterMove, selectCluster } from "./lib/cluster";
+import { CLUSTER_ENV, reachable, refuseClusterMove, selectCluster } from "./lib/cluster";
 import { DELETE_FOREIGN_ENV } from "../components/ownership";
 import { describeRemainingNamespaces, describeUnreadyPods } from "./lib/diagnose";
 import { refuseForeignBeforeDown, stateObjects } from "./lib/foreign";
-import { destroy, up } from "./lib/operations";
+import { destroy, preview, up } from "./lib/operations";
 import { workloadCommands, WorkloadOutputs } from "./lib/next-steps";
 import { policyPack } from "./lib/policy";
 import { recover } from "./lib/recover";
@@ -72,23 +72,93 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
     // The state as the command starts (which cluster it is on, what it holds): from the file
     // backend's state file at once, else by `pulumi stack export` while the cluster is chosen.
     const state = action === "recover" ? undefined : stackDeployment(stack, BACKEND_URL);
-    state?.catch(() => undefined); // awaited below, after the cluster; a failure surfaces there
-    // That CLI starts at the next turn; the Kubernetes client loads meanwhile, instead of with the
-    // command's other modules.
-    await new Promise((started) => setImmediate(started));
-    kubeClient();
-    phase("client loaded");
-    const cluster = await selectCluster(context);
-    phase("cluster selected");
+    state?.catch(() => undefined); // awaited in `chosen`, after the cluster; a failure surfaces there
+    const engineEnv = process.env.KUBECONFIG;
+    // Where a kubeconfig names the cluster, choosing it leaves the engine's environment as it is:
+    // the engine starts now, and its program waits for the choice (and, for down, the check of
+    // what the namespaces hold) before it registers anything. Where the choice sets KUBECONFIG
+    // (the bundled cluster), the engine starts after it: at once when there is no kubeconfig
+    // file, else once more after the early start has stopped without its program.
+    const early =
+        action !== "recover" &&
+        process.env[CLUSTER_ENV] !== "local" &&
+        kubeconfigFiles(engineEnv).length > 0;
+    let engineStarted: () => void = () => undefined;
+    const started = new Promise<void>((resolve) => (engineStarted = resolve));
+    const chosen = (async () => {
+        // The Kubernetes client loads once the engine's CLI has started (else at the next turn,
+        // once the state's CLI, if any, has), not with the command's other modules: loading
+        // holds this process for 0.2-0.3 s.
+        if (early) await started;
+        else await new Promise((next) => setImmediate(next));
+        kubeClient();
+        phase("client loaded");
+        const cluster = await selectCluster(context);
+        phase("cluster selected");
+        console.log(`Stack ${stack.name}: ${action} on ${cluster.description}`);
+        const deployment: unknown = await state;
+        if (deployment) refuseClusterMove(stack.name, deployment, cluster);
+        phase("state read");
+        return deployment;
+    })();
+    chosen.catch(() => undefined); // awaited below; an engine that fails first says why
+    if (early) {
+        const ready = chosen.then((deployment) => {
+            if (process.env.KUBECONFIG !== engineEnv) throw new EngineStartedTooSoon();
+            return deployment;
+        });
+        ready.catch(() => undefined); // awaited in operate(), unless the engine failed first
+        try {
+            await operate(action, stack, {
+                config,
+                context,
+                deleteForeign,
+                ready,
+                onStart: engineStarted,
+            });
+        } catch (error) {
+            if (!(error instanceof EngineStartedTooSoon)) throw error;
+            await operate(action, stack, { config, context, deleteForeign, ready: chosen });
+        }
+    } else {
+        await chosen;
+        await operate(action, stack, { config, context, deleteForeign, ready: chosen });
+    }
+    phase("engine done");
+}
+
+/** Thrown when choosing the cluster changed the environment of an engine already started. */
+class EngineStartedTooSoon extends Error {
+    constructor() {
+        super("the cluster's choice set KUBECONFIG after the engine had started");
+    }
+}
+
+interface Operation {
+    readonly config: Record<string, unknown>;
+    readonly context: string | undefined;
+    readonly deleteForeign: boolean;
+    /** The cluster chosen and the state checked against it: the state, when it passes. */
+    readonly ready: Promise<unknown>;
+    /** Called once the engine's CLI has started. */
+    readonly onStart?: () => void;
+}
+
+/** Runs the engine for `action`, its program waiting for `ready` before it registers anything. */
+async function operate(action: string, stack: Stack, op: Operation): Promise<void> {
+    const { config, context, ready, onStart } = op;
     const onOutput = (out: string): boolean => process.stdout.write(out);
     // The same policy pack as the pull-request checks: what they would block never deploys.
     const policyPacks = [policyPack()];
-    console.log(`Stack ${stack.name}: ${action} on ${cluster.description}`);
-    const deployment: unknown = await state;
-    if (deployment) refuseClusterMove(stack.name, deployment, cluster);
-    phase("state read");
+    /** The engine's failure, or, when the program never ran, why it did not. */
+    const cause = async (error: unknown): Promise<unknown> => {
+        if (error instanceof ConcurrentUpdateError) return error;
+        await ready;
+        return error;
+    };
 
     if (action === "recover") {
+        await ready;
         const { tracked, dropped } = await recover(stack, adminConfig(context), onOutput);
         for (const what of tracked) console.log(`Tracked again (it exists): ${what}`);
         for (const what of dropped) console.log(`Forgotten (it was never created): ${what}`);
@@ -100,20 +170,29 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
             const d = event.diagnosticEvent;
             if (d?.severity === "error" && d.urn) errors.push(d.message.trim());
         };
-        await stack.preview({ onOutput, onEvent, diff: true, policyPacks }).catch((error) => {
+        await preview(stack, {
+            onOutput,
+            onEvent,
+            diff: true,
+            policyPacks,
+            after: ready,
+            onStart,
+        }).catch(async (error: unknown) => {
+            const failure = await cause(error);
             const own = errors.filter((m) => !/^(preview|update) failed$/.test(m));
             if (own.length) console.error(`\n${own.join("\n\n")}`);
-            throw error;
+            throw failure;
         });
     } else if (action === "down") {
-        let checked: Promise<void> | undefined;
-        if (deleteForeign) {
+        let checked: Promise<unknown> = ready;
+        if (op.deleteForeign) {
             // The program's namespace guard reads this too (the program runs in this process).
             process.env[DELETE_FOREIGN_ENV] = "true";
         } else {
             // Checked while the engine starts; the program waits for it, so a refusal comes
             // before any delete, as the guard in the program itself does before the namespace's.
-            checked = refuseForeignBeforeDown(deployment, context).then((unlisted) => {
+            checked = ready.then(async (deployment) => {
+                const unlisted = await refuseForeignBeforeDown(deployment, context);
                 if (unlisted.length) {
                     console.error(`Could not list (not checked): ${unlisted.join(", ")}`);
                 }
@@ -121,12 +200,12 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
             checked.catch(() => undefined); // awaited below; an engine that fails first says why
         }
         try {
-            await destroy(stack, { onOutput, after: checked });
+            await destroy(stack, { onOutput, after: checked, onStart });
         } catch (error) {
             // Refused before anything was deleted: the refusal's own words are the last ones.
             if (!(error instanceof ConcurrentUpdateError)) await checked;
             // The state read before the destroy names the namespaces (no more CLI runs).
-            const namespaces = stateObjects(deployment)
+            const namespaces = stateObjects(await ready)
                 .filter((o) => o.kind === "Namespace")
                 .map((o) => o.name);
             const remaining = await describeRemainingNamespaces(
@@ -139,15 +218,15 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
         }
     } else {
         try {
-            const outputs = await up(stack, { onOutput, policyPacks });
+            const outputs = await up(stack, { onOutput, policyPacks, after: ready, onStart });
             printNextSteps(outputs.workloads as Record<string, WorkloadOutputs>, context);
         } catch (error) {
+            const failure = await cause(error);
             // A held lock means nothing ran: the pods (if any) are not why this failed.
             if (!(error instanceof ConcurrentUpdateError)) await explainFailedUp(config, context);
-            throw error;
+            throw failure;
         }
     }
-    phase("engine done");
 }
 
 /** Says why an `up` that ran may have failed: a lost API server, or pods that never got ready. */

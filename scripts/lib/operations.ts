@@ -14,7 +14,13 @@
  * `parallel` in the options, or PULUMI_PARALLEL, still decides.
  */
 import { RunError } from "@pulumi/pulumi";
-import type { DestroyOptions, EngineEvent, Stack, UpOptions } from "@pulumi/pulumi/automation";
+import type {
+    DestroyOptions,
+    EngineEvent,
+    PreviewOptions,
+    Stack,
+    UpOptions,
+} from "@pulumi/pulumi/automation";
 
 /** Resource operations at once, unless the caller or PULUMI_PARALLEL says otherwise. */
 export const PARALLEL = 32;
@@ -32,29 +38,19 @@ function withoutFollowUpReads(stack: Stack): Stack {
 }
 
 /**
- * Runs `pulumi up --yes --skip-preview` and returns the stack's outputs as the engine reported
- * them (secret values are "[secret]").
+ * What the program waits for before it registers anything: the engine starts meanwhile (its CLI,
+ * the stack's secrets key, the policy pack, the provider), and changes nothing if it rejects, as a
+ * program that fails changes nothing (an `up` creates nothing, a destroy deletes nothing). The
+ * engine's output is held until it settles, and dropped if it rejects: the caller reports the
+ * rejection, as if the engine had never started.
  */
-export async function up(stack: Stack, opts: UpOptions = {}): Promise<Record<string, unknown>> {
-    let outputs: Record<string, unknown> = {};
-    const onEvent = (event: EngineEvent): void => {
-        const step = event.resOutputsEvent?.metadata;
-        if (step?.type === "pulumi:pulumi:Stack") outputs = step.new?.outputs ?? {};
-        opts.onEvent?.(event);
-    };
-    await withoutFollowUpReads(stack).up({ ...opts, onEvent, parallel: parallel(opts.parallel) });
-    return outputs;
+export interface Gate {
+    readonly after?: Promise<unknown>;
+    /** Called once: when the engine's CLI process has started, or the operation ended first. */
+    readonly onStart?: () => void;
 }
 
-export interface GatedDestroyOptions extends DestroyOptions {
-    /**
-     * What the program waits for before it registers anything: the engine starts meanwhile (its
-     * CLI, the stack's secrets key, the provider), and deletes nothing if it rejects, as a program
-     * that fails deletes nothing. The engine's output is held until it settles, and dropped if it
-     * rejects: the caller reports the rejection, as if the engine had never started.
-     */
-    readonly after?: Promise<unknown>;
-}
+type CliRun = (...args: unknown[]) => Promise<unknown>;
 
 /** `write`, held back until `gate` settles: then flushed if it passed, else dropped for good. */
 function heldUntil(gate: Promise<unknown>, write?: (out: string) => void): (out: string) => void {
@@ -77,30 +73,95 @@ function heldUntil(gate: Promise<unknown>, write?: (out: string) => void): (out:
 }
 
 /**
- * Runs `pulumi destroy --yes --skip-preview --run-program`: the program's delete hooks (the
- * namespace guard) need the program, and the engine refuses the destroy without it.
+ * Runs `operation` on a view of the stack without the follow-up reads, with the workspace's
+ * program waiting for `after` (the SDK serves the program it finds at the call) and the output
+ * held until then.
  */
-export async function destroy(stack: Stack, opts: GatedDestroyOptions = {}): Promise<void> {
-    const { after, ...options } = opts;
-    const workspace = stack.workspace;
-    const program = workspace.program;
-    if (after && program) {
-        workspace.program = async () => {
-            await after.catch((error: unknown) => {
-                // A RunError is reported by its message alone, without the program's stack trace.
-                throw new RunError(error instanceof Error ? error.message : String(error));
-            });
-            return program();
+async function gated<T extends { onOutput?: (out: string) => void }, R>(
+    stack: Stack,
+    { after, onStart, ...opts }: T & Gate,
+    operation: (view: Stack, opts: T) => Promise<R>,
+): Promise<R> {
+    // The SDK spawns the CLI within PulumiCommand's run() (not in its types; cmd.js), the
+    // engine's run last.
+    const cli = stack.workspace.pulumiCommand as unknown as { run: CliRun };
+    let told = false;
+    const started = () => {
+        if (!told) onStart?.();
+        told = true;
+    };
+    if (onStart) {
+        const run = cli.run.bind(cli);
+        cli.run = (...args) => {
+            const running = run(...args);
+            started();
+            return running;
         };
     }
     try {
-        await withoutFollowUpReads(stack).destroy({
-            runProgram: true,
-            ...options,
-            ...(after ? { onOutput: heldUntil(after, options.onOutput) } : {}),
-            parallel: parallel(options.parallel),
+        return await gatedProgram(stack, after, opts as T, operation);
+    } finally {
+        if (onStart) {
+            delete (cli as Partial<typeof cli>).run;
+            started();
+        }
+    }
+}
+
+async function gatedProgram<T extends { onOutput?: (out: string) => void }, R>(
+    stack: Stack,
+    after: Promise<unknown> | undefined,
+    opts: T,
+    operation: (view: Stack, opts: T) => Promise<R>,
+): Promise<R> {
+    const workspace = stack.workspace;
+    const program = workspace.program;
+    if (!after || !program) return operation(withoutFollowUpReads(stack), opts);
+    workspace.program = async () => {
+        await after.catch((error: unknown) => {
+            // A RunError is reported by its message alone, without the program's stack trace.
+            throw new RunError(error instanceof Error ? error.message : String(error));
         });
+        return program();
+    };
+    try {
+        const onOutput = heldUntil(after, opts.onOutput);
+        return await operation(withoutFollowUpReads(stack), { ...opts, onOutput });
     } finally {
         workspace.program = program;
     }
+}
+
+/**
+ * Runs `pulumi up --yes --skip-preview` and returns the stack's outputs as the engine reported
+ * them (secret values are "[secret]").
+ */
+export async function up(
+    stack: Stack,
+    opts: UpOptions & Gate = {},
+): Promise<Record<string, unknown>> {
+    let outputs: Record<string, unknown> = {};
+    const onEvent = (event: EngineEvent): void => {
+        const step = event.resOutputsEvent?.metadata;
+        if (step?.type === "pulumi:pulumi:Stack") outputs = step.new?.outputs ?? {};
+        opts.onEvent?.(event);
+    };
+    await gated(stack, { ...opts, onEvent, parallel: parallel(opts.parallel) }, (view, o) =>
+        view.up(o),
+    );
+    return outputs;
+}
+
+/** Runs `pulumi preview`. */
+export async function preview(stack: Stack, opts: PreviewOptions & Gate = {}): Promise<void> {
+    await gated(stack, opts, (view, o) => view.preview(o));
+}
+
+/**
+ * Runs `pulumi destroy --yes --skip-preview --run-program`: the program's delete hooks (the
+ * namespace guard) need the program, and the engine refuses the destroy without it.
+ */
+export async function destroy(stack: Stack, opts: DestroyOptions & Gate = {}): Promise<void> {
+    const options = { runProgram: true, ...opts, parallel: parallel(opts.parallel) };
+    await gated(stack, options, (view, o) => view.destroy(o));
 }

@@ -92,6 +92,34 @@ describe("fault: the kube context a user chose", () => {
         });
     });
 
+    it("uses the bundled cluster where the kubeconfig selects no context, showing one run", async () => {
+        const stack = await e2eStack(backend, "e2e-no-context", {
+            "sa-workload:workloads": [{ namespace: "e2e-no-context" }],
+        });
+        // What `minikube delete` leaves: a kubeconfig file with no current context.
+        const empty = join(dir, "no-context.yaml");
+        writeFileSync(
+            empty,
+            stringify({ apiVersion: "v1", kind: "Config", clusters: [], contexts: [], users: [] }),
+        );
+        const before = clusterObjects();
+        const result = await runWith(empty, "preview", stack.name, backend);
+        assert.equal(result.status, 0, result.output);
+        assert.match(result.output, /preview on the bundled local cluster/);
+        // The engine started before the choice set KUBECONFIG, stopped without its program, and
+        // ran again after it: the user sees the second run only.
+        const runs = result.output.split("Previewing update (").length - 1;
+        assert.equal(runs, 1, result.output);
+        assert.equal(clusterObjects(), before);
+        recordCase({
+            name: "a kubeconfig file that selects no context",
+            done: "npm run preview with KUBECONFIG naming a kubeconfig without contexts (as minikube delete leaves one)",
+            happened:
+                "the preview ran on the bundled local cluster, its engine started again once the cluster was chosen; one preview shown",
+            left: "every cluster object as before",
+        });
+    });
+
     it("refuses to move a deployed stack to another cluster", async () => {
         const stack = await e2eStack(backend, "e2e-moved", {
             "sa-workload:workloads": [{ namespace: "e2e-moved" }],
@@ -105,13 +133,17 @@ describe("fault: the kube context a user chose", () => {
         assert.notEqual(moved.status, 0, moved.output);
         assert.match(moved.output, /was deployed to cluster kwok-sa-workload@127\.0\.0\.1/);
         assert.match(moved.output, /would work on another-cluster@127\.0\.0\.1/);
+        // The refusal left the state's record of the cluster as it was: refused again.
+        const again = await runWith(other, "up", stack.name, backend);
+        assert.notEqual(again.status, 0, again.output);
+        assert.match(again.output, /was deployed to cluster kwok-sa-workload@127\.0\.0\.1/);
         assert.equal(clusterObjects(), before);
         const down = await runWith(testKubeconfig(), "down", stack.name, backend);
         assert.equal(down.status, 0, down.output);
         recordCase({
             name: "a deployed stack pointed at another cluster",
             done: "npm run up on the test cluster, then npm run up with a kubeconfig whose current context names another cluster",
-            happened: `the second up exited ${moved.status}, naming the cluster the stack is on and the one it would move to`,
+            happened: `the second up exited ${moved.status}, naming the cluster the stack is on and the one it would move to; a third, the same`,
             left: "the stack's objects untouched; after npm run down on its own cluster, nothing",
         });
     });

@@ -15,10 +15,17 @@ function engineStandIn(events: string[]): Stack {
         events.push("program ran");
         return Promise.resolve({});
     };
+    const cli = {
+        run(...args: string[]) {
+            events.push(`cli started: ${args[0]}`);
+            return Promise.resolve();
+        },
+    };
     return {
-        workspace: { program },
+        workspace: { program, pulumiCommand: cli },
         async destroy(this: Stack, opts: DestroyOptions) {
             const run = this.workspace.program!;
+            await (this.workspace.pulumiCommand as unknown as typeof cli).run("destroy");
             opts.onOutput?.("Destroying (dev):\n");
             await run();
             opts.onOutput?.("deleted\n");
@@ -42,6 +49,7 @@ describe("a destroy after a check that runs while the engine starts", () => {
             onOutput: (out) => void events.push(`shown: ${out.trim()}`),
         });
         assert.deepEqual(events, [
+            "cli started: destroy",
             "check passed",
             "shown: Destroying (dev):",
             "program ran",
@@ -64,6 +72,22 @@ describe("a destroy after a check that runs while the engine starts", () => {
         // The engine reports a RunError by its message, without the program's stack trace.
         assert.ok(failed instanceof RunError, String(failed));
         assert.equal(failed.message, refusal.message);
-        assert.deepEqual(events, []);
+        assert.deepEqual(events, ["cli started: destroy"]);
+    });
+
+    it("says when the engine's CLI has started, so the work it waits for can begin then", async () => {
+        const events: string[] = [];
+        const stack = engineStandIn(events);
+        let check: () => void = () => undefined;
+        const checked = new Promise<void>((passed) => (check = passed));
+        await destroy(stack, {
+            after: checked,
+            onStart: () => {
+                events.push("told: started");
+                check();
+            },
+        });
+        assert.deepEqual(events, ["cli started: destroy", "told: started", "program ran"]);
+        assert.ok(!Object.hasOwn(stack.workspace.pulumiCommand, "run"), "run() was not restored");
     });
 });

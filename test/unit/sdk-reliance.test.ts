@@ -31,6 +31,13 @@ describe("what the speed-ups rely on in the SDKs", () => {
         assert.match(Stack.prototype.destroy.toString(), /await this\.info\(/);
     });
 
+    it("a stack starts the CLI through its workspace's PulumiCommand's run()", () => {
+        // operations.ts tells its caller the engine has started when that run() is called.
+        const stackRun: unknown = Reflect.get(Stack.prototype, "runPulumiCmd"); // private in its types
+        assert.ok(typeof stackRun === "function");
+        assert.match(stackRun.toString(), /this\.workspace\.pulumiCommand\.run\(/);
+    });
+
     it("Stack.destroy() serves the workspace's program as it finds it at the call", () => {
         // operations.ts's destroy swaps in a program that first waits for `down`'s check.
         assert.match(
