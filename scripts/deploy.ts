@@ -152,7 +152,13 @@ async function operate(action: string, stack: Stack, op: Operation): Promise<voi
     const policyPacks = [policyPack()];
     /** The engine's failure, or, when the program never ran, why it did not. */
     const cause = async (error: unknown): Promise<unknown> => {
-        if (error instanceof ConcurrentUpdateError) return error;
+        // A held lock stops the engine before the program: it is the cause, said once the
+        // cluster's choice has said its line (or failed, which the lock's message outranks).
+        if (error instanceof ConcurrentUpdateError)
+            return ready.then(
+                () => error,
+                () => error,
+            );
         await ready;
         return error;
     };
@@ -203,7 +209,8 @@ async function operate(action: string, stack: Stack, op: Operation): Promise<voi
             await destroy(stack, { onOutput, after: checked, onStart });
         } catch (error) {
             // Refused before anything was deleted: the refusal's own words are the last ones.
-            if (!(error instanceof ConcurrentUpdateError)) await checked;
+            if (error instanceof ConcurrentUpdateError) throw await cause(error);
+            await checked;
             // The state read before the destroy names the namespaces (no more CLI runs).
             const namespaces = stateObjects(await ready)
                 .filter((o) => o.kind === "Namespace")
