@@ -1,9 +1,9 @@
 import * as assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 import { refuseClusterMove, selectCluster, SelectedCluster } from "../../scripts/lib/cluster";
+import { tempDir } from "../helpers/temp-dirs";
 
 describe("the cluster a user chose is the cluster used", () => {
     const saved = process.env.KUBECONFIG;
@@ -12,7 +12,7 @@ describe("the cluster a user chose is the cluster used", () => {
     });
 
     it("fails at once on a context whose server does not answer, naming it and the fix", async () => {
-        const dir = mkdtempSync(join(tmpdir(), "sa-cluster-"));
+        const dir = tempDir("sa-cluster-");
         const file = join(dir, "config");
         // Port 1 on the loopback: nothing listens there, so the connection is refused at once.
         writeFileSync(

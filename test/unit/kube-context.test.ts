@@ -12,6 +12,7 @@ import {
     kubeconfigFiles,
     loadKubeConfig,
 } from "../../components/kube-context";
+import { tempDir } from "../helpers/temp-dirs";
 
 /**
  * A kubeconfig file with one context `name` on cluster `name` at `server`, with `cluster`'s other
@@ -74,7 +75,7 @@ describe("kubeconfig files, as kubectl reads them", () => {
     });
 
     it("merges a list: the first file's current context, every file's contexts", () => {
-        const dir = mkdtempSync(join(tmpdir(), "sa-kubeconfig-"));
+        const dir = tempDir("sa-kubeconfig-");
         const a = kubeconfig(dir, "minikube", "https://192.168.49.2:8443");
         const b = kubeconfig(dir, "kind-other", "https://127.0.0.1:40000");
         const merged = loadKubeConfig(undefined, [a, join(dir, "missing"), b].join(":"));
@@ -86,7 +87,7 @@ describe("kubeconfig files, as kubectl reads them", () => {
     });
 
     it("finds no context without a kubeconfig file, or without a current context", () => {
-        const dir = mkdtempSync(join(tmpdir(), "sa-kubeconfig-"));
+        const dir = tempDir("sa-kubeconfig-");
         assert.equal(loadKubeConfig(undefined, join(dir, "none")), undefined);
         assert.equal(
             loadKubeConfig(undefined, kubeconfig(dir, "x", "https://h:1", false)),

@@ -1,10 +1,10 @@
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 import { compareVersions, REPO_ROOT } from "../../scripts/lib/toolchain";
+import { tempDir } from "../helpers/temp-dirs";
 
 /** A `pulumi` of `version` that logs its arguments; `plugin install` works only if `install`. */
 const STUB_PULUMI = `#!/bin/sh
@@ -35,7 +35,7 @@ interface Machine {
 
 /** Runs ensureToolchain() in a new process on a machine of the user's kind, with stubs on PATH. */
 function ensureOn(machine: Machine): { status: number | null; output: string; log: string } {
-    const dir = mkdtempSync(join(tmpdir(), "sa-toolchain-"));
+    const dir = tempDir("sa-toolchain-");
     const bin = join(dir, "bin");
     const log = join(dir, "log");
     writeFileSync(log, "");

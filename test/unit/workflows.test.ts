@@ -1,12 +1,12 @@
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
 import { parse } from "yaml";
 
 import { REPO_ROOT } from "../../scripts/lib/toolchain";
+import { tempDir } from "../helpers/temp-dirs";
 
 interface Step {
     readonly id?: string;
@@ -53,7 +53,7 @@ describe("the GitHub workflows", () => {
         const check = job.steps.find((s) => s.id === "secrets")!;
 
         function present(secrets: Record<string, boolean>): string {
-            const out = join(mkdtempSync(join(tmpdir(), "sa-gh-")), "output");
+            const out = join(tempDir("sa-gh-"), "output");
             const env: Record<string, string> = { GITHUB_OUTPUT: out, GITHUB_STEP_SUMMARY: out };
             for (const key of Object.keys(check.env ?? {}))
                 env[key] = String(secrets[key] ?? false);
