@@ -10,14 +10,14 @@ import { existsSync } from "node:fs";
 import type * as k8s from "@kubernetes/client-node";
 import { ConcurrentUpdateError, type EngineEvent, type Stack } from "@pulumi/pulumi/automation";
 
-import { kubeClient, kubeconfigFiles, loadKubeConfig } from "../components/kube-context";
+import { kubeClient, loadKubeConfig } from "../components/kube-context";
 import {
     describeBackendFailure,
     recoverCommand,
     refuseSharedRecover,
     sharedBackend,
 } from "./lib/backend";
-import { CLUSTER_ENV, reachable, refuseClusterMove, selectCluster } from "./lib/cluster";
+import { bundledClusterCertain, reachable, refuseClusterMove, selectCluster } from "./lib/cluster";
 import { DELETE_FOREIGN_ENV } from "../components/ownership";
 import { describeRemainingNamespaces, describeUnreadyPods } from "./lib/diagnose";
 import { refuseForeignBeforeDown, stateObjects } from "./lib/foreign";
@@ -79,10 +79,7 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
     // what the namespaces hold) before it registers anything. Where the choice sets KUBECONFIG
     // (the bundled cluster), the engine starts after it: at once when there is no kubeconfig
     // file, else once more after the early start has stopped without its program.
-    const early =
-        action !== "recover" &&
-        process.env[CLUSTER_ENV] !== "local" &&
-        kubeconfigFiles(engineEnv).length > 0;
+    const early = action !== "recover" && !bundledClusterCertain(engineEnv);
     let engineStarted: () => void = () => undefined;
     const started = new Promise<void>((resolve) => (engineStarted = resolve));
     const chosen = (async () => {

@@ -13,6 +13,7 @@ import {
     KubeTarget,
     kubeTarget,
     kubeClient,
+    kubeconfigFiles,
     loadKubeConfig,
 } from "../../components/kube-context";
 import { ensureToolchain, REPO_ROOT, runScript } from "./toolchain";
@@ -77,6 +78,15 @@ export interface SelectedCluster {
     /** What identifies it across runs (see clusterIdentity). */
     readonly identity: string;
     readonly description: string;
+}
+
+/**
+ * Whether selectCluster() points KUBECONFIG at the bundled cluster for certain, as known without
+ * reading a kubeconfig: when asked to, or when there is no kubeconfig file. Where this says no, it
+ * still does for a file that names no usable context, which only selectCluster() can tell.
+ */
+export function bundledClusterCertain(kubeconfigEnv = process.env.KUBECONFIG): boolean {
+    return process.env[CLUSTER_ENV] === "local" || kubeconfigFiles(kubeconfigEnv).length === 0;
 }
 
 /**

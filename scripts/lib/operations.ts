@@ -82,28 +82,27 @@ async function gated<T extends { onOutput?: (out: string) => void }, R>(
     { after, onStart, ...opts }: T & Gate,
     operation: (view: Stack, opts: T) => Promise<R>,
 ): Promise<R> {
-    // The SDK spawns the CLI within PulumiCommand's run() (not in its types; cmd.js), the
-    // engine's run last.
+    // The SDK spawns each CLI within its PulumiCommand's run() (not in its types; cmd.js): the
+    // first run once the operation has begun is the engine's (or a `stack export` running beside
+    // it: the caller's work then starts a little sooner). The wrapper removes itself when called.
     const cli = stack.workspace.pulumiCommand as unknown as { run: CliRun };
-    let told = false;
-    const started = () => {
-        if (!told) onStart?.();
-        told = true;
-    };
+    const unwrap = () => delete (cli as Partial<typeof cli>).run;
     if (onStart) {
         const run = cli.run.bind(cli);
         cli.run = (...args) => {
+            unwrap();
             const running = run(...args);
-            started();
+            onStart();
             return running;
         };
     }
     try {
         return await gatedProgram(stack, after, opts as T, operation);
     } finally {
-        if (onStart) {
-            delete (cli as Partial<typeof cli>).run;
-            started();
+        // Told even when the operation ended before its CLI started, so no caller waits forever.
+        if (onStart && Object.hasOwn(cli, "run")) {
+            unwrap();
+            onStart();
         }
     }
 }

@@ -2,7 +2,13 @@ import * as assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-import { refuseClusterMove, selectCluster, SelectedCluster } from "../../scripts/lib/cluster";
+import {
+    bundledClusterCertain,
+    CLUSTER_ENV,
+    refuseClusterMove,
+    selectCluster,
+    SelectedCluster,
+} from "../../scripts/lib/cluster";
 import { tempDir } from "../helpers/temp-dirs";
 
 describe("the cluster a user chose is the cluster used", () => {
@@ -54,6 +60,24 @@ describe("the cluster a user chose is the cluster used", () => {
     };
     const deployedTo = (cluster?: string) => ({
         resources: [{ type: "pulumi:pulumi:Stack", outputs: cluster ? { cluster } : {} }],
+    });
+
+    it("knows the bundled cluster is certain only when asked for or without a kubeconfig file", () => {
+        const dir = tempDir("sa-cluster-");
+        const file = join(dir, "config");
+        writeFileSync(file, "apiVersion: v1\nkind: Config\n");
+        const asked = process.env[CLUSTER_ENV];
+        try {
+            delete process.env[CLUSTER_ENV];
+            assert.equal(bundledClusterCertain(join(dir, "none")), true);
+            // A file may still name no usable context: only selectCluster() can tell.
+            assert.equal(bundledClusterCertain(file), false);
+            process.env[CLUSTER_ENV] = "local";
+            assert.equal(bundledClusterCertain(file), true);
+        } finally {
+            if (asked === undefined) delete process.env[CLUSTER_ENV];
+            else process.env[CLUSTER_ENV] = asked;
+        }
     });
 
     it("stops a stack from moving to another cluster than the one it was deployed to", () => {

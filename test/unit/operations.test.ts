@@ -90,4 +90,14 @@ describe("a destroy after a check that runs while the engine starts", () => {
         assert.deepEqual(events, ["cli started: destroy", "told: started", "program ran"]);
         assert.ok(!Object.hasOwn(stack.workspace.pulumiCommand, "run"), "run() was not restored");
     });
+
+    it("says so too when the operation ends before any CLI has started", async () => {
+        const stack = engineStandIn([]);
+        stack.destroy = () => Promise.reject(new Error("no workspace"));
+        let told = 0;
+        const failed = await destroy(stack, { onStart: () => told++ }).catch((e: Error) => e);
+        assert.equal(String(failed), "Error: no workspace");
+        assert.equal(told, 1);
+        assert.ok(!Object.hasOwn(stack.workspace.pulumiCommand, "run"), "run() was not restored");
+    });
 });
