@@ -150,6 +150,10 @@ export const SPEEDUPS: { readonly label: string; readonly env: NodeJS.ProcessEnv
         env: { SA_WORKLOAD_EAGER_K8S_CLIENT: "1" },
     },
     {
+        label: "the program (@pulumi/kubernetes, the component, zod) loaded up front (`SA_WORKLOAD_EAGER_PROGRAM=1`)",
+        env: { SA_WORKLOAD_EAGER_PROGRAM: "1" },
+    },
+    {
         label: "every module loaded as packaged: no stand-ins, no client bundle (`SA_WORKLOAD_EAGER_MODULES=1`)",
         env: { SA_WORKLOAD_EAGER_MODULES: "1" },
     },

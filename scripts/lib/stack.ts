@@ -10,6 +10,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { homedir } from "node:os";
 import * as path from "node:path";
 import { join } from "node:path";
@@ -19,8 +20,7 @@ import { LocalWorkspace, PulumiCommand, Stack, Workspace } from "@pulumi/pulumi/
 
 import { DEFAULTS } from "../../components/defaults";
 import { isObject } from "../../components/problems";
-import { parseWorkloads } from "../../components/program-config";
-import program from "../../index";
+import type * as ProgramConfig from "../../components/program-config";
 import { knownPulumiCommand } from "./pulumi-command";
 import { REPO_ROOT } from "./toolchain";
 
@@ -102,6 +102,7 @@ export async function repoStackConfig(
  * validation reports that, this only names objects.
  */
 export function workloadPods(value: unknown = [{}]): { namespace: string; pod: string }[] {
+    const { parseWorkloads } = load("../../components/program-config") as typeof ProgramConfig;
     const workloads = parseWorkloads(value);
     if (!Array.isArray(workloads)) return [];
     return workloads.map((w: { namespace?: unknown; podName?: unknown } | null) => ({
@@ -196,6 +197,18 @@ export function pluginCompileCache(parent: NodeJS.ProcessEnv = process.env): {
     return own ? { NODE_COMPILE_CACHE: join(own, "engine-plugins") } : {};
 }
 
+const load = createRequire(__filename);
+
+/**
+ * The program of index.ts, with what only it loads (@pulumi/kubernetes, the component, zod: 0.2 s
+ * on the command path), loaded on first use rather than with the commands' modules: the commands
+ * load it once the engine's CLI has started (scripts/deploy.ts), while the engine opens the stack
+ * and starts the policy pack, instead of before the engine could start.
+ */
+export function programModule(): typeof import("../../index") {
+    return load("../../index") as typeof import("../../index");
+}
+
 /** Creates or selects the stack, with the program of index.ts. */
 export async function openStack(options: StackOptions = {}): Promise<Stack> {
     const stackName = options.stackName ?? "dev";
@@ -223,7 +236,7 @@ export async function openStack(options: StackOptions = {}): Promise<Stack> {
     const ws = await LocalWorkspace.create({
         workDir,
         envVars: env,
-        program: () => Promise.resolve(program()),
+        program: () => Promise.resolve(programModule()()),
         pulumiCommand: knownPulumiCommand(),
     });
     // Config: the caller's, else the repository's stack file, else what the workspace already has.

@@ -1,9 +1,14 @@
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, chmodSync, cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-import { compareVersions, REPO_ROOT } from "../../scripts/lib/toolchain";
+import {
+    compareVersions,
+    REPO_ROOT,
+    toolchainDirs,
+    toolchainEnvKey,
+} from "../../scripts/lib/toolchain";
 import { tempDir } from "../helpers/temp-dirs";
 
 /** A `pulumi` of `version` that logs its arguments; `plugin install` works only if `install`. */
@@ -121,5 +126,56 @@ describe("a user's machine: their pulumi, Pulumi's plugin download, no Go", () =
         const run = ensureOn({});
         assert.notEqual(run.status, 0);
         assert.match(run.output, /The Pulumi CLI is not on PATH\. Install it/);
+    });
+});
+
+describe("the toolchain's folders", () => {
+    const saved = { ...process.env };
+    afterEach(() => {
+        for (const name of ["SA_WORKLOAD_CACHE", "HOME"]) {
+            if (saved[name] === undefined) delete process.env[name];
+            else process.env[name] = saved[name];
+        }
+    });
+
+    it("are named as build.sh env prints them, which runs again only when what it reads changes", () => {
+        process.env.SA_WORKLOAD_CACHE = tempDir("sa-toolchain-");
+        let runs = 0;
+        const env = () => {
+            runs++;
+            const run = spawnSync("bash", ["scripts/toolchain/build.sh", "env"], {
+                cwd: REPO_ROOT,
+                encoding: "utf8",
+            });
+            assert.equal(run.status, 0, run.stderr);
+            return run.stdout;
+        };
+        const printed = env();
+        const dirs = toolchainDirs(env);
+        assert.equal(runs, 2);
+        assert.match(printed, new RegExp(`^PULUMI_BIN_DIR=${dirs.pulumi}$`, "m"));
+        assert.match(printed, new RegExp(`^CLUSTER_BIN_DIRS=${dirs.cluster}$`, "m"));
+        assert.deepEqual(toolchainDirs(env), dirs);
+        assert.equal(runs, 2, "asked again with nothing changed");
+        process.env.HOME = tempDir("sa-toolchain-");
+        toolchainDirs(env);
+        assert.equal(runs, 3, "not asked again after HOME changed");
+    });
+
+    it("are keyed by the scripts, the versions and every piece's Go module, not by other files", () => {
+        const src = tempDir("sa-toolchain-");
+        cpSync(join(REPO_ROOT, "scripts", "toolchain"), src, {
+            recursive: true,
+            filter: (file) => !file.endsWith(".json"),
+        });
+        const before = toolchainEnvKey(src);
+        writeFileSync(join(src, "pulumi", "notes.json"), "{}");
+        assert.equal(toolchainEnvKey(src), before);
+        for (const file of ["versions.env", "lib.sh", join("kubernetes", "go.sum")]) {
+            const changed = tempDir("sa-toolchain-");
+            cpSync(src, changed, { recursive: true });
+            appendFileSync(join(changed, file), "\n");
+            assert.notEqual(toolchainEnvKey(changed), before, `${file} changed, same key`);
+        }
     });
 });
