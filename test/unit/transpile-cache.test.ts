@@ -19,6 +19,10 @@ const loaded = Object.entries(require.cache).some(([f, m]) =>
 const answer: number = times(21);
 console.log(JSON.stringify({ answer, name, loaded }));
 `,
+    "own.ts": `const transpiled = (globalThis as Record<symbol, unknown>)[Symbol.for("sa-workload.transpile-cache")];
+console.log(JSON.stringify({ args: process.argv.slice(2), pid: process.pid, cache: process.env.SA_WORKLOAD_CACHE, transpiled }));
+process.exitCode = 3;
+`,
     "lib.ts": "export const times = (x: number): number => x * 2;\n",
     "pkg/index.ts": 'export const name: string = "pkg";\n',
     "broken.ts": `export function half(x: number): number {
@@ -74,6 +78,17 @@ describe("the command path's transpile cache (scripts/lib/transpile-cache.cjs)",
         assert.equal(out.name, "pkg");
         const absolute = run("absolute.ts");
         assert.equal(absolute.stdout.trim(), "2", absolute.stderr);
+    });
+
+    it("runs a file in scripts/run.mjs's own process on this Node.js, with its arguments, the cache and its exit code", () => {
+        const result = spawnSync(
+            process.execPath,
+            [join(REPO_ROOT, "scripts", "run.mjs"), join(dir, "own.ts"), "a", "b"],
+            { encoding: "utf8", env: { ...process.env, SA_WORKLOAD_CACHE: cache } },
+        );
+        assert.equal(result.status, 3, result.stderr);
+        const out = JSON.parse(result.stdout) as Record<string, unknown>;
+        assert.deepEqual(out, { args: ["a", "b"], pid: result.pid, cache, transpiled: true });
     });
 
     it("loads TypeScript only for files it has not transpiled before", () => {
