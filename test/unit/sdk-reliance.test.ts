@@ -118,7 +118,7 @@ describe("what the speed-ups rely on in the SDKs", () => {
         assert.deepEqual(runnerRegistrations([]), [{ typeCheck: false, transpileOnly: true }]);
     });
 
-    it("with the transpile cache preloaded, as pulumi-analyzer-policy does, ts-node never registers", () => {
+    it("with the transpile cache preloaded, as pulumi-analyzer-policy does, ts-node neither loads nor registers", () => {
         const shim = readFileSync(join(REPO_ROOT, "policy", "pulumi-analyzer-policy"), "utf8");
         const cache = "../scripts/lib/transpile-cache.cjs";
         assert.ok(shim.includes(`cache="-r ${cache}"`), "the shim names the cache");
@@ -127,8 +127,28 @@ describe("what the speed-ups rely on in the SDKs", () => {
             /^exec node \$cache --import \.\/transpile-only\.mjs /m,
             "and preloads it",
         );
-        const preload = ["-r", join(REPO_ROOT, "policy", cache)];
-        assert.deepEqual(runnerRegistrations(preload), []);
+        // The runner's two uses of ts-node, on the module it requires: its version (for a debug
+        // line) and register(), which the stand-in answers without loading ts-node.
+        const script = `
+            import(${JSON.stringify(join(REPO_ROOT, "policy", "transpile-only.mjs"))}).then(() => {
+                const sdk = require.resolve("@pulumi/pulumi/cmd/run-policy-pack/run.js");
+                const source = require("fs").readFileSync(sdk, "utf8");
+                const { tsnodeRequire } = require("@pulumi/pulumi/tsutils").typeScriptRequireStrings();
+                if (!/tsn\\.register\\(\\{\\s*typeCheck: true/.test(source)) throw new Error("runner changed");
+                const tsn = require(tsnodeRequire);
+                tsn.register({ typeCheck: true });
+                const entry = require.cache[require.resolve("ts-node")];
+                process.stdout.write(JSON.stringify({
+                    version: tsn.VERSION,
+                    standIn: entry?.[Symbol.for("sa-workload.stand-in")] === true,
+                    registered: process[Symbol.for("ts-node.register.instance")] !== undefined,
+                }));
+            });`;
+        const run = nodeEval(script, { preload: ["-r", join(REPO_ROOT, "policy", cache)] });
+        assert.equal(run.status, 0, run.stderr);
+        const tsNodePackage = readFileSync(require.resolve("ts-node/package.json"), "utf8");
+        const { version } = JSON.parse(tsNodePackage) as { version: string };
+        assert.deepEqual(JSON.parse(run.stdout), { version, standIn: true, registered: false });
     });
 
     const TYPESCRIPT = JSON.stringify(require.resolve("typescript"));
@@ -199,6 +219,29 @@ describe("what the speed-ups rely on in the SDKs", () => {
         const eager = servePack(pack, { SA_WORKLOAD_EAGER_MODULES: "1" });
         assert.equal(eager.status, 0, eager.stderr);
         assert.deepEqual((JSON.parse(eager.stdout) as unknown[])[0], [false, true], "as packaged");
+    });
+
+    it("with the transpile cache, a pack serves without @pulumi/pulumi's Automation API, which loads on first use", () => {
+        // @pulumi/pulumi's index loads its Automation API; the pack never uses it. Whatever does
+        // (the commands) gets the real module from the stand-in, classes and all.
+        const automation = JSON.stringify(require.resolve("@pulumi/pulumi/automation"));
+        const execa = JSON.stringify(
+            require.resolve("execa", {
+                paths: [dirname(require.resolve("@pulumi/pulumi/package.json"))],
+            }),
+        );
+        const sdk = JSON.stringify(require.resolve("@pulumi/pulumi"));
+        const pack = `
+            const pulumi = require(${sdk});
+            const loaded = () => [require.cache[${automation}]?.[Symbol.for("sa-workload.stand-in")] === true, ${execa} in require.cache];
+            const before = loaded();
+            const error = new pulumi.automation.ConcurrentUpdateError(new Error("held"));
+            const real = error instanceof require(${automation}).ConcurrentUpdateError;
+            process.stdout.write(JSON.stringify([before, loaded(), real]));
+            process.exit(0);`;
+        const run = servePack(pack);
+        assert.equal(run.status, 0, run.stderr);
+        assert.deepEqual(JSON.parse(run.stdout), [[true, false], [false, true], true]);
     });
 
     it("the policy pack writes its compile cache once it serves, since the engine ends it with a kill", async () => {
