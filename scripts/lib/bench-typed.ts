@@ -233,6 +233,25 @@ export async function speedupRounds(npm: string, env: NodeJS.ProcessEnv, reps: n
             "dropped: background deletion for the account, Role and binding (kubectl's default; " +
             "0.1 s less each with kubectl, none through the provider, whose wait for the deletion " +
             "costs the same either way). " +
+            "At aef1e93, e9dfafc and 3bc5460, on a faster machine of the same kind (kubectl " +
+            "apply 0.40 s against 0.62 s), each against the same tree without it (7 paired rounds " +
+            "of `npm run up` with nothing to change): the program's own modules (@pulumi/kubernetes, " +
+            "the component, zod) loaded once the engine's CLI has started, as the client is: 1.26 " +
+            "-> 1.21 s; the toolchain's folders kept in the cache under the hash of what " +
+            "`build.sh env` reads, instead of asking it (bash and 24 hashing processes) every " +
+            "command: 1.28 -> 1.24 s; ts-node left unloaded in the policy pack (its runner reads " +
+            "the version and calls register(), which does nothing with the transpile cache): " +
+            "1.27 -> 1.23 s; the TypeScript file run in scripts/run.mjs's own process instead of " +
+            "a second Node.js: 1.21 -> 1.20 s (the command alone, to its usage error, 15 rounds: " +
+            "0.203 -> 0.173 s); @pulumi/pulumi's Automation API, which its index loads, left " +
+            "unloaded in the policy pack: 1.19 -> 1.18 s (the pack serving 0.156 -> 0.144 s into " +
+            "its process, 12 starts). All of them against 584ca18, 8 paired rounds: `npm run up` " +
+            "1.34 -> 1.19 s, `preview` 1.31 -> 1.21 s. Not done: a resolve hook that spares " +
+            "Node.js its failing lookups of extension-less project imports (45 of them cost 3 ms " +
+            "in all); a bundle of @pulumi/pulumi like the client's (alone it loaded in 0.07-0.15 s " +
+            "instead of 0.2-0.3 s on a loaded machine), since the pack's runner, @pulumi/policy " +
+            "and the program also require its files by their own paths, which a bundle would " +
+            "split into two copies of the SDK's runtime. " +
             "Earlier, measured by hand " +
             "in paired rounds of `npm run up` with nothing to change, and kept: no `pulumi stack " +
             "select` when the file backend holds the stack's state file (stack opened 0.68 -> 0.35 s, the command 5.08 -> 4.96 s, 5 " +
