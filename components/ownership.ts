@@ -59,35 +59,51 @@ export function foreignObjectsError(workload: string, found: readonly LiveObject
     );
 }
 
-/** Looks up the planned objects; those that exist, each with the argument that names it. */
+/**
+ * Looks up the planned objects; those that exist, each with the argument that names it. Planned
+ * namespaces come first: nothing is looked up in one that does not exist, since it holds nothing.
+ */
 export async function existingObjects(
     reader: ClusterReader,
     planned: readonly PlannedObject[],
 ): Promise<(LiveObject & PlannedObject)[]> {
-    const found = await Promise.all(
-        planned.map(async (p) => {
-            const live = await reader.read(p);
-            return live && { ...live, arg: p.arg };
-        }),
-    );
+    const lookUp = (list: readonly PlannedObject[]) =>
+        Promise.all(
+            list.map(async (p) => {
+                const live = await reader.read(p);
+                return live && { ...live, arg: p.arg };
+            }),
+        );
+    const isNamespace = (p: PlannedObject) => p.kind === "Namespace";
+    const namespaces = planned.filter(isNamespace);
+    const foundNamespaces = await lookUp(namespaces);
+    const absent = new Set(namespaces.filter((_, i) => !foundNamespaces[i]).map((n) => n.name));
+    const inside = planned.filter((p) => !isNamespace(p) && !absent.has(p.namespace ?? ""));
+    const found = [...foundNamespaces, ...(await lookUp(inside))];
     return found.filter((o) => o !== undefined);
 }
 
 /**
  * A hook that fails the create of any of `planned` while one of them exists. On the namespace it
- * checks every object of the workload, so that a walk-through's leftovers are all named at once.
+ * checks every object of the workload, so that a walk-through's leftovers are all named at once;
+ * once that check has passed (`cleared`), the namespace is new and empty, and the checks of the
+ * objects created in it after it return at once instead of asking the API server again.
  */
 export function refuseForeignHook(
     hookName: string,
     workload: string,
     reader: ClusterReader,
     planned: readonly PlannedObject[],
+    cleared: { namespace: boolean } = { namespace: false },
 ): pulumi.ResourceHook {
+    const isNamespace = planned.some((p) => p.kind === "Namespace");
     return new pulumi.ResourceHook(
         hookName,
         async () => {
+            if (cleared.namespace && !isNamespace) return;
             const found = await existingObjects(reader, planned);
             if (found.length) throw foreignObjectsError(workload, found);
+            if (isNamespace) cleared.namespace = true;
         },
         // A preview says so too, instead of promising a create that would take an object over.
         { onDryRun: true },
@@ -194,17 +210,18 @@ export function plannedObjects(n: WorkloadNames): PlannedObject[] {
 export function ownershipHooks(
     workload: string,
     names: WorkloadNames,
+    reader: ClusterReader = clusterReader(names.kubeContext),
 ): (kind: string) => pulumi.ResourceHookBinding {
     const planned = plannedObjects(names);
-    const reader = clusterReader(names.kubeContext);
+    const cleared = { namespace: false };
     return (kind) => {
-        // The namespace's check covers everything: a new namespace is empty.
+        // The namespace's check covers everything, and clears the rest: a new namespace is empty.
         const mine = kind === "Namespace" ? planned : planned.filter((p) => p.kind === kind);
         const hookName = `${workload}-${kind.toLowerCase()}-not-foreign`;
         return {
             ...(names.adopt
                 ? {}
-                : { beforeCreate: [refuseForeignHook(hookName, workload, reader, mine)] }),
+                : { beforeCreate: [refuseForeignHook(hookName, workload, reader, mine, cleared)] }),
             ...(kind === "Namespace" ? { beforeDelete: [namespaceGuard(reader)] } : {}),
         };
     };

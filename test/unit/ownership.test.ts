@@ -1,5 +1,7 @@
 import * as assert from "node:assert/strict";
 
+import * as pulumi from "@pulumi/pulumi";
+
 import { ClusterReader, LiveObject, ObjectRef } from "../../components/live-objects";
 import {
     describeOwner,
@@ -7,7 +9,10 @@ import {
     foreignInNamespace,
     foreignInNamespaceError,
     foreignObjectsError,
+    ownershipHooks,
     PlannedObject,
+    plannedObjects,
+    WorkloadNames,
 } from "../../components/ownership";
 import { stateObjects } from "../../scripts/lib/foreign";
 import { hookBindings } from "../helpers/mocks";
@@ -23,6 +28,22 @@ const live = (ref: ObjectRef, more: Partial<LiveObject> = {}): LiveObject => ({
     ...more,
 });
 
+const names: WorkloadNames = {
+    namespace: "my-ns",
+    serviceAccount: "my-sa",
+    pod: "my-pod",
+    legacySecret: false,
+    adopt: false,
+};
+
+/** Runs a binding's create checks as the engine does before a create. */
+async function runBeforeCreate(binding: pulumi.ResourceHookBinding): Promise<void> {
+    for (const hook of binding.beforeCreate ?? []) {
+        const run = pulumi.ResourceHook.isInstance(hook) ? hook.callback : hook;
+        await run({} as pulumi.ResourceHookArgs);
+    }
+}
+
 const ns = (name: string): ObjectRef => ({ apiVersion: "v1", kind: "Namespace", name });
 const sa = (namespace: string, name: string): ObjectRef => ({
     apiVersion: "v1",
@@ -31,11 +52,14 @@ const sa = (namespace: string, name: string): ObjectRef => ({
     name,
 });
 
-/** A cluster holding exactly `objects`. */
-function fakeCluster(objects: LiveObject[]): ClusterReader {
+/** A cluster holding exactly `objects`; `reads` collects every object looked up. */
+function fakeCluster(objects: LiveObject[], reads: ObjectRef[] = []): ClusterReader {
     const key = (r: ObjectRef) => `${r.kind}/${r.namespace ?? ""}/${r.name}`;
     return {
-        read: (ref) => Promise.resolve(objects.find((o) => key(o) === key(ref))),
+        read: (ref) => {
+            reads.push(ref);
+            return Promise.resolve(objects.find((o) => key(o) === key(ref)));
+        },
         listNamespace: (namespace) =>
             Promise.resolve({
                 objects: objects.filter((o) => o.namespace === namespace),
@@ -63,10 +87,50 @@ describe("ownership: objects the stack did not create", () => {
             { ...ns("my-ns"), arg: "namespace" },
             { ...sa("my-ns", "my-sa"), arg: "serviceAccountName" },
         ];
-        const found = await existingObjects(fakeCluster([live(sa("my-ns", "my-sa"))]), planned);
+        const cluster = fakeCluster([live(ns("my-ns")), live(sa("my-ns", "my-sa"))]);
+        const found = await existingObjects(cluster, planned);
         assert.deepEqual(
             found.map((o) => [o.kind, o.name, o.arg]),
-            [["ServiceAccount", "my-sa", "serviceAccountName"]],
+            [
+                ["Namespace", "my-ns", "namespace"],
+                ["ServiceAccount", "my-sa", "serviceAccountName"],
+            ],
+        );
+    });
+
+    it("looks nothing up inside a planned namespace that does not exist", async () => {
+        const reads: ObjectRef[] = [];
+        const planned = plannedObjects(names);
+        const found = await existingObjects(fakeCluster([live(ns("other"))], reads), planned);
+        assert.deepEqual(found, []);
+        assert.deepEqual(reads, [planned[0]]);
+    });
+
+    it("checks a workload once, on its new namespace, not again before each object in it", async () => {
+        const reads: ObjectRef[] = [];
+        const hooks = ownershipHooks("my-ns", names, fakeCluster([], reads));
+        await runBeforeCreate(hooks("Namespace"));
+        assert.deepEqual(
+            reads.map((r) => r.kind),
+            ["Namespace"],
+        );
+        for (const kind of ["ServiceAccount", "Role", "RoleBinding", "Pod"]) {
+            await runBeforeCreate(hooks(kind));
+        }
+        assert.equal(reads.length, 1, "an object in the new namespace was looked up again");
+    });
+
+    it("still checks an object created in a namespace the stack made in an earlier run", async () => {
+        const reads: ObjectRef[] = [];
+        const cluster = fakeCluster([live(ns("my-ns")), live(sa("my-ns", "my-sa"))], reads);
+        const hooks = ownershipHooks("my-ns", names, cluster);
+        await assert.rejects(
+            runBeforeCreate(hooks("ServiceAccount")),
+            /ServiceAccount my-ns\/my-sa/,
+        );
+        assert.deepEqual(
+            reads,
+            [sa("my-ns", "my-sa")].map((r) => ({ ...r, arg: "serviceAccountName" })),
         );
     });
 
