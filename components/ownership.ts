@@ -61,11 +61,14 @@ export function foreignObjectsError(workload: string, found: readonly LiveObject
 
 /**
  * Looks up the planned objects; those that exist, each with the argument that names it. Planned
- * namespaces come first: nothing is looked up in one that does not exist, since it holds nothing.
+ * namespaces come first, and nothing is looked up inside one that does not exist or that is in
+ * `newNamespaces`: those that do not exist are added to it, since the stack creates them next
+ * and, until then, they hold nothing.
  */
 export async function existingObjects(
     reader: ClusterReader,
     planned: readonly PlannedObject[],
+    newNamespaces = new Set<string>(),
 ): Promise<(LiveObject & PlannedObject)[]> {
     const lookUp = (list: readonly PlannedObject[]) =>
         Promise.all(
@@ -74,36 +77,36 @@ export async function existingObjects(
                 return live && { ...live, arg: p.arg };
             }),
         );
-    const isNamespace = (p: PlannedObject) => p.kind === "Namespace";
-    const namespaces = planned.filter(isNamespace);
+    const namespaces = planned.filter((p) => p.kind === "Namespace");
     const foundNamespaces = await lookUp(namespaces);
-    const absent = new Set(namespaces.filter((_, i) => !foundNamespaces[i]).map((n) => n.name));
-    const inside = planned.filter((p) => !isNamespace(p) && !absent.has(p.namespace ?? ""));
-    const found = [...foundNamespaces, ...(await lookUp(inside))];
+    namespaces.forEach((n, i) => {
+        if (!foundNamespaces[i]) newNamespaces.add(n.name);
+    });
+    const rest = planned.filter(
+        (p) => p.kind !== "Namespace" && !newNamespaces.has(p.namespace ?? ""),
+    );
+    const found = [...foundNamespaces, ...(await lookUp(rest))];
     return found.filter((o) => o !== undefined);
 }
 
 /**
  * A hook that fails the create of any of `planned` while one of them exists. On the namespace it
  * checks every object of the workload, so that a walk-through's leftovers are all named at once;
- * once that check has passed (`cleared`), the namespace is new and empty, and the checks of the
- * objects created in it after it return at once instead of asking the API server again.
+ * a namespace that check found missing joins `newNamespaces`, and the checks of the objects
+ * created in it afterwards ask the API server nothing.
  */
 export function refuseForeignHook(
     hookName: string,
     workload: string,
     reader: ClusterReader,
     planned: readonly PlannedObject[],
-    cleared: { namespace: boolean } = { namespace: false },
+    newNamespaces = new Set<string>(),
 ): pulumi.ResourceHook {
-    const isNamespace = planned.some((p) => p.kind === "Namespace");
     return new pulumi.ResourceHook(
         hookName,
         async () => {
-            if (cleared.namespace && !isNamespace) return;
-            const found = await existingObjects(reader, planned);
+            const found = await existingObjects(reader, planned, newNamespaces);
             if (found.length) throw foreignObjectsError(workload, found);
-            if (isNamespace) cleared.namespace = true;
         },
         // A preview says so too, instead of promising a create that would take an object over.
         { onDryRun: true },
@@ -213,15 +216,19 @@ export function ownershipHooks(
     reader: ClusterReader = clusterReader(names.kubeContext),
 ): (kind: string) => pulumi.ResourceHookBinding {
     const planned = plannedObjects(names);
-    const cleared = { namespace: false };
+    const newNamespaces = new Set<string>();
     return (kind) => {
-        // The namespace's check covers everything, and clears the rest: a new namespace is empty.
+        // The namespace's check covers everything, and finds a new namespace empty for the rest.
         const mine = kind === "Namespace" ? planned : planned.filter((p) => p.kind === kind);
         const hookName = `${workload}-${kind.toLowerCase()}-not-foreign`;
         return {
             ...(names.adopt
                 ? {}
-                : { beforeCreate: [refuseForeignHook(hookName, workload, reader, mine, cleared)] }),
+                : {
+                      beforeCreate: [
+                          refuseForeignHook(hookName, workload, reader, mine, newNamespaces),
+                      ],
+                  }),
             ...(kind === "Namespace" ? { beforeDelete: [namespaceGuard(reader)] } : {}),
         };
     };

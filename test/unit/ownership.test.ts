@@ -128,10 +128,7 @@ describe("ownership: objects the stack did not create", () => {
             runBeforeCreate(hooks("ServiceAccount")),
             /ServiceAccount my-ns\/my-sa/,
         );
-        assert.deepEqual(
-            reads,
-            [sa("my-ns", "my-sa")].map((r) => ({ ...r, arg: "serviceAccountName" })),
-        );
+        assert.deepEqual(reads, [{ ...sa("my-ns", "my-sa"), arg: "serviceAccountName" }]);
     });
 
     it("names every existing object, its owner and both ways out in the create error", () => {
