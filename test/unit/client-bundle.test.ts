@@ -1,5 +1,13 @@
 import * as assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+    mkdirSync,
+    mkdtempSync,
+    readdirSync,
+    readFileSync,
+    rmSync,
+    statSync,
+    writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -8,6 +16,14 @@ import { nodeEval, TRANSPILE_CACHE } from "../helpers/node-eval";
 
 const BUNDLE = join(REPO_ROOT, "scripts", "lib", "client-bundle.cjs");
 
+/** The names the bundle holds (client-bundle.cjs's CLIENT_NAMES). */
+const CLIENT_NAMES = JSON.parse(
+    node(
+        `process.stdout.write(JSON.stringify(require(${JSON.stringify(BUNDLE)}).CLIENT_NAMES))`,
+        [],
+    ),
+) as string[];
+
 /** The output of CommonJS `script`, run in a Node.js process of its own with `preload`. */
 function node(script: string, preload: string[] = ["-r", TRANSPILE_CACHE]): string {
     const run = nodeEval(script, { preload });
@@ -15,7 +31,69 @@ function node(script: string, preload: string[] = ["-r", TRANSPILE_CACHE]): stri
     return run.stdout;
 }
 
+/** The project's TypeScript files, tests included (not node_modules, not dot folders). */
+function sources(dir = REPO_ROOT): string[] {
+    return readdirSync(dir).flatMap((name) => {
+        const path = join(dir, name);
+        if (name.startsWith(".") || name === "node_modules") return [];
+        if (statSync(path).isDirectory()) return sources(path);
+        return name.endsWith(".ts") ? [path] : [];
+    });
+}
+
+/** Capitalised names each file reaches the client by: `k8s.X`, `lib.X`, `kubeClient().X`, imports. */
+function namesUsed(source: string): string[] {
+    const names = [...source.matchAll(/\b(?:k8s|lib|kubeClient\(\))\.([A-Z]\w*)/g)].map(
+        (m) => m[1],
+    );
+    for (const m of source.matchAll(/import \{([^}]*)\} from "@kubernetes\/client-node"/g)) {
+        names.push(
+            ...m[1]
+                .split(",")
+                .map((n) => n.trim().split(/\s+/)[0])
+                .filter(Boolean),
+        );
+    }
+    return names;
+}
+
 describe("the Kubernetes client on the command path (scripts/lib/client-bundle.cjs)", () => {
+    it("bundles every export of the client that the project's code names", () => {
+        const exported = JSON.parse(
+            node(
+                `import("@kubernetes/client-node").then((m) => process.stdout.write(JSON.stringify(Object.keys(m))))`,
+                [],
+            ),
+        ) as string[];
+        const named = new Set(sources().flatMap((file) => namesUsed(readFileSync(file, "utf8"))));
+        // Names of other packages (k8s.Provider of @pulumi/kubernetes) and type-only ones are not
+        // the client's exports.
+        const missing = [...named].filter(
+            (name) => exported.includes(name) && !CLIENT_NAMES.includes(name),
+        );
+        assert.deepEqual(missing, [], "named in the sources but not in CLIENT_NAMES");
+        assert.deepEqual(
+            CLIENT_NAMES.filter((name) => !exported.includes(name)),
+            [],
+            "in CLIENT_NAMES but not exported by the client",
+        );
+        assert.ok(
+            named.has("KubeConfig") && named.has("KubernetesObjectApi"),
+            "the scan finds uses",
+        );
+    });
+
+    it("serves a name it does not bundle from the package as it is", () => {
+        const out = node(`
+            const k8s = require("@kubernetes/client-node");
+            const listed = typeof k8s.KubeConfig;
+            const bundle = Object.keys(require.cache).find((f) => f.includes("sa-workload-bundle-"));
+            const other = "Apps" + "V1Api"; // not a name the project uses (the test above)
+            const inBundle = other in require.cache[bundle].exports;
+            process.stdout.write(JSON.stringify([listed, inBundle, typeof k8s[other]]));`);
+        assert.deepEqual(JSON.parse(out), ["function", false, "function"]);
+    });
+
     it("loads from one bundled file that exports what the package does and talks to an API server", () => {
         const out = node(`
             const http = require("node:http");
@@ -44,9 +122,11 @@ describe("the Kubernetes client on the command path (scripts/lib/client-bundle.c
         const dir = mkdtempSync(join(tmpdir(), "sa-bundle-"));
         try {
             const dist = (name: string): string => join(dir, name, "dist");
+            // The bundle holds the names the project uses: the stand-in package exports them all.
+            const good = CLIENT_NAMES.map((name) => `export const ${name} = "${name}";\n`).join("");
             for (const [name, source] of [
-                ["good", "export const answer = 42;\n"],
-                ["broken", "export const answer = ;\n"],
+                ["good", `${good}export const answer = 42;\n`],
+                ["broken", "export const KubeConfig = ;\n"],
             ]) {
                 mkdirSync(dist(name), { recursive: true });
                 writeFileSync(join(dir, name, "package.json"), `{"name": "${name}"}`);
@@ -56,16 +136,16 @@ describe("the Kubernetes client on the command path (scripts/lib/client-bundle.c
                 node(
                     `const { bundledClientNode } = require(${JSON.stringify(BUNDLE)});
                     const m = bundledClientNode(${JSON.stringify(join(dist(name), "index.js"))});
-                    process.stdout.write(JSON.stringify(m === undefined ? null : m.answer));`,
+                    process.stdout.write(JSON.stringify(m === undefined ? null : [m.KubeConfig, m.answer]));`,
                     [],
                 );
             const bundles = (): string[] =>
                 readdirSync(dist("good")).filter((f) => f.endsWith(".cjs"));
             writeFileSync(join(dist("good"), "sa-workload-bundle-0123456789abcdef.cjs"), "");
-            assert.equal(load("good"), "42");
+            assert.equal(load("good"), '["KubeConfig",42]');
             const made = bundles();
             assert.equal(made.length, 1, "one bundle, an earlier version's removed");
-            assert.equal(load("good"), "42");
+            assert.equal(load("good"), '["KubeConfig",42]');
             assert.deepEqual(bundles(), made, "made once");
             assert.equal(load("broken"), "null", "no bundle: the package loads as it is");
             assert.deepEqual(readdirSync(dist("broken")), ["index.js"], "nothing half-written");
