@@ -124,35 +124,60 @@ describe("the Kubernetes client on the command path (scripts/lib/client-bundle.c
         assert.deepEqual(JSON.parse(out), [1, "v1.99.0", true]);
     });
 
-    it("bundles a package once, beside it, in place of older bundles, and leaves it as it is when it cannot", () => {
+    it("bundles a package and its dependencies once, beside it, anew after each npm install, and leaves it as it is when it cannot", () => {
         const dir = mkdtempSync(join(tmpdir(), "sa-bundle-"));
         try {
-            const dist = (name: string): string => join(dir, name, "dist");
-            // The bundle holds the names the project uses: the stand-in package exports them all.
+            const modules = join(dir, "node_modules");
+            const dist = (name: string): string => join(modules, name, "dist");
+            // npm's record of what it installed: without one, nothing tells a bundle's
+            // dependencies are still those installed.
+            const record = join(modules, ".package-lock.json");
+            // The bundle holds the names the project uses: the stand-in package exports them all,
+            // and a name of its dependency's.
             const good = CLIENT_NAMES.map((name) => `export const ${name} = "${name}";\n`).join("");
             for (const [name, source] of [
-                ["good", `${good}export const answer = 42;\n`],
+                ["good", `${good}export { answer } from "dep";\n`],
                 ["broken", "export const KubeConfig = ;\n"],
             ]) {
                 mkdirSync(dist(name), { recursive: true });
-                writeFileSync(join(dir, name, "package.json"), `{"name": "${name}"}`);
+                writeFileSync(join(modules, name, "package.json"), `{"name": "${name}"}`);
                 writeFileSync(join(dist(name), "index.js"), source);
             }
+            mkdirSync(join(modules, "dep"));
+            writeFileSync(
+                join(modules, "dep", "package.json"),
+                '{"name": "dep", "main": "index.js"}',
+            );
+            const depSource = (answer: number): void =>
+                writeFileSync(join(modules, "dep", "index.js"), `exports.answer = ${answer};\n`);
+            depSource(42);
+            writeFileSync(record, '{"packages": {"node_modules/dep": {"version": "1.0.0"}}}');
             const load = (name: string): string =>
                 node(
                     `const { bundledClientNode } = require(${JSON.stringify(BUNDLE)});
                     const m = bundledClientNode(${JSON.stringify(join(dist(name), "index.js"))});
-                    process.stdout.write(JSON.stringify(m === undefined ? null : [m.KubeConfig, m.answer]));`,
+                    const depLoaded = Object.keys(require.cache).some((f) => f.endsWith(${JSON.stringify(join("dep", "index.js"))}));
+                    process.stdout.write(JSON.stringify(m === undefined ? null : [m.KubeConfig, m.answer, depLoaded]));`,
                     [],
                 );
             const bundles = (): string[] =>
                 readdirSync(dist("good")).filter((f) => f.endsWith(".cjs"));
             writeFileSync(join(dist("good"), "sa-workload-bundle-0123456789abcdef.cjs"), "");
-            assert.equal(load("good"), '["KubeConfig",42]');
+            // The process that makes the bundle reads the package's names from the package itself.
+            assert.equal(load("good"), '["KubeConfig",42,true]');
             const made = bundles();
             assert.equal(made.length, 1, "one bundle, an earlier version's removed");
-            assert.equal(load("good"), '["KubeConfig",42]');
+            assert.equal(load("good"), '["KubeConfig",42,false]', "the dependency in the bundle");
             assert.deepEqual(bundles(), made, "made once");
+            // npm installs another version of the dependency: its record changes with it.
+            depSource(43);
+            writeFileSync(record, '{"packages": {"node_modules/dep": {"version": "1.0.1"}}}');
+            assert.equal(load("good"), '["KubeConfig",43,true]');
+            assert.equal(load("good"), '["KubeConfig",43,false]', "the new version bundled");
+            assert.equal(bundles().length, 1, "in place of the bundle of the old one");
+            assert.notDeepEqual(bundles(), made);
+            rmSync(record);
+            assert.equal(load("good"), "null", "no record of the install: the package as it is");
             assert.equal(load("broken"), "null", "no bundle: the package loads as it is");
             assert.deepEqual(readdirSync(dist("broken")), ["index.js"], "nothing half-written");
         } finally {
