@@ -16,6 +16,9 @@
 // of; making one removes those of earlier versions. Without esbuild or npm's record of what it
 // installed, or where the folder cannot be written, the package loads as it is.
 //
+// It bundles, whole, the packages that transpile-cache.cjs serves from a bundle each too (semver,
+// @grpc/grpc-js and others that @pulumi/pulumi loads as files by the dozen).
+//
 // Plain JavaScript, like transpile-cache.cjs, which installs it for the command path.
 "use strict";
 const { createHash } = require("node:crypto");
@@ -55,46 +58,64 @@ const CLIENT_NAMES = [
 ];
 
 /**
- * npm's record of what it installed in the node_modules folder that holds the package in `dir`
- * (node_modules/.package-lock.json, rewritten by every `npm install` and `npm ci`), or undefined.
+ * The node_modules folder, holding the package in `dir` (nested ones too), where npm keeps its
+ * record of what it installed (.package-lock.json, rewritten by every `npm install` and `npm
+ * ci`), or undefined.
  */
-function installRecord(dir) {
+function installRoot(dir) {
     for (let at = dir; dirname(at) !== at; at = dirname(at)) {
-        if (basename(at) === "node_modules") {
-            const record = join(at, ".package-lock.json");
-            return existsSync(record) ? readFileSync(record, "utf8") : undefined;
-        }
+        if (basename(at) === "node_modules" && existsSync(join(at, ".package-lock.json")))
+            return at;
     }
     return undefined;
 }
 
 /**
- * The bundle's file for the package whose entry point is `entry` (its dist/index.js), or undefined
- * where npm keeps no record of the packages it would hold.
+ * What the bundles of one install's packages are made of, hashed once a process: the packages as
+ * npm installed them (reading the client's 70 dependencies' package.json files instead costs 22 ms
+ * a command, npm's record 4 ms), esbuild and this file.
  */
-function bundleFile(entry) {
-    // What the bundle is made of: the package and its dependencies, as npm installed them (reading
-    // their 70 package.json files instead costs 22 ms a command; npm's record, 4 ms), esbuild and
-    // this file. Any `npm install` makes a new bundle.
-    const installed = installRecord(dirname(entry));
-    if (installed === undefined) return undefined;
-    const esbuild = require.resolve("esbuild/package.json");
+const madeOf = new Map();
+function installed(root) {
+    if (!madeOf.has(root)) {
+        const esbuild = require.resolve("esbuild/package.json");
+        const parts = [join(root, ".package-lock.json"), esbuild].map((f) =>
+            readFileSync(f, "utf8"),
+        );
+        madeOf.set(
+            root,
+            createHash("sha256")
+                .update([...parts, SELF].join("\0"))
+                .digest("hex"),
+        );
+    }
+    return madeOf.get(root);
+}
+
+/**
+ * The file of the bundle of `kind` for the package whose entry point is `entry`, beside it, or
+ * undefined where npm keeps no record of the packages it would hold. Any `npm install` makes
+ * new ones.
+ */
+function bundleFile(entry, kind) {
+    const root = installRoot(dirname(entry));
+    if (!root) return undefined;
     const key = createHash("sha256")
-        .update([installed, readFileSync(esbuild, "utf8"), SELF].join("\0"))
+        .update(`${installed(root)}\0${kind}`)
         .digest("hex")
         .slice(0, 16);
     return join(dirname(entry), `sa-workload-bundle-${key}.cjs`);
 }
 
-/** Writes the bundle of `entry` to `file` (whole, then renamed); false if it could not. */
-function build(entry, file) {
+/**
+ * Writes to `file` (whole, then renamed) the bundle of module `contents`, which names the package
+ * whose entry point is `entry`, and what `more` adds; false if it could not.
+ */
+function build(entry, file, contents, more = () => "") {
     const partial = `${file}.${process.pid}`;
     try {
         const result = require("esbuild").buildSync({
-            stdin: {
-                contents: `export { ${CLIENT_NAMES.join(", ")} } from ${JSON.stringify(entry)};`,
-                resolveDir: dirname(entry),
-            },
+            stdin: { contents, resolveDir: dirname(entry) },
             bundle: true,
             platform: "node",
             format: "cjs",
@@ -106,18 +127,7 @@ function build(entry, file) {
             write: false,
             logLevel: "silent",
         });
-        // Every other name the package exports: a getter that loads the package as it is. In a
-        // block of its own, so that its names meet none of the bundle's.
-        const others = Object.keys(require(entry)).filter((name) => !CLIENT_NAMES.includes(name));
-        const lazily = `
-{
-    const entry = ${JSON.stringify(entry)};
-    for (const name of ${JSON.stringify(others)}) {
-        Object.defineProperty(module.exports, name, { enumerable: true, get: () => require(entry)[name] });
-    }
-}
-`;
-        writeFileSync(partial, result.outputFiles[0].text + lazily);
+        writeFileSync(partial, result.outputFiles[0].text + more());
         renameSync(partial, file);
         // Bundles made by other versions (of the package, esbuild or this file) are done with.
         for (const old of readdirSync(dirname(file))) {
@@ -133,14 +143,33 @@ function build(entry, file) {
 }
 
 /**
+ * Every other name the client exports: a getter that loads the package as it is. In a block of
+ * its own, so that its names meet none of the bundle's.
+ */
+function unlisted(entry) {
+    const others = Object.keys(require(entry)).filter((name) => !CLIENT_NAMES.includes(name));
+    return `
+{
+    const entry = ${JSON.stringify(entry)};
+    for (const name of ${JSON.stringify(others)}) {
+        Object.defineProperty(module.exports, name, { enumerable: true, get: () => require(entry)[name] });
+    }
+}
+`;
+}
+
+/**
  * The exports of @kubernetes/client-node, whose entry point is `entry`, from its bundle (made if
  * missing), or undefined where there is none to be had.
  */
 function bundledClientNode(entry) {
     let file;
     try {
-        file = bundleFile(entry);
-        if (!file || (!existsSync(file) && !build(entry, file))) return undefined;
+        file = bundleFile(entry, "client");
+        const contents = `export { ${CLIENT_NAMES.join(", ")} } from ${JSON.stringify(entry)};`;
+        if (!file || (!existsSync(file) && !build(entry, file, contents, () => unlisted(entry)))) {
+            return undefined;
+        }
         return require(file);
     } catch {
         // No esbuild, or a bundle that does not load: the package, as it is, serves.
@@ -149,4 +178,18 @@ function bundledClientNode(entry) {
     }
 }
 
-module.exports = { bundledClientNode, CLIENT_NAMES };
+/**
+ * The file of the whole bundle of the package whose entry point is `entry` (made if missing), or
+ * undefined where there is none to be had.
+ */
+function bundledPackage(entry) {
+    try {
+        const file = bundleFile(entry, "whole");
+        const contents = `module.exports = require(${JSON.stringify(entry)});`;
+        return file && (existsSync(file) || build(entry, file, contents)) ? file : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+module.exports = { bundledClientNode, bundledPackage, CLIENT_NAMES };

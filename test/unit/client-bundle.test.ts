@@ -127,6 +127,45 @@ describe("the Kubernetes client on the command path (scripts/lib/client-bundle.c
         assert.deepEqual(JSON.parse(out), [1, "v1.99.0", true]);
     });
 
+    it("serves the packages @pulumi/pulumi loads by the dozen from one bundle each, exporting what they do", () => {
+        const script = (preloaded: boolean): string => `
+            const { createRequire } = require("node:module");
+            const { join, sep } = require("node:path");
+            // As @pulumi/pulumi's own files require them.
+            const fromPulumi = createRequire(require.resolve("@pulumi/pulumi"));
+            const out = {};
+            for (const name of ["semver", "@grpc/grpc-js", "@opentelemetry/api", "js-yaml"]) {
+                const entry = fromPulumi.resolve(name);
+                const at = join("node_modules", name);
+                const folder = entry.slice(0, entry.lastIndexOf(at) + at.length);
+                const exported = Object.keys(fromPulumi(name)).sort();
+                const files = Object.keys(require.cache).filter((f) => f.startsWith(folder + sep));
+                out[name] = {
+                    exported,
+                    files: ${preloaded} ? files.map((f) => f.includes("sa-workload-bundle-") ? "bundle" : f) : undefined,
+                };
+            }
+            process.stdout.write(JSON.stringify(out));`;
+        // Made by the first process, loaded by the next.
+        node(script(true));
+        const served = JSON.parse(node(script(true))) as Record<
+            string,
+            { exported: string[]; files: string[] }
+        >;
+        const packaged = JSON.parse(node(script(false), [])) as Record<
+            string,
+            { exported: string[] }
+        >;
+        for (const [name, { exported, files }] of Object.entries(served)) {
+            assert.deepEqual(files, ["bundle"], `${name}: its bundle, and no file of its own`);
+            assert.deepEqual(
+                exported,
+                packaged[name].exported,
+                `${name}: what the package exports`,
+            );
+        }
+    });
+
     it("bundles a package and its dependencies once, beside it, anew after each npm install, and leaves it as it is when it cannot", () => {
         const dir = mkdtempSync(join(tmpdir(), "sa-bundle-"));
         try {
