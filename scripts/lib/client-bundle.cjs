@@ -16,8 +16,9 @@
 // of; making one removes those of earlier versions. Without esbuild or npm's record of what it
 // installed, or where the folder cannot be written, the package loads as it is.
 //
-// It bundles, whole, the packages that transpile-cache.cjs serves from a bundle each too (semver,
-// @grpc/grpc-js and others that @pulumi/pulumi loads as files by the dozen).
+// It bundles, whole, the packages that transpile-cache.cjs serves from a bundle each too
+// (WHOLE_PACKAGES: semver, @grpc/grpc-js and others that @pulumi/pulumi loads as files by the
+// dozen).
 //
 // Plain JavaScript, like transpile-cache.cjs, which installs it for the command path.
 "use strict";
@@ -56,6 +57,12 @@ const CLIENT_NAMES = [
     "V1Status",
     "VersionApi",
 ];
+
+/**
+ * The packages, as @pulumi/pulumi requires them, that transpile-cache.cjs serves from a whole
+ * bundle each (bundledPackage).
+ */
+const WHOLE_PACKAGES = ["semver", "@grpc/grpc-js", "@opentelemetry/api", "js-yaml"];
 
 /**
  * The node_modules folder, holding the package in `dir` (nested ones too), where npm keeps its
@@ -192,4 +199,4 @@ function bundledPackage(entry) {
     }
 }
 
-module.exports = { bundledClientNode, bundledPackage, CLIENT_NAMES };
+module.exports = { bundledClientNode, bundledPackage, CLIENT_NAMES, WHOLE_PACKAGES };

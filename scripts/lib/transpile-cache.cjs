@@ -221,23 +221,24 @@ function installStandIns() {
     // the bundle. Measured, the four in a new process: 124 -> 76 ms (means of 8); `npm run up`
     // with nothing to change 2.83 -> 2.58 s (8 paired rounds), creating 3.00 -> 2.94 s (6),
     // `preview` 2.90 -> 2.85 s (6).
-    for (const name of ["semver", "@grpc/grpc-js", "@opentelemetry/api", "js-yaml"]) {
+    const bundles = require("./client-bundle.cjs");
+    for (const name of bundles.WHOLE_PACKAGES) {
         const entry = resolveFrom(name, "@pulumi/pulumi");
         if (!entry) continue;
         let url;
         BUNDLED.set(pathToFileURL(entry).href, () => {
             if (url === undefined) {
-                const file = require("./client-bundle.cjs").bundledPackage(entry);
+                const file = bundles.bundledPackage(entry);
                 url = file ? pathToFileURL(file).href : "";
             }
             return url;
         });
     }
-    // The Kubernetes client, when it is used, loads from its bundle (client-bundle.cjs, itself
-    // loaded only then: processes that never use the client, the policy pack's, skip it).
+    // The Kubernetes client, when it is used, loads from its bundle (made only then: processes
+    // that never use the client, the policy pack's, skip it).
     const client = resolveFrom("@kubernetes/client-node");
     if (client) {
-        const fromBundle = (path) => require("./client-bundle.cjs").bundledClientNode(path);
+        const fromBundle = (path) => bundles.bundledClientNode(path);
         standInGroup(new Map([[client, {}]]), (path) => fromBundle(path) ?? require(path));
     }
 }

@@ -16,13 +16,17 @@ import { nodeEval, TRANSPILE_CACHE } from "../helpers/node-eval";
 
 const BUNDLE = join(REPO_ROOT, "scripts", "lib", "client-bundle.cjs");
 
-/** The names the bundle holds (client-bundle.cjs's CLIENT_NAMES). */
-const CLIENT_NAMES = JSON.parse(
+/**
+ * The names the client's bundle holds, and the packages bundled whole (client-bundle.cjs's
+ * CLIENT_NAMES and WHOLE_PACKAGES).
+ */
+const { CLIENT_NAMES, WHOLE_PACKAGES } = JSON.parse(
     node(
-        `process.stdout.write(JSON.stringify(require(${JSON.stringify(BUNDLE)}).CLIENT_NAMES))`,
+        `const { CLIENT_NAMES, WHOLE_PACKAGES } = require(${JSON.stringify(BUNDLE)});
+        process.stdout.write(JSON.stringify({ CLIENT_NAMES, WHOLE_PACKAGES }));`,
         [],
     ),
-) as string[];
+) as { CLIENT_NAMES: string[]; WHOLE_PACKAGES: string[] };
 
 /** The output of CommonJS `script`, run in a Node.js process of its own with `preload`. */
 function node(script: string, preload: string[] = ["-r", TRANSPILE_CACHE]): string {
@@ -134,7 +138,7 @@ describe("the Kubernetes client on the command path (scripts/lib/client-bundle.c
             // As @pulumi/pulumi's own files require them.
             const fromPulumi = createRequire(require.resolve("@pulumi/pulumi"));
             const out = {};
-            for (const name of ["semver", "@grpc/grpc-js", "@opentelemetry/api", "js-yaml"]) {
+            for (const name of ${JSON.stringify(WHOLE_PACKAGES)}) {
                 const entry = fromPulumi.resolve(name);
                 const at = join("node_modules", name);
                 const folder = entry.slice(0, entry.lastIndexOf(at) + at.length);
