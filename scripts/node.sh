@@ -144,6 +144,8 @@ start() {
     ip link add "$BRIDGE" type bridge 2>/dev/null || true
     ip addr replace "$NODE_IP/${POD_SUBNET#*/}" dev "$BRIDGE"
     ip link set "$BRIDGE" up
+    local since
+    since=$(date +%s)
     start_daemon kubelet kubelet --config "$NODE_DIR/kubelet.yaml" \
         --kubeconfig "$NODE_DIR/kubelet.kubeconfig" --root-dir "$NODE_DIR/kubelet" \
         --cert-dir "$NODE_DIR/pki" --hostname-override "$NODE_NAME" --node-ip "$NODE_IP" \
@@ -155,8 +157,18 @@ start() {
         [ $((SECONDS - t0)) -lt 120 ] || { tail -40 "$NODE_DIR/kubelet.log" >&2 && exit 1; }
         sleep 0.5
     done
-    "${k[@]}" wait --for=condition=Ready "node/$NODE_NAME" --timeout=120s >/dev/null ||
-        { tail -40 "$NODE_DIR/kubelet.log" >&2 && exit 1; }
+    # Ready as this kubelet posted it: a Node a stopped kubelet left keeps its last status (Ready
+    # for about 40 s), which `kubectl wait` would take at once. A restarted kubelet posts its
+    # status at its first sync whether it changed or not, with every heartbeat time new.
+    local ready
+    until ready=$("${k[@]}" get node "$NODE_NAME" -o \
+        jsonpath='{range .status.conditions[?(@.type=="Ready")]}{.status} {.lastHeartbeatTime}{end}') &&
+        [ "${ready%% *}" = True ] && [ "$(date -d "${ready#* }" +%s)" -ge "$since" ]; do
+        kill -0 "$(cat "$NODE_DIR/kubelet.pid")" 2>/dev/null ||
+            { tail -40 "$NODE_DIR/kubelet.log" >&2 && exit 1; }
+        [ $((SECONDS - t0)) -lt 240 ] || { tail -40 "$NODE_DIR/kubelet.log" >&2 && exit 1; }
+        sleep 0.5
+    done
     log "real node $NODE_NAME: Ready after $((SECONDS - t0)) s (logs: $NODE_DIR/*.log)"
 }
 
