@@ -151,17 +151,11 @@ start() {
         --cert-dir "$NODE_DIR/pki" --hostname-override "$NODE_NAME" --node-ip "$NODE_IP" \
         --node-labels "$NODE_LABEL" --v 1
     local k=(kubectl --kubeconfig "$ADMIN_KUBECONFIG")
-    until "${k[@]}" get node "$NODE_NAME" >/dev/null 2>&1; do
-        kill -0 "$(cat "$NODE_DIR/kubelet.pid")" 2>/dev/null ||
-            { tail -40 "$NODE_DIR/kubelet.log" >&2 && exit 1; }
-        [ $((SECONDS - t0)) -lt 120 ] || { tail -40 "$NODE_DIR/kubelet.log" >&2 && exit 1; }
-        sleep 0.5
-    done
-    # Ready as this kubelet posted it: a Node a stopped kubelet left keeps its last status (Ready
-    # for about 40 s), which `kubectl wait` would take at once. A restarted kubelet posts its
-    # status at its first sync whether it changed or not, with every heartbeat time new.
+    # Registered and Ready as this kubelet posted it: a Node a stopped kubelet left keeps its last
+    # status (Ready for about 40 s), which `kubectl wait` would take at once. A restarted kubelet
+    # posts its status at its first sync whether it changed or not, with every heartbeat time new.
     local ready
-    until ready=$("${k[@]}" get node "$NODE_NAME" -o \
+    until ready=$("${k[@]}" get node "$NODE_NAME" 2>/dev/null -o \
         jsonpath='{range .status.conditions[?(@.type=="Ready")]}{.status} {.lastHeartbeatTime}{end}') &&
         [ "${ready%% *}" = True ] && [ "$(date -d "${ready#* }" +%s)" -ge "$since" ]; do
         kill -0 "$(cat "$NODE_DIR/kubelet.pid")" 2>/dev/null ||
