@@ -21,6 +21,7 @@ import { LocalWorkspace, PulumiCommand, Stack, Workspace } from "@pulumi/pulumi/
 import { DEFAULTS } from "../../components/defaults";
 import { isObject } from "../../components/problems";
 import type * as ProgramConfig from "../../components/program-config";
+import { policyPackNodeOptions } from "./policy";
 import { knownPulumiCommand } from "./pulumi-command";
 import { REPO_ROOT } from "./toolchain";
 
@@ -225,6 +226,7 @@ export async function openStack(options: StackOptions = {}): Promise<Stack> {
         // CLI offers for workspaces like this one, rather than a new one.
         PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER: "true",
         ...pluginCompileCache(),
+        ...policyPackNodeOptions(),
     };
     const passphraseSet =
         process.env.PULUMI_CONFIG_PASSPHRASE || process.env.PULUMI_CONFIG_PASSPHRASE_FILE;

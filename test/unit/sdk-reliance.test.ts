@@ -18,6 +18,7 @@ import { delimiter, dirname, join } from "node:path";
 
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 
+import { policyPackNodeOptions } from "../../scripts/lib/policy";
 import { knownPulumiCommand } from "../../scripts/lib/pulumi-command";
 import { REPO_ROOT } from "../../scripts/lib/toolchain";
 import { nodeEval, NodeRun, TRANSPILE_CACHE } from "../helpers/node-eval";
@@ -153,18 +154,24 @@ describe("what the speed-ups rely on in the SDKs", () => {
 
     const TYPESCRIPT = JSON.stringify(require.resolve("typescript"));
 
+    /** The shim's preloads (policy/pulumi-analyzer-policy), from policy/. */
+    const SHIM_PRELOAD = ["-r", TRANSPILE_CACHE, "--import", "./transpile-only.mjs"];
+
     /**
-     * Serves a pack with run-policy-pack's entry point, as the shim starts it (its hooks first), in
-     * policy/; `pack` is the pack's code.
+     * Serves a pack with run-policy-pack's entry point, in policy/, as the shim starts it (its hooks
+     * first) unless `preload` says otherwise; `pack` is the pack's code.
      */
-    function servePack(pack: string, env: Record<string, string> = {}): NodeRun {
+    function servePack(
+        pack: string,
+        env: Record<string, string> = {},
+        preload: string[] = SHIM_PRELOAD,
+    ): NodeRun {
         const dir = mkdtempSync(join(tmpdir(), "sa-runner-"));
         try {
             writeFileSync(join(dir, "pack.js"), pack);
             const runner = JSON.stringify(require.resolve("@pulumi/pulumi/cmd/run-policy-pack"));
             const script = `process.argv.splice(1, Infinity, ${runner}, "127.0.0.1:1",
                 ${JSON.stringify(join(dir, "pack.js"))}); require(${runner});`;
-            const preload = ["-r", TRANSPILE_CACHE, "--import", "./transpile-only.mjs"];
             return nodeEval(script, { preload, cwd: join(REPO_ROOT, "policy"), env });
         } finally {
             rmSync(dir, { recursive: true, force: true });
@@ -180,6 +187,33 @@ describe("what the speed-ups rely on in the SDKs", () => {
             process.exit(0);`);
         assert.equal(run.status, 0, run.stderr);
         assert.equal(run.stdout, "true", run.stderr);
+    });
+
+    it("started as the Node.js language host starts it, a pack gets the shim's preloads from NODE_OPTIONS, so ts-node never type-checks it", () => {
+        // The language host runs run-policy-pack itself, with the CLI's environment and no options
+        // of ours: NODE_OPTIONS from the commands' stack (scripts/lib/policy.ts) brings the cache.
+        const { NODE_OPTIONS } = policyPackNodeOptions({}, true);
+        assert.ok(NODE_OPTIONS, "a CLI with the language host gets preloads");
+        const pack = `
+            const typescript = require.cache[${TYPESCRIPT}];
+            process.stdout.write(JSON.stringify({
+                typescriptStandIn: typescript?.[Symbol.for("sa-workload.stand-in")] === true,
+                tsNodeRegistered: process[Symbol.for("ts-node.register.instance")] !== undefined,
+            }));
+            process.exit(0);`;
+        const run = servePack(pack, { NODE_OPTIONS }, []);
+        assert.equal(run.status, 0, run.stderr);
+        assert.deepEqual(JSON.parse(run.stdout), {
+            typescriptStandIn: true,
+            tsNodeRegistered: false,
+        });
+        // Without them (before), the runner registers ts-node with its type check.
+        const before = servePack(pack, {}, []);
+        assert.equal(before.status, 0, before.stderr);
+        assert.deepEqual(JSON.parse(before.stdout), {
+            typescriptStandIn: false,
+            tsNodeRegistered: true,
+        });
     });
 
     it("the stand-in gives the real TypeScript to whatever needs more, reflection included", () => {
