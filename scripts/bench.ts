@@ -171,7 +171,7 @@ async function typedRounds(work: string): Promise<string[]> {
     const npm = process.platform === "win32" ? "npm.cmd" : "npm";
     const [create, noChange, preview, down] = TYPED;
     const sides = {
-        npm: async (measure: boolean) => {
+        npm: async (measure: boolean, memory = false) => {
             const runs: [typeof create, string][] = [
                 [create, "up"],
                 [noChange, "up"],
@@ -179,8 +179,9 @@ async function typedRounds(work: string): Promise<string[]> {
                 [down, "down"],
             ];
             for (const [command, script] of runs) {
-                const sample = await runTyped(npm, ["run", script], env);
-                if (measure) samples.add(command.label, "npm", sample);
+                const sample = await runTyped(npm, ["run", script], env, memory);
+                if (memory) samples.addMemory(command.label, sample.peakMiB);
+                else if (measure) samples.add(command.label, "npm", sample);
             }
         },
         kubectl: async (measure: boolean) => {
@@ -211,6 +212,9 @@ async function typedRounds(work: string): Promise<string[]> {
         }
         console.error(`bench: the commands as typed, round ${rep}/${reps} done`);
     }
+    // Memory in a run of its own, untimed: its sampling would slow what it watches.
+    await sides.npm(false, true);
+    await settleNamespaceController();
     return [...samples.report(), ...(await speedupRounds(npm, env, reps))];
 }
 
