@@ -32,7 +32,7 @@ import {
 } from "./lib/bench-report";
 import { runTyped, speedupRounds, TYPED, TypedSamples } from "./lib/bench-typed";
 import { destroy, up } from "./lib/operations";
-import { fileBackendUrl, openStack } from "./lib/stack";
+import { fileBackendUrl, openStack, passphraseFile } from "./lib/stack";
 import { REPO_ROOT } from "./lib/toolchain";
 
 /**
@@ -142,9 +142,9 @@ function renderManifest(config: Record<string, unknown>, file: string): string {
 /** kubectl's side of one typed command, as a sample without memory or phases. */
 async function kubectlSample(
     ...commands: string[][]
-): Promise<{ seconds: number; peakMiB: number; phases: [] }> {
+): Promise<{ seconds: number; peakMiB: number; phases: []; engine: [] }> {
     const seconds = await timed(() => commands.forEach((args) => kubectl(...args)));
-    return { seconds, peakMiB: 0, phases: [] };
+    return { seconds, peakMiB: 0, phases: [], engine: [] };
 }
 
 /**
@@ -154,11 +154,17 @@ async function kubectlSample(
  */
 async function typedRounds(work: string): Promise<string[]> {
     const samples = new TypedSamples();
-    const env = {
+    const state = join(work, "typed-state");
+    const env: NodeJS.ProcessEnv = {
         ...process.env,
-        PULUMI_BACKEND_URL: fileBackendUrl(join(work, "typed-state")),
+        PULUMI_BACKEND_URL: fileBackendUrl(state),
         STACK: "dev",
     };
+    // What reads the CLI's encrypted log of each run: the passphrase the commands made for it.
+    const passphraseSet = env.PULUMI_CONFIG_PASSPHRASE || env.PULUMI_CONFIG_PASSPHRASE_FILE;
+    const engineEnv = passphraseSet
+        ? env
+        : { ...env, PULUMI_CONFIG_PASSPHRASE_FILE: passphraseFile(state) };
     const namespace = "bench-typed";
     const manifest = renderManifest(
         {
@@ -179,7 +185,8 @@ async function typedRounds(work: string): Promise<string[]> {
                 [down, "down"],
             ];
             for (const [command, script] of runs) {
-                const sample = await runTyped(npm, ["run", script], env, memory);
+                const engine = measure && !memory ? engineEnv : undefined;
+                const sample = await runTyped(npm, ["run", script], env, memory, engine);
                 if (memory) samples.addMemory(command.label, sample.peakMiB);
                 else if (measure) samples.add(command.label, "npm", sample);
             }

@@ -5,11 +5,13 @@
  * namespace), paired and alternating which side goes first. Per command: the median wall time,
  * the ratio to kubectl, the peak resident memory of the whole process tree (npm, Node.js, the
  * engine, its plugins, the policy pack), and where the time went, from the phase timings the
- * command prints under SA_WORKLOAD_TIMING=1 (scripts/lib/timing.ts).
+ * command prints under SA_WORKLOAD_TIMING=1 (scripts/lib/timing.ts) and, inside the engine, from the
+ * CLI's own log of the run (scripts/lib/engine-log.ts).
  */
 import { spawn, spawnSync } from "node:child_process";
 
 import { median } from "./bench-report";
+import { engineRunMarks } from "./engine-log";
 import { phaseDurations } from "./timing";
 import { REPO_ROOT } from "./toolchain";
 
@@ -34,6 +36,8 @@ interface Sample {
     readonly seconds: number;
     readonly peakMiB: number;
     readonly phases: [string, number][];
+    /** The engine's marks, in milliseconds since the command started (engine-log.ts). */
+    readonly engine: [string, number][];
 }
 
 /** Resident memory of a process and all its descendants, in MiB (Linux `ps`). */
@@ -56,13 +60,15 @@ function treeRssMiB(root: number): number {
 /**
  * Runs a command to the end; fails on a non-zero exit. With `sampleMemory`, samples its process
  * tree's memory every 100 ms (a `ps` run each time: timed runs go without, since it slows the side
- * it watches and kubectl's side has none).
+ * it watches and kubectl's side has none). With `engineEnv` (the stack's backend and passphrase),
+ * reads the engine's marks from the CLI's log once the command has ended.
  */
 export function runTyped(
     command: string,
     args: string[],
     env: NodeJS.ProcessEnv,
     sampleMemory = false,
+    engineEnv?: NodeJS.ProcessEnv,
 ): Promise<Sample> {
     const started = Date.now();
     const child = spawn(command, args, {
@@ -83,7 +89,10 @@ export function runTyped(
             const seconds = (Date.now() - started) / 1000;
             if (code !== 0)
                 reject(new Error(`${command} ${args.join(" ")}: exit ${code}\n${stderr}`));
-            else resolve({ seconds, peakMiB, phases: phaseDurations(stderr) });
+            else {
+                const engine = engineEnv ? engineRunMarks(started, engineEnv) : [];
+                resolve({ seconds, peakMiB, phases: phaseDurations(stderr), engine });
+            }
         }),
     );
 }
@@ -111,6 +120,7 @@ export class TypedSamples {
     report(): string[] {
         const rows: string[] = [];
         const phaseRows: string[] = [];
+        const engineRows: string[] = [];
         for (const c of TYPED) {
             const [npm, kubectl] = [this.of(c.label, "npm"), this.of(c.label, "kubectl")];
             if (!npm.length || !kubectl.length) continue;
@@ -129,6 +139,8 @@ export class TypedSamples {
             const tracked = median(npm.map((x) => x.phases.reduce((t, [, ms]) => t + ms, 0)));
             cells.push(`after (exit, npm) ${(s - tracked / 1000).toFixed(2)}`);
             phaseRows.push(`| ${c.label} | ${cells.join("; ")} |`);
+            const marks = engineTimeline(npm);
+            if (marks.length) engineRows.push(`| ${c.label} | ${marks.join("; ")} |`);
         }
         if (!rows.length) return [];
         return [
@@ -146,8 +158,27 @@ export class TypedSamples {
             "| command | phases |",
             "| --- | --- |",
             ...phaseRows,
+            ...(engineRows.length
+                ? [
+                      "",
+                      'Inside `engine done` (seconds since the shell started `npm run`, medians; read after each timed run from the log the Pulumi CLI writes of every run, `pulumi logs decrypt`, so the timed run is the command as it is). Each is a point in time, not a duration: the engine starts while the command still loads the client and the program; "policy pack serving" is its first call to the pack, which it starts once the operation has started (stack, secrets key and VCS metadata read) and waits for before it runs the program; it starts the Kubernetes provider only when the first Kubernetes resource registers, then configures it (the provider reads the API server\'s discovery and OpenAPI documents); "resources done" is when the last resource\'s step ended, after which come the stack policies and the engine\'s shutdown:',
+                      "",
+                      "| command | engine timeline |",
+                      "| --- | --- |",
+                      ...engineRows,
+                  ]
+                : []),
         ];
     }
+}
+
+/** Each engine mark's median time over the runs that have it, in the order the runs list them. */
+export function engineTimeline(samples: readonly Pick<Sample, "engine">[]): string[] {
+    const names = [...new Set(samples.flatMap((s) => s.engine.map(([name]) => name)))];
+    return names.map((name) => {
+        const at = samples.flatMap((s) => s.engine.filter(([n]) => n === name).map(([, ms]) => ms));
+        return `${name} ${(median(at) / 1000).toFixed(2)}`;
+    });
 }
 
 /** Each speed-up of the command path switched off on its own, against all of them on. */

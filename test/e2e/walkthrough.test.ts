@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { Stack } from "@pulumi/pulumi/automation";
 
 import type { ServiceAccountWorkloadArgs } from "../../components";
-import { openStack, repoStackConfig } from "../../scripts/lib/stack";
+import { engineRunMarks } from "../../scripts/lib/engine-log";
+import { openStack, passphraseFile, repoStackConfig } from "../../scripts/lib/stack";
 import { REPO_ROOT } from "../../scripts/lib/toolchain";
 import { verifyWorkload } from "../../scripts/lib/verify";
 import {
@@ -176,8 +177,30 @@ describe("the dev stack on a live API server", () => {
         stack = await openStack({ stackName: "dev", backendUrl: backend.url, config });
     });
 
-    it("7. previews no changes on a second run", async () => {
+    it("7. previews no changes on a second run, and its CLI logs where the engine's time went", async () => {
+        const started = Date.now();
         await stack.preview({ expectNoChanges: true });
+        // npm run bench reads these from the CLI's own log of each run (scripts/lib/engine-log.ts).
+        const passphraseSet =
+            process.env.PULUMI_CONFIG_PASSPHRASE || process.env.PULUMI_CONFIG_PASSPHRASE_FILE;
+        const marks = engineRunMarks(started, {
+            ...process.env,
+            PULUMI_BACKEND_URL: backend.url,
+            ...(passphraseSet
+                ? {}
+                : { PULUMI_CONFIG_PASSPHRASE_FILE: passphraseFile(backend.dir) }),
+        });
+        const names = marks.map(([name]) => name);
+        for (const name of ["program running", "provider configured", "resources done"]) {
+            assert.ok(names.includes(name), `${name} not in ${names.join(", ")}`);
+        }
+        assert.equal(names.at(-1), "engine finished");
+        const times = marks.map(([, ms]) => ms);
+        assert.ok(times[0] >= 0, `first mark at ${times[0]} ms`);
+        assert.deepEqual(
+            times,
+            [...times].sort((a, b) => a - b),
+        );
     });
 
     it("8. refreshes without finding drift", async () => {
