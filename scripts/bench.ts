@@ -30,7 +30,7 @@ import {
     sizes,
     writeReport,
 } from "./lib/bench-report";
-import { runTyped, speedupRounds, TYPED, TypedSamples } from "./lib/bench-typed";
+import { cpuProbeSeconds, runTyped, speedupRounds, TYPED, TypedSamples } from "./lib/bench-typed";
 import { destroy, up } from "./lib/operations";
 import { fileBackendUrl, openStack, passphraseFile } from "./lib/stack";
 import { REPO_ROOT } from "./lib/toolchain";
@@ -217,6 +217,7 @@ async function typedRounds(work: string): Promise<string[]> {
             await sides[side](rep > 0);
             await settleNamespaceController();
         }
+        if (rep > 0) samples.addProbe(cpuProbeSeconds());
         console.error(`bench: the commands as typed, round ${rep}/${reps} done`);
     }
     // Memory in a run of its own, untimed: its sampling would slow what it watches.

@@ -97,9 +97,30 @@ export function runTyped(
     );
 }
 
+/**
+ * Seconds a new Node.js process takes for a fixed loop of 3e8 additions: how fast this machine was
+ * at the time, to compare reports made at other times (its speed varies with what else runs on
+ * it, and the commands, which keep two cores busy, slow down more than kubectl does).
+ */
+export function cpuProbeSeconds(): number {
+    const started = performance.now();
+    const probe = spawnSync(process.execPath, [
+        "-e",
+        "let x = 0; for (let i = 0; i < 3e8; i++) x += i;",
+    ]);
+    if (probe.status !== 0) throw new Error(`the CPU probe failed: ${String(probe.stderr)}`);
+    return (performance.now() - started) / 1000;
+}
+
 /** Samples per command label and side. */
 export class TypedSamples {
     private readonly samples = new Map<string, Sample[]>();
+    /** The CPU probe's seconds, once per round. */
+    private readonly probes: number[] = [];
+
+    addProbe(seconds: number): void {
+        this.probes.push(seconds);
+    }
     /** Peak MiB per command label, from runs of their own. */
     private readonly memory = new Map<string, number[]>();
 
@@ -143,11 +164,14 @@ export class TypedSamples {
             if (marks.length) engineRows.push(`| ${c.label} | ${marks.join("; ")} |`);
         }
         if (!rows.length) return [];
+        const probe = this.probes.length
+            ? ` How fast the machine was meanwhile: a new Node.js process took ${median(this.probes).toFixed(2)} s (${Math.min(...this.probes).toFixed(2)}-${Math.max(...this.probes).toFixed(2)}, one after each round) for a loop of 3e8 additions; the commands, which keep both cores busy, slow down more than kubectl when the machine does, so compare reports by it.`
+            : "";
         return [
             "",
             "## The commands as typed",
             "",
-            `Each a new process tree started from the shell, on the same cluster as kubectl; medians of ${this.of(TYPED[0].label, "npm").length} paired runs. Memory: the peak resident memory of the whole tree (npm, Node.js, the engine, its plugins, the policy pack), sampled every 100 ms in one more run of each command after the timed ones (the sampling starts \`ps\` ten times a second, which would slow the side it watches; kubectl's side has none).`,
+            `Each a new process tree started from the shell, on the same cluster as kubectl; medians of ${this.of(TYPED[0].label, "npm").length} paired runs. Memory: the peak resident memory of the whole tree (npm, Node.js, the engine, its plugins, the policy pack), sampled every 100 ms in one more run of each command after the timed ones (the sampling starts \`ps\` ten times a second, which would slow the side it watches; kubectl's side has none).${probe}`,
             "",
             "| command | seconds | peak MiB | kubectl, same objects | ratio | target |",
             "| --- | --- | --- | --- | --- | --- |",

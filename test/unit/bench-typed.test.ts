@@ -1,0 +1,44 @@
+import * as assert from "node:assert/strict";
+
+import { TYPED, TypedSamples } from "../../scripts/lib/bench-typed";
+
+/** Samples of every typed command, on both sides, with these engine marks on the npm side. */
+function samples(engine: [string, number][]): TypedSamples {
+    const s = new TypedSamples();
+    for (const c of TYPED) {
+        s.add(c.label, "npm", {
+            seconds: 2,
+            peakMiB: 400,
+            phases: [["engine done", 1900]],
+            engine,
+        });
+        s.add(c.label, "kubectl", { seconds: 1, peakMiB: 0, phases: [], engine: [] });
+    }
+    return s;
+}
+
+describe("the benchmark's report of the commands as typed", () => {
+    it("says how fast the machine was, from the CPU probe after each round", () => {
+        const s = samples([]);
+        for (const seconds of [1.5, 1.8, 1.6]) s.addProbe(seconds);
+        const text = s.report().join("\n");
+        assert.match(
+            text,
+            /a new Node\.js process took 1\.60 s \(1\.50-1\.80, one after each round\)/,
+        );
+        assert.doesNotMatch(samples([]).report().join("\n"), /How fast the machine was/);
+    });
+
+    it("adds the engine's timeline only when the runs have its marks", () => {
+        const marks: [string, number][] = [
+            ["program running", 1500],
+            ["engine finished", 1950],
+        ];
+        const withMarks = samples(marks).report().join("\n");
+        assert.match(
+            withMarks,
+            /\| `npm run preview` \| program running 1\.50; engine finished 1\.95 \|/,
+        );
+        assert.doesNotMatch(samples([]).report().join("\n"), /engine timeline/);
+    });
+});
