@@ -32,7 +32,7 @@ import {
 } from "./lib/bench-report";
 import { cpuProbeSeconds, runTyped, speedupRounds, TYPED, TypedSamples } from "./lib/bench-typed";
 import { destroy, up } from "./lib/operations";
-import { fileBackendUrl, openStack, passphraseFile } from "./lib/stack";
+import { fileBackendUrl, openStack } from "./lib/stack";
 import { REPO_ROOT } from "./lib/toolchain";
 
 /**
@@ -154,17 +154,8 @@ async function kubectlSample(
  */
 async function typedRounds(work: string): Promise<string[]> {
     const samples = new TypedSamples();
-    const state = join(work, "typed-state");
-    const env: NodeJS.ProcessEnv = {
-        ...process.env,
-        PULUMI_BACKEND_URL: fileBackendUrl(state),
-        STACK: "dev",
-    };
-    // What reads the CLI's encrypted log of each run: the passphrase the commands made for it.
-    const passphraseSet = env.PULUMI_CONFIG_PASSPHRASE || env.PULUMI_CONFIG_PASSPHRASE_FILE;
-    const engineEnv = passphraseSet
-        ? env
-        : { ...env, PULUMI_CONFIG_PASSPHRASE_FILE: passphraseFile(state) };
+    const backendUrl = fileBackendUrl(join(work, "typed-state"));
+    const env = { ...process.env, PULUMI_BACKEND_URL: backendUrl, STACK: "dev" };
     const namespace = "bench-typed";
     const manifest = renderManifest(
         {
@@ -185,7 +176,7 @@ async function typedRounds(work: string): Promise<string[]> {
                 [down, "down"],
             ];
             for (const [command, script] of runs) {
-                const engine = measure && !memory ? engineEnv : undefined;
+                const engine = measure && !memory ? backendUrl : undefined;
                 const sample = await runTyped(npm, ["run", script], env, memory, engine);
                 if (memory) samples.addMemory(command.label, sample.peakMiB);
                 else if (measure) samples.add(command.label, "npm", sample);

@@ -60,15 +60,15 @@ function treeRssMiB(root: number): number {
 /**
  * Runs a command to the end; fails on a non-zero exit. With `sampleMemory`, samples its process
  * tree's memory every 100 ms (a `ps` run each time: timed runs go without, since it slows the side
- * it watches and kubectl's side has none). With `engineEnv` (the stack's backend and passphrase),
- * reads the engine's marks from the CLI's log once the command has ended.
+ * it watches and kubectl's side has none). With `engineBackend` (the stack's backend URL), reads
+ * the engine's marks from the CLI's log once the command has ended.
  */
 export function runTyped(
     command: string,
     args: string[],
     env: NodeJS.ProcessEnv,
     sampleMemory = false,
-    engineEnv?: NodeJS.ProcessEnv,
+    engineBackend?: string,
 ): Promise<Sample> {
     const started = Date.now();
     const child = spawn(command, args, {
@@ -90,7 +90,7 @@ export function runTyped(
             if (code !== 0)
                 reject(new Error(`${command} ${args.join(" ")}: exit ${code}\n${stderr}`));
             else {
-                const engine = engineEnv ? engineRunMarks(started, engineEnv) : [];
+                const engine = engineBackend ? engineRunMarks(started, engineBackend) : [];
                 resolve({ seconds, peakMiB, phases: phaseDurations(stderr), engine });
             }
         }),
@@ -115,14 +115,14 @@ export function cpuProbeSeconds(): number {
 /** Samples per command label and side. */
 export class TypedSamples {
     private readonly samples = new Map<string, Sample[]>();
+    /** Peak MiB per command label, from runs of their own. */
+    private readonly memory = new Map<string, number[]>();
     /** The CPU probe's seconds, once per round. */
     private readonly probes: number[] = [];
 
     addProbe(seconds: number): void {
         this.probes.push(seconds);
     }
-    /** Peak MiB per command label, from runs of their own. */
-    private readonly memory = new Map<string, number[]>();
 
     addMemory(label: string, peakMiB: number): void {
         this.memory.set(label, [...(this.memory.get(label) ?? []), peakMiB]);

@@ -4,12 +4,13 @@
  * secrets provider, at its debug level whatever the verbosity), after the command has ended, so
  * the timed run is the command as it is. The command's own marks (scripts/lib/timing.ts) end at
  * "engine done"; these split that phase: the CLI's start, the policy pack's, the program's, the
- * Kubernetes provider's, the resources', the stack policies'.
+ * Kubernetes provider's, the resources', the engine's end.
  */
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 
+import { stackPassphrase } from "./stack";
 import { pulumiHome } from "./toolchain";
 
 /** One line of the decrypted log, as `pulumi logs decrypt` prints it. */
@@ -83,23 +84,27 @@ export function latestEngineLog(since: number, home: string = pulumiHome()): str
     } catch {
         return undefined;
     }
-    const logs = names
-        .filter((name) => name.endsWith(".log") && !name.startsWith("pulumi-"))
-        .map((name) => ({ file: join(dir, name), mtime: statSync(join(dir, name)).mtimeMs }))
-        .filter(({ mtime }) => mtime >= since)
-        .sort((a, b) => b.mtime - a.mtime);
-    return logs[0]?.file;
+    let newest: { file: string; mtime: number } | undefined;
+    for (const name of names) {
+        if (!name.endsWith(".log") || name.startsWith("pulumi-")) continue;
+        const file = join(dir, name);
+        // undefined where the CLI's rotation removed the file since the listing.
+        const mtime = statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? -Infinity;
+        if (mtime >= since && mtime > (newest?.mtime ?? -Infinity)) newest = { file, mtime };
+    }
+    return newest?.file;
 }
 
 /**
- * The engine's marks of the run that began at `t0`, decrypted with `pulumi logs decrypt` under
- * `env` (its backend and passphrase); none where this CLI writes no such log or cannot read it.
+ * The engine's marks of the run that began at `t0` on a stack of `backendUrl`, decrypted with
+ * `pulumi logs decrypt` and the passphrase the commands use for it; none where this CLI writes no
+ * such log or cannot read it.
  */
-export function engineRunMarks(t0: number, env: NodeJS.ProcessEnv): [string, number][] {
+export function engineRunMarks(t0: number, backendUrl: string): [string, number][] {
     const file = latestEngineLog(t0);
     if (!file) return [];
     const decrypted = spawnSync("pulumi", ["logs", "decrypt", file], {
-        env,
+        env: { ...process.env, PULUMI_BACKEND_URL: backendUrl, ...stackPassphrase(backendUrl) },
         encoding: "utf8",
         timeout: 60_000,
         shell: process.platform === "win32",

@@ -130,6 +130,23 @@ export function passphraseFile(stateDir: string = DEFAULT_STATE): string {
     return join(stateDir, "passphrase");
 }
 
+/**
+ * What opens the secrets of a stack on `backendUrl` when the caller has set no passphrase: on a
+ * local file backend, the passphrase made for it. A passphrase made here serves a local file
+ * backend only: on a shared one (a bucket) it would lock every other runner out of the stack's
+ * secrets, so there the CLI asks for the team's.
+ */
+export function stackPassphrase(
+    backendUrl: string,
+    parent: NodeJS.ProcessEnv = process.env,
+): { PULUMI_CONFIG_PASSPHRASE?: string } {
+    const fileState = fileBackendDir(backendUrl);
+    const passphraseSet = parent.PULUMI_CONFIG_PASSPHRASE || parent.PULUMI_CONFIG_PASSPHRASE_FILE;
+    return !passphraseSet && fileState
+        ? { PULUMI_CONFIG_PASSPHRASE: localPassphrase(fileState) }
+        : {};
+}
+
 /** A passphrase for a local backend's secrets, made once per backend directory. */
 function localPassphrase(stateDir: string): string {
     const file = passphraseFile(stateDir);
@@ -227,14 +244,8 @@ export async function openStack(options: StackOptions = {}): Promise<Stack> {
         PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER: "true",
         ...pluginCompileCache(),
         ...policyPackNodeOptions(),
+        ...stackPassphrase(backendUrl),
     };
-    const passphraseSet =
-        process.env.PULUMI_CONFIG_PASSPHRASE || process.env.PULUMI_CONFIG_PASSPHRASE_FILE;
-    // A passphrase made here serves a local file backend only: on a shared one (a bucket) it would
-    // lock every other runner out of the stack's secrets, so there the CLI asks for the team's.
-    if (!passphraseSet && fileState) {
-        env.PULUMI_CONFIG_PASSPHRASE = localPassphrase(fileState);
-    }
     const ws = await LocalWorkspace.create({
         workDir,
         envVars: env,

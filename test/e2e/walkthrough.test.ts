@@ -10,7 +10,7 @@ import { Stack } from "@pulumi/pulumi/automation";
 
 import type { ServiceAccountWorkloadArgs } from "../../components";
 import { engineRunMarks } from "../../scripts/lib/engine-log";
-import { openStack, passphraseFile, repoStackConfig } from "../../scripts/lib/stack";
+import { openStack, repoStackConfig } from "../../scripts/lib/stack";
 import { REPO_ROOT } from "../../scripts/lib/toolchain";
 import { verifyWorkload } from "../../scripts/lib/verify";
 import {
@@ -181,15 +181,7 @@ describe("the dev stack on a live API server", () => {
         const started = Date.now();
         await stack.preview({ expectNoChanges: true });
         // npm run bench reads these from the CLI's own log of each run (scripts/lib/engine-log.ts).
-        const passphraseSet =
-            process.env.PULUMI_CONFIG_PASSPHRASE || process.env.PULUMI_CONFIG_PASSPHRASE_FILE;
-        const marks = engineRunMarks(started, {
-            ...process.env,
-            PULUMI_BACKEND_URL: backend.url,
-            ...(passphraseSet
-                ? {}
-                : { PULUMI_CONFIG_PASSPHRASE_FILE: passphraseFile(backend.dir) }),
-        });
+        const marks = engineRunMarks(started, backend.url);
         const names = marks.map(([name]) => name);
         for (const name of ["program running", "provider configured", "resources done"]) {
             assert.ok(names.includes(name), `${name} not in ${names.join(", ")}`);
