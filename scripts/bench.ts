@@ -226,8 +226,12 @@ async function main(): Promise<void> {
     try {
         const npm = process.platform === "win32" ? "npm.cmd" : "npm";
         measured.unitSeconds = (await runTyped(npm, ["test"], process.env)).seconds;
+        // The tests that start Node.js or bash processes of their own (the command path's loading,
+        // the toolchain on a user's kind of machine) are a suite apart, in `npm run check` too.
+        const processSeconds = (await runTyped(npm, ["run", "test:process"], process.env)).seconds;
         extra.push(
             `- unit and policy suites (\`npm test\`, wall time including start-up): ${measured.unitSeconds.toFixed(1)} s`,
+            `- tests that start processes of their own (\`npm run test:process\`, in \`npm run check\`; no target): ${processSeconds.toFixed(1)} s`,
         );
         const typed = await typedRounds(work);
         const report = (): void =>

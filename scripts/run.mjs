@@ -107,6 +107,8 @@ function hasRegisterHooks() {
 const cached = process.env.SA_WORKLOAD_TRANSPILE !== "ts-node" && hasRegisterHooks();
 const transpiler = cached ? join(here, "lib", "transpile-cache.cjs") : "ts-node/register";
 const preloads = [transpiler, join(here, "lib", "source-maps.ts")];
+// Which of the two, for the test suites' mocha (test/helpers/transpile.cjs), a command of its own.
+env.SA_WORKLOAD_TRANSPILER = transpiler;
 
 if (target.endsWith(".ts") && bin === dirname(process.execPath)) {
     // This Node.js is new enough: the file runs in this process, as the child below would (the

@@ -36,7 +36,7 @@ const { basename, dirname, join } = require("node:path");
 const SELF = readFileSync(__filename, "utf8");
 
 /**
- * The client's exports that the project names (test/unit/client-bundle.test.ts finds them in its
+ * The client's exports that the project names (test/process/client-bundle.test.ts finds them in its
  * sources): the bundle holds these.
  */
 const CLIENT_NAMES = [

@@ -5,7 +5,7 @@
  * to learn the version (0.3 s here, before anything else the command does). ensureToolchain()
  * already knows it: it checked the same binary against the SDK's version (read once per binary,
  * by its path, size and time). The class has no public constructor, so this makes an instance
- * from its prototype with the two public fields `get()` sets; test/unit/sdk-reliance.test.ts
+ * from its prototype with the two public fields `get()` sets; test/process/sdk-reliance.test.ts
  * fails the day an upgrade makes that differ from what `get()` returns.
  */
 import { dirname } from "node:path";

@@ -1,10 +1,11 @@
 // The command path's TypeScript, run from JavaScript transpiled once per file content and kept in
 // the project's cache (scripts/run.mjs preloads this on Node.js with module.registerHooks, 22.15
-// and newer; on older ones, and in the tests, ts-node transpiles as before). Like ts-node's
-// transpileOnly: TypeScript's transpileModule with tsconfig.json's compiler options and an inline
-// source map, so stack traces name the .ts lines (scripts/lib/source-maps.ts); no type checking,
-// which is `npm run build`'s. A file seen before never loads TypeScript: measured, ts-node cost
-// `npm run up` about 1.3 s of CPU a run (loading TypeScript, transpiling every file again).
+// and newer; on older ones ts-node transpiles as before; the test suites' mocha gets the same
+// choice, test/helpers/transpile.cjs). Like ts-node's transpileOnly: TypeScript's transpileModule
+// with tsconfig.json's compiler options and an inline source map, so stack traces name the .ts
+// lines (scripts/lib/source-maps.ts); no type checking, which is `npm run build`'s. A file seen
+// before never loads TypeScript: measured, ts-node cost `npm run up` about 1.3 s of CPU a run
+// (loading TypeScript, transpiling every file again).
 //
 // Plain JavaScript, like scripts/run.mjs: it is what runs before any TypeScript can.
 "use strict";

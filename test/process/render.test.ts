@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 
 import { REPO_ROOT } from "../../scripts/lib/toolchain";
+import { TRANSPILE_CACHE } from "../helpers/node-eval";
 
 describe("npm run render", () => {
     it("prints the dev stack's five objects as one manifest for kubectl apply", function () {
@@ -12,7 +13,7 @@ describe("npm run render", () => {
         // Its own process: the script sets up Pulumi's mocks itself, as `npm run render` runs it.
         const run = spawnSync(
             process.execPath,
-            ["-r", "ts-node/register", join(REPO_ROOT, "scripts", "render-manifest.ts")],
+            ["-r", TRANSPILE_CACHE, join(REPO_ROOT, "scripts", "render-manifest.ts")],
             { cwd: REPO_ROOT, encoding: "utf8" },
         );
         assert.equal(run.status, 0, run.stderr);

@@ -1,0 +1,154 @@
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+import { REPO_ROOT, toolchainDirs } from "../../scripts/lib/toolchain";
+import { TRANSPILE_CACHE } from "../helpers/node-eval";
+import { tempDir } from "../helpers/temp-dirs";
+
+/** A `pulumi` of `version` that logs its arguments; `plugin install` works only if `install`. */
+const STUB_PULUMI = `#!/bin/sh
+echo "pulumi $*" >> "$STUB_LOG"
+case "$1" in
+version) echo "v$STUB_VERSION" ;;
+plugin)
+    if [ "$STUB_INSTALL" = ok ]; then
+        dir="$PULUMI_HOME/plugins/resource-kubernetes-v$5"
+        mkdir -p "$dir" && touch "$dir/pulumi-resource-kubernetes"
+    else
+        echo "error: failed to download plugin: kubernetes-$5: lookup get.pulumi.com: no such host" >&2
+        exit 1
+    fi ;;
+esac
+`;
+const STUB_GO = `#!/bin/sh
+echo "go $*" >> "$STUB_LOG"
+exit 1
+`;
+
+interface Machine {
+    /** `pulumi version` of the user's CLI; none on PATH when unset. */
+    readonly pulumi?: string;
+    readonly install?: "ok" | "offline";
+    readonly go?: boolean;
+}
+
+/** Runs ensureToolchain() in a new process on a machine of the user's kind, with stubs on PATH. */
+function ensureOn(machine: Machine): { status: number | null; output: string; log: string } {
+    const dir = tempDir("sa-toolchain-");
+    const bin = join(dir, "bin");
+    const log = join(dir, "log");
+    writeFileSync(log, "");
+    spawnSync("mkdir", ["-p", bin]);
+    const stub = (name: string, text: string) => {
+        writeFileSync(join(bin, name), text);
+        chmodSync(join(bin, name), 0o755);
+    };
+    if (machine.pulumi) stub("pulumi", STUB_PULUMI);
+    if (machine.go) stub("go", STUB_GO);
+    const run = spawnSync(
+        process.execPath,
+        ["-r", TRANSPILE_CACHE, "-e", 'require("./scripts/lib/toolchain.ts").ensureToolchain()'],
+        {
+            cwd: REPO_ROOT,
+            encoding: "utf8",
+            env: {
+                // No Go toolchain here (it lives in /usr/local/go), only the stubs and the system.
+                PATH: [bin, "/usr/bin", "/bin"].join(":"),
+                HOME: dir,
+                PULUMI_HOME: join(dir, "pulumi-home"),
+                SA_WORKLOAD_CACHE: join(dir, "cache"),
+                STUB_LOG: log,
+                STUB_VERSION: machine.pulumi ?? "",
+                STUB_INSTALL: machine.install ?? "ok",
+            },
+        },
+    );
+    return {
+        status: run.status,
+        output: `${run.stdout}${run.stderr}`,
+        log: readFileSync(log, "utf8"),
+    };
+}
+
+describe("a user's machine: their pulumi, Pulumi's plugin download, no Go", () => {
+    it("uses the pulumi on PATH and installs the provider plugin with pulumi plugin install", () => {
+        const run = ensureOn({ pulumi: "3.274.1", install: "ok" });
+        assert.equal(run.status, 0, run.output);
+        assert.match(run.log, /^pulumi plugin install resource kubernetes 4\.25\.0$/m);
+        assert.doesNotMatch(run.log, /^go /m);
+    });
+
+    it("names both versions and the upgrade when the pulumi on PATH is too old, building nothing", () => {
+        const run = ensureOn({ pulumi: "3.200.0", go: true });
+        assert.notEqual(run.status, 0);
+        for (const text of [
+            "is 3.200.0, older than 3.270.0",
+            "brew upgrade pulumi",
+            "winget upgrade pulumi",
+        ]) {
+            assert.ok(run.output.includes(text), `"${text}" missing:\n${run.output}`);
+        }
+        assert.doesNotMatch(run.log, /^go |plugin install/m);
+    });
+
+    it("says the network failed when the plugin cannot be downloaded and Go is not there", () => {
+        const run = ensureOn({ pulumi: "3.274.1", install: "offline" });
+        assert.notEqual(run.status, 0);
+        assert.match(
+            run.output,
+            /pulumi plugin install resource kubernetes 4\.25\.0 failed: .*no such host/,
+        );
+        assert.match(run.output, /Check your network/);
+    });
+
+    it("builds the provider from Go modules only after the download failed, and says why", () => {
+        const run = ensureOn({ pulumi: "3.274.1", install: "offline", go: true });
+        assert.match(
+            run.output,
+            /failed \(.*no such host\): offline, so building the provider from its Go modules/,
+        );
+        assert.match(run.log, /^pulumi plugin install[^\n]*\n(.*\n)*go mod download/m);
+    });
+
+    it("asks for the Pulumi CLI where there is none and no Go to build it", () => {
+        const run = ensureOn({});
+        assert.notEqual(run.status, 0);
+        assert.match(run.output, /The Pulumi CLI is not on PATH\. Install it/);
+    });
+});
+
+describe("the toolchain's folders", () => {
+    const saved = { ...process.env };
+    afterEach(() => {
+        for (const name of ["SA_WORKLOAD_CACHE", "HOME"]) {
+            if (saved[name] === undefined) delete process.env[name];
+            else process.env[name] = saved[name];
+        }
+    });
+
+    it("are named as build.sh env prints them, which runs again only when what it reads changes", () => {
+        process.env.SA_WORKLOAD_CACHE = tempDir("sa-toolchain-");
+        let runs = 0;
+        const env = () => {
+            runs++;
+            const run = spawnSync("bash", ["scripts/toolchain/build.sh", "env"], {
+                cwd: REPO_ROOT,
+                encoding: "utf8",
+            });
+            assert.equal(run.status, 0, run.stderr);
+            return run.stdout;
+        };
+        const printed = env();
+        const dirs = toolchainDirs(env);
+        assert.equal(runs, 2);
+        assert.match(printed, new RegExp(`^PULUMI_BIN_DIR=${dirs.pulumi}$`, "m"));
+        assert.match(printed, new RegExp(`^CLUSTER_BIN_DIRS=${dirs.cluster}$`, "m"));
+        assert.deepEqual(toolchainDirs(env), dirs);
+        assert.equal(runs, 2, "asked again with nothing changed");
+        process.env.HOME = tempDir("sa-toolchain-");
+        toolchainDirs(env);
+        assert.equal(runs, 3, "not asked again after HOME changed");
+    });
+});
