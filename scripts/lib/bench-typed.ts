@@ -23,12 +23,20 @@ export interface TypedCommand {
     readonly kubectl: string;
     /** The ratio to kubectl the project aims for. */
     readonly target: number;
+    /** The seconds the project aims for too, where the user waits on it (issue #12). */
+    readonly maxSeconds?: number;
 }
 
 export const TYPED: TypedCommand[] = [
     { label: "`npm run up`, creating", npm: "up", kubectl: "apply + wait", target: 4 },
-    { label: "`npm run up`, nothing to change", npm: "up", kubectl: "apply", target: 4 },
-    { label: "`npm run preview`", npm: "preview", kubectl: "diff", target: 5 },
+    {
+        label: "`npm run up`, nothing to change",
+        npm: "up",
+        kubectl: "apply",
+        target: 4,
+        maxSeconds: 2,
+    },
+    { label: "`npm run preview`", npm: "preview", kubectl: "diff", target: 5, maxSeconds: 2 },
     { label: "`npm run down`", npm: "down", kubectl: "delete --wait", target: 1.5 },
 ];
 
@@ -148,9 +156,12 @@ export class TypedSamples {
             const s = median(npm.map((x) => x.seconds));
             const k = median(kubectl.map((x) => x.seconds));
             const mem = median(this.memory.get(c.label) ?? [NaN]);
-            const met = s / k <= c.target ? "met" : "missed";
+            // Both targets, where there are two; the ratio to two places, so that one just over
+            // its target never reads as equal to it.
+            const met = s / k <= c.target && s <= (c.maxSeconds ?? Infinity) ? "met" : "missed";
+            const target = `${c.maxSeconds ? `<= ${c.maxSeconds.toFixed(1)} s and ` : ""}<= ${c.target}x`;
             rows.push(
-                `| ${c.label} | ${s.toFixed(2)} | ${mem.toFixed(0)} | \`kubectl ${c.kubectl}\` ${k.toFixed(2)} | ${(s / k).toFixed(1)}x | <= ${c.target}x: **${met}** |`,
+                `| ${c.label} | ${s.toFixed(2)} | ${mem.toFixed(0)} | \`kubectl ${c.kubectl}\` ${k.toFixed(2)} | ${(s / k).toFixed(2)}x | ${target}: **${met}** |`,
             );
             const names = npm[0].phases.map(([name]) => name);
             const cells = names.map((name, i) => {

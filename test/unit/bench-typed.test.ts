@@ -17,7 +17,35 @@ function samples(engine: [string, number][]): TypedSamples {
     return s;
 }
 
+/** Every typed command, `npm` seconds on its side and `kubectl` seconds on kubectl's. */
+function timed(npm: number, kubectl: number): string {
+    const s = new TypedSamples();
+    for (const c of TYPED) {
+        s.add(c.label, "npm", { seconds: npm, peakMiB: 400, phases: [], engine: [] });
+        s.add(c.label, "kubectl", { seconds: kubectl, peakMiB: 0, phases: [], engine: [] });
+    }
+    return s.report().join("\n");
+}
+
 describe("the benchmark's report of the commands as typed", () => {
+    it("shows a ratio just over its target to two places, missed", () => {
+        assert.match(
+            timed(2.02, 0.5),
+            /\| `npm run up`, creating \| 2\.02 .* \| 4\.04x \| <= 4x: \*\*missed\*\* \|/,
+        );
+        assert.match(
+            timed(2.0, 0.5),
+            /\| `npm run up`, creating \| .* \| 4\.00x \| <= 4x: \*\*met\*\* \|/,
+        );
+    });
+
+    it("meets the targets in seconds and as a ratio only together, where the issue set both", () => {
+        const row = /\| `npm run preview` \| .* \| <= 2\.0 s and <= 5x: \*\*(\w+)\*\* \|/;
+        assert.equal(row.exec(timed(1.9, 0.5))?.[1], "met");
+        assert.equal(row.exec(timed(2.2, 0.5))?.[1], "missed", "in ratio, over in seconds");
+        assert.equal(row.exec(timed(1.9, 0.3))?.[1], "missed", "in seconds, over in ratio");
+    });
+
     it("says how fast the machine was, from the CPU probe after each round", () => {
         const s = samples([]);
         for (const seconds of [1.5, 1.8, 1.6]) s.addProbe(seconds);
