@@ -25,7 +25,11 @@ describe("the test suites", () => {
     });
 
     it("each preload the transpiler first, and npm run check runs the unit, policy and process suites", () => {
-        for (const config of [[".mocharc.json"], ["test", "process", ".mocharc.json"]]) {
+        const configs = [
+            [".mocharc.json"],
+            ...["process", "e2e"].map((s) => ["test", s, ".mocharc.json"]),
+        ];
+        for (const config of configs) {
             const { require } = readJson<{ require: string[] }>(...config);
             assert.equal(require[0], "test/helpers/transpile.cjs", config.join("/"));
         }
