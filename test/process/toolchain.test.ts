@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 import { REPO_ROOT, toolchainDirs } from "../../scripts/lib/toolchain";
@@ -35,12 +35,20 @@ interface Machine {
 }
 
 /** Runs ensureToolchain() in a new process on a machine of the user's kind, with stubs on PATH. */
+let transpiled: string | undefined;
+
 function ensureOn(machine: Machine): { status: number | null; output: string; log: string } {
     const dir = tempDir("sa-toolchain-");
     const bin = join(dir, "bin");
     const log = join(dir, "log");
     writeFileSync(log, "");
-    spawnSync("mkdir", ["-p", bin]);
+    mkdirSync(bin);
+    // Each machine's cache is its own, but for the project's transpiled files, which are not the
+    // toolchain's: shared, so only the first run loads TypeScript (measured, the six runs 2.5 s
+    // instead of 4.1 s with a transpiled folder each).
+    transpiled ??= tempDir("sa-transpiled-");
+    mkdirSync(join(dir, "cache"));
+    symlinkSync(transpiled, join(dir, "cache", "transpiled"), "dir");
     const stub = (name: string, text: string) => {
         writeFileSync(join(bin, name), text);
         chmodSync(join(bin, name), 0o755);

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -8,7 +8,9 @@ import {
     fileBackendDir,
     fileBackendUrl,
     kubeContextOf,
+    passphraseFile,
     pluginCompileCache,
+    stackPassphrase,
     stateFileDeployment,
     stateFileExists,
     workloadPods,
@@ -172,5 +174,22 @@ describe("the pods a stack's workloads config names", () => {
         assert.deepEqual(workloadPods(JSON.stringify(list)), expected);
         assert.deepEqual(workloadPods(undefined), [{ namespace: "my-ns", pod: "my-pod" }]);
         assert.deepEqual(workloadPods("not json"), []);
+    });
+});
+
+describe("the passphrase a stack's secrets open with, when the caller sets none", () => {
+    it("is the one made for a local file backend, and none elsewhere or when the caller set one", () => {
+        const dir = mkdtempSync(join(tmpdir(), "passphrase-"));
+        try {
+            const url = fileBackendUrl(dir);
+            const made = stackPassphrase(url, {}).PULUMI_CONFIG_PASSPHRASE;
+            assert.ok(made && made.length > 20);
+            assert.equal(readFileSync(passphraseFile(dir), "utf8").trim(), made);
+            assert.deepEqual(stackPassphrase(url, {}), { PULUMI_CONFIG_PASSPHRASE: made });
+            assert.deepEqual(stackPassphrase(url, { PULUMI_CONFIG_PASSPHRASE_FILE: "/p" }), {});
+            assert.deepEqual(stackPassphrase("s3://bucket", {}), {});
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
     });
 });

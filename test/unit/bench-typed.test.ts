@@ -2,30 +2,27 @@ import * as assert from "node:assert/strict";
 
 import { TYPED, TypedSamples } from "../../scripts/lib/bench-typed";
 
-/** Samples of every typed command, on both sides, with these engine marks on the npm side. */
-function samples(engine: [string, number][]): TypedSamples {
+/**
+ * Samples of every typed command: `npm` seconds with these engine marks on the npm side, `kubectl`
+ * seconds on kubectl's.
+ */
+function samples(engine: [string, number][], npm = 2, kubectl = 1): TypedSamples {
     const s = new TypedSamples();
     for (const c of TYPED) {
         s.add(c.label, "npm", {
-            seconds: 2,
+            seconds: npm,
             peakMiB: 400,
             phases: [["engine done", 1900]],
             engine,
         });
-        s.add(c.label, "kubectl", { seconds: 1, peakMiB: 0, phases: [], engine: [] });
+        s.add(c.label, "kubectl", { seconds: kubectl, peakMiB: 0, phases: [], engine: [] });
     }
     return s;
 }
 
-/** Every typed command, `npm` seconds on its side and `kubectl` seconds on kubectl's. */
-function timed(npm: number, kubectl: number): string {
-    const s = new TypedSamples();
-    for (const c of TYPED) {
-        s.add(c.label, "npm", { seconds: npm, peakMiB: 400, phases: [], engine: [] });
-        s.add(c.label, "kubectl", { seconds: kubectl, peakMiB: 0, phases: [], engine: [] });
-    }
-    return s.report().join("\n");
-}
+/** The report's text when every command took `npm` seconds and kubectl `kubectl`. */
+const timed = (npm: number, kubectl: number): string =>
+    samples([], npm, kubectl).report().join("\n");
 
 describe("the benchmark's report of the commands as typed", () => {
     it("shows a ratio just over its target to two places, missed", () => {

@@ -1,11 +1,10 @@
 import * as assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { engineTimeline } from "../../scripts/lib/bench-typed";
 import { engineMarks, latestEngineLog, logTime } from "../../scripts/lib/engine-log";
-import { fileBackendUrl, passphraseFile, stackPassphrase } from "../../scripts/lib/stack";
 
 /** A decrypted log line as `pulumi logs decrypt` prints it, `ms` after 10:00:00 UTC. */
 function line(ms: number, msg: string): string {
@@ -121,22 +120,5 @@ describe("the engine's marks from the CLI's log of a run", () => {
         ];
         assert.deepEqual(engineTimeline(runs), ["update started 1.10", "engine finished 2.20"]);
         assert.deepEqual(engineTimeline([{ engine: [] }]), []);
-    });
-});
-
-describe("the passphrase a stack's secrets open with, when the caller sets none", () => {
-    it("is the one made for a local file backend, and none elsewhere or when the caller set one", () => {
-        const dir = mkdtempSync(join(tmpdir(), "passphrase-"));
-        try {
-            const url = fileBackendUrl(dir);
-            const made = stackPassphrase(url, {}).PULUMI_CONFIG_PASSPHRASE;
-            assert.ok(made && made.length > 20);
-            assert.equal(readFileSync(passphraseFile(dir), "utf8").trim(), made);
-            assert.deepEqual(stackPassphrase(url, {}), { PULUMI_CONFIG_PASSPHRASE: made });
-            assert.deepEqual(stackPassphrase(url, { PULUMI_CONFIG_PASSPHRASE_FILE: "/p" }), {});
-            assert.deepEqual(stackPassphrase("s3://bucket", {}), {});
-        } finally {
-            rmSync(dir, { recursive: true, force: true });
-        }
     });
 });
