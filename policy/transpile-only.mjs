@@ -18,6 +18,9 @@ if (cached) {
     const { version } = JSON.parse(readFileSync(require.resolve("ts-node/package.json"), "utf8"));
     const register = () => undefined;
     standInGroup(new Map([[require.resolve("ts-node"), { VERSION: version, register }]]));
+    // Stack traces name the pack's .ts lines through Node.js's own source maps, as the commands'
+    // do; the runner's source-map-support, which cannot map what the cache serves, stands in.
+    require("../scripts/lib/source-maps.ts");
 } else {
     const tsNode = require("ts-node");
     const register = tsNode.register;

@@ -216,6 +216,15 @@ function installStandIns() {
     if (v8Hooks) {
         standInGroup(new Map([[v8Hooks, { isInitializedAsync: () => Promise.resolve() }]]));
     }
+    // @pulumi/pulumi's runner of the policy pack loads source-map-support/register to map the
+    // pack's stack traces (which a rule's error shows the user), and cannot: it looks for a map
+    // in the .ts file itself, where the map of what this cache serves is in the JavaScript, so
+    // the traces named the transpiled lines. Node.js's own source maps map them instead
+    // (policy/transpile-only.mjs). Nothing reads from the module, which is required for what
+    // loading it does: it never loads (its 9 modules, about 10 ms by a require timer; the pack's
+    // start to serving was within its spread either way, 20 alternating starts).
+    const sourceMapSupport = resolveFrom("source-map-support/register", "@pulumi/pulumi");
+    if (sourceMapSupport) standInGroup(new Map([[sourceMapSupport, {}]]));
     // Packages that @pulumi/pulumi loads in every process, the policy pack's too, as files by the
     // dozen (semver 68, @grpc/grpc-js 64, @opentelemetry/api 44, js-yaml 25), load from a bundle
     // each, whole: where @pulumi/pulumi's files require them (by their names only) Node.js finds
