@@ -444,6 +444,27 @@ export async function speedupRounds(npm: string, env: NodeJS.ProcessEnv, reps: n
             "registers: the provider launched 6 ms after the component registered instead of " +
             "23 ms, since @pulumi/pulumi holds every invoke until the stack resource is " +
             "registered, as it holds the component; and neither `update-notifier` nor " +
-            "`logs-max=0` for npm changed `npm run` of an empty script (0.18-0.19 s, 6 rounds).",
+            "`logs-max=0` for npm changed `npm run` of an empty script (0.18-0.19 s, 6 rounds). " +
+            "At 4c94d99, on a slower machine of the same kind (the CPU probe 2.0 s), tried for " +
+            "`npm run up` with nothing to change (paired rounds) and dropped: GOGC=200, 400 and " +
+            "off for the CLI and the provider, 2.02, 1.99 and 2.03 against 2.00 s (8; Go's " +
+            "collector is 8 collections and 2-4% of `pulumi version`); `--single-threaded-gc` " +
+            "for the command's Node.js, 2.09 against 1.98 s (16), and " +
+            "`--experimental-async-context-frame` (AsyncLocalStorage without promise hooks), " +
+            "1.91 against 1.93 s (14); the policy pack's transpile-only preload as CommonJS " +
+            "(`-r`) instead of an ES module (`--import`), its start to serving 232 against " +
+            "237 ms (24 alternating starts). Measured and kept as it is: Node.js's source maps " +
+            "cost `npm run up` 1.96 -> 1.92 s and `preview` 1.99 -> 1.95 s (12 and 8 rounds; " +
+            "@pulumi/pulumi reads a stack for every promise and every resource it registers), " +
+            "but without them the state's source positions and the error stack traces name the " +
+            "transpiled lines (the Namespace at line 103 of service-account-workload.ts instead " +
+            "of 84). The policy pack's rules, timed inside policy/adapt.ts, spend 22 ms on the " +
+            "eight resources (19 policies, each copying the properties out of the framework's " +
+            "proxy) and 18 ms on the two stack policies; a CPU profile of the pack while the " +
+            "engine checks the resources has it busy 70 ms of 460, so the 3-15 ms of each " +
+            "Analyze and Remediate call in the engine's log is mostly the pack waiting for a " +
+            "core. After the command's last mark, its process takes 40-45 ms to end (a bare " +
+            "`node -e 0` 20 ms: V8 hands its heap back page by page, by strace; " +
+            "`process.reallyExit` from the exit handler the same) and npm 60 ms more.",
     ];
 }
