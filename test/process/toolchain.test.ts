@@ -34,9 +34,10 @@ interface Machine {
     readonly go?: boolean;
 }
 
-/** Runs ensureToolchain() in a new process on a machine of the user's kind, with stubs on PATH. */
+/** The project's transpiled files, one folder for every machine below (see ensureOn). */
 let transpiled: string | undefined;
 
+/** Runs ensureToolchain() in a new process on a machine of the user's kind, with stubs on PATH. */
 function ensureOn(machine: Machine): { status: number | null; output: string; log: string } {
     const dir = tempDir("sa-toolchain-");
     const bin = join(dir, "bin");
