@@ -466,6 +466,25 @@ export async function speedupRounds(npm: string, env: NodeJS.ProcessEnv, reps: n
             "Analyze and Remediate call in the engine's log is mostly the pack waiting for a " +
             "core. After the command's last mark, its process takes 40-45 ms to end (a bare " +
             "`node -e 0` 20 ms: V8 hands its heap back page by page, by strace; " +
-            "`process.reallyExit` from the exit handler the same) and npm 60 ms more.",
+            "`process.reallyExit` from the exit handler the same) and npm 60 ms more. " +
+            "At c6cebae, on a machine of the same kind whose two processors together do about " +
+            "1.3 times the work of one (a loop of 2e8 additions: 1.05 s alone, 1.10 and 1.46 s " +
+            "two at once, 2.3-2.5 s three at once), tried and dropped: the policy pack started " +
+            "by `up` and `preview` themselves as the engine's CLI starts, the engine's own start " +
+            "of the pack handing over to it (printing its port, passing its output on) instead " +
+            "of loading the pack again (its start takes 0.30-0.41 s of CPU to serving): the " +
+            "engine reached its start of the pack 0.22-0.30 s later than without, its CLI slowed " +
+            "by the early pack about as much as the start it spared, so `npm run up` with " +
+            "nothing to change took 2.67 s with it against 2.72 s without (20 paired rounds, " +
+            "faster in 12) and `preview` 2.57 against 2.57 s (12, faster in 7); the early pack " +
+            "at the lowest priority (nice 19), 2.29 against 2.27 s (16); the program's modules " +
+            "loaded only once the early pack served, 2.53 against 2.42 s (12). Also dropped: " +
+            "the command's Node.js with a young generation of 16 MB from its start " +
+            "(`--min-semi-space-size=16`, which Node.js refuses in NODE_OPTIONS; no scavenge in " +
+            "the pack's start with it, and its start no faster), 2.17 against 2.21 s (12 rounds, " +
+            "faster in 5); zod/mini, for which the config schema would be rewritten, loads in " +
+            "the time zod does (59-93 against 65 ms). On this machine the commands are bound by " +
+            "the processors from the CLI's start to the program's run: work started sooner pays " +
+            "only where there are processors to spare.",
     ];
 }
