@@ -467,16 +467,18 @@ export async function speedupRounds(npm: string, env: NodeJS.ProcessEnv, reps: n
             "core. After the command's last mark, its process takes 40-45 ms to end (a bare " +
             "`node -e 0` 20 ms: V8 hands its heap back page by page, by strace; " +
             "`process.reallyExit` from the exit handler the same) and npm 60 ms more. " +
-            "At c6cebae, on a machine of the same kind whose two processors together do about " +
-            "1.3 times the work of one (a loop of 2e8 additions: 1.05 s alone, 1.10 and 1.46 s " +
-            "two at once, 2.3-2.5 s three at once), tried and dropped: the policy pack started " +
+            "At c6cebae, on a machine of the same kind whose two processors together did 1.3 to " +
+            "2 times the work of one, changing within minutes (a loop of 2e8 additions: 1.05 s " +
+            "alone; two at once 1.10 and 1.46 s, later 1.04 and 1.10 s, then 1.10 and 1.75 s; " +
+            "three at once 2.3-2.5 s), tried and dropped: the policy pack started " +
             "by `up` and `preview` themselves as the engine's CLI starts, the engine's own start " +
             "of the pack handing over to it (printing its port, passing its output on) instead " +
             "of loading the pack again (its start takes 0.30-0.41 s of CPU to serving): the " +
             "engine reached its start of the pack 0.22-0.30 s later than without, its CLI slowed " +
             "by the early pack about as much as the start it spared, so `npm run up` with " +
             "nothing to change took 2.67 s with it against 2.72 s without (20 paired rounds, " +
-            "faster in 12) and `preview` 2.57 against 2.57 s (12, faster in 7); the early pack " +
+            "faster in 12), and again in a faster phase, 2.05 against 2.03 s (16, faster in 8), " +
+            "and `preview` 2.57 against 2.57 s (12, faster in 7); the early pack " +
             "at the lowest priority (nice 19), 2.29 against 2.27 s (16); the program's modules " +
             "loaded only once the early pack served, 2.53 against 2.42 s (12). Also dropped: " +
             "the command's Node.js with a young generation of 16 MB from its start " +
@@ -489,6 +491,10 @@ export async function speedupRounds(npm: string, env: NodeJS.ProcessEnv, reps: n
             "would), 2.23 against 2.26 s (14 paired rounds, faster in 11), since it loads while " +
             "the CLI starts. So on this machine, work moved beside the CLI's start, or taken " +
             "away from there, changes a command by tens of milliseconds at most: the chain of " +
-            "the tools' own starts (the CLI with its key, the pack, the provider) sets its time.",
+            "the tools' own starts (the CLI with its key, the pack, the provider) sets its time. " +
+            "The commands as this bench runs them (runTyped, its marks read after each run) " +
+            "took 1.83-2.02 s with nothing to change where the shell's `npm run up` took " +
+            "1.85-2.04 s in the same minutes (4 runs each), and 2.91 s in the report made at " +
+            "0e5a625 half an hour before: a report's seconds are the machine's at the time.",
     ];
 }
