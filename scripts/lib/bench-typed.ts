@@ -494,7 +494,7 @@ export async function speedupRounds(npm: string, env: NodeJS.ProcessEnv, reps: n
             "the tools' own starts (the CLI with its key, the pack, the provider) sets its time. " +
             "The commands as this bench runs them (runTyped, its marks read after each run) " +
             "took 1.83-2.02 s with nothing to change where the shell's `npm run up` took " +
-            "1.85-2.04 s in the same minutes (4 runs each), and 2.91 s in the report made at " +
+            "1.85-2.04 s in the same minutes (8 runs and 4), and 2.91 s in the report made at " +
             "0e5a625 half an hour before: a report's seconds are the machine's at the time.",
     ];
 }
