@@ -489,7 +489,19 @@ export async function speedupRounds(npm: string, env: NodeJS.ProcessEnv, reps: n
             "Kubernetes client never loaded by `npm run up` with nothing to change (the cluster's " +
             "check and its name in the stack's outputs made without it, as a reader of its own " +
             "would), 2.23 against 2.26 s (14 paired rounds, faster in 11), since it loads while " +
-            "the CLI starts. So on this machine, work moved beside the CLI's start, or taken " +
+            "the CLI starts. At 5b2a1f9 (a loop of 3e8 additions 1.54 s), tried and dropped: " +
+            "the engine's CLI started by `up` and `preview` before the Automation API loads, " +
+            "70 ms into the command instead of 0.45 s, with the arguments and environment the " +
+            "Automation API passes and two local ports forwarded to the two it opens later, its " +
+            "own start of the CLI adopting the running one (output and exit code the same): " +
+            "`npm run up` with nothing to change 1.91 against 1.96 s (12 paired rounds, faster " +
+            "in 9), `preview` 1.96 against 2.02 s (12, faster in 11). The engine asks the " +
+            "program's language host for its plugins before it starts the policy pack " +
+            "(newUpdateSource in pkg/engine/update.go), and that host is the Automation API's " +
+            "server, up once the stack is open (0.53-0.56 s), so only the CLI's own start moved " +
+            "ahead, and it slowed loading the Automation API by 70-100 ms (its mark at " +
+            "0.45-0.48 s against 0.39 s); 50 ms did not pay for copying how the Automation API " +
+            "builds the CLI's arguments, with a second start wherever they differ. So on this machine, work moved beside the CLI's start, or taken " +
             "away from there, changes a command by tens of milliseconds at most: the chain of " +
             "the tools' own starts (the CLI with its key, the pack, the provider) sets its time. " +
             "The commands as this bench runs them (runTyped, its marks read after each run) " +
