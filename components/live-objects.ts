@@ -22,13 +22,15 @@ export interface LiveObject extends ObjectRef {
     /** The field managers that wrote it (e.g. kubectl-create, pulumi-kubernetes-1a2b3c4d). */
     readonly managers: readonly string[];
     readonly created?: string;
-    /** Whether another object owns it (it goes when its owner goes). */
-    readonly ownedByObject: boolean;
+    /** Its own uid, which its dependents' ownerReferences name. */
+    readonly uid?: string;
+    /** The uids of the objects that own it (it goes when its owners go). @default none */
+    readonly ownerUids?: readonly string[];
     /** Whether it is already being deleted. */
     readonly deleting: boolean;
 }
 
-/** What is in a namespace, and the kinds that could not be listed. */
+/** What is in a namespace, and the kinds (or API groups) that could not be listed, and why. */
 export interface NamespaceContents {
     readonly objects: readonly LiveObject[];
     readonly unlisted: readonly string[];
@@ -61,7 +63,8 @@ function toLiveObject(o: k8s.KubernetesObject, fallback: ObjectRef): LiveObject 
         labels: m.labels ?? {},
         managers: [...new Set((m.managedFields ?? []).map((f) => f.manager ?? "?"))],
         created: m.creationTimestamp ? new Date(m.creationTimestamp).toISOString() : undefined,
-        ownedByObject: (m.ownerReferences ?? []).length > 0,
+        uid: m.uid,
+        ownerUids: (m.ownerReferences ?? []).map((r) => r.uid),
         deleting: m.deletionTimestamp !== undefined,
     };
 }
@@ -95,9 +98,9 @@ export function clusterReader(context?: string): ClusterReader {
 
         async listNamespace(namespace) {
             const { lib, config } = client();
-            const kinds = await namespacedKinds(lib, config);
-            const objects = lib.KubernetesObjectApi.makeApiClient(config);
             const unlisted: string[] = [];
+            const kinds = await namespacedKinds(lib, config, unlisted);
+            const objects = lib.KubernetesObjectApi.makeApiClient(config);
             const lists = await Promise.all(
                 kinds.map(async ({ apiVersion, kind }) => {
                     try {
@@ -105,8 +108,10 @@ export function clusterReader(context?: string): ClusterReader {
                         return list.items.map((o) =>
                             toLiveObject(o, { apiVersion, kind, namespace, name: "?" }),
                         );
-                    } catch {
-                        unlisted.push(`${kind} (${apiVersion})`);
+                    } catch (error) {
+                        // A kind removed since discovery holds nothing.
+                        if ((error as { code?: number }).code === 404) return [];
+                        unlisted.push(`${kind} (${apiVersion}): ${reason(error)}`);
                         return [];
                     }
                 }),
@@ -116,10 +121,22 @@ export function clusterReader(context?: string): ClusterReader {
     };
 }
 
-/** Every kind that lives in namespaces and can be listed, one API version each. */
+/** Why a call failed, in a few words: the HTTP status the API server gave, else the error. */
+function reason(error: unknown): string {
+    const code = (error as { code?: number }).code;
+    if (code === 403) return "forbidden to your credentials";
+    if (code !== undefined) return `the API server answered ${code}`;
+    return error instanceof Error ? error.message.split("\n")[0] : String(error);
+}
+
+/**
+ * Every kind that lives in namespaces and can be listed, one API version each; an API group whose
+ * kinds could not be read is added to `unlisted`.
+ */
 async function namespacedKinds(
     lib: typeof k8s,
     config: k8s.KubeConfig,
+    unlisted: string[],
 ): Promise<{ apiVersion: string; kind: string }[]> {
     const core = await config.makeApiClient(lib.CoreV1Api).getAPIResources();
     const groups = await config.makeApiClient(lib.ApisApi).getAPIVersions();
@@ -131,8 +148,12 @@ async function namespacedKinds(
                 const [group, version] = g.preferredVersion!.groupVersion.split("/");
                 try {
                     return await custom.getAPIResources({ group, version });
-                } catch {
-                    return undefined; // an aggregated API that does not answer lists nothing
+                } catch (error) {
+                    // An aggregated API that does not answer: its kinds are unknown, not absent.
+                    unlisted.push(
+                        `every kind of ${g.preferredVersion!.groupVersion}: ${reason(error)}`,
+                    );
+                    return undefined;
                 }
             }),
     );

@@ -17,7 +17,14 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 
-import { ClusterReader, clusterReader, displayRef, LiveObject, ObjectRef } from "./live-objects";
+import {
+    ClusterReader,
+    clusterReader,
+    displayRef,
+    LiveObject,
+    NamespaceContents,
+    ObjectRef,
+} from "./live-objects";
 
 /** Set to "true" to let a namespace be deleted with objects in it that the stack did not create. */
 export const DELETE_FOREIGN_ENV = "SA_WORKLOAD_DELETE_FOREIGN";
@@ -113,10 +120,14 @@ export function refuseForeignHook(
     );
 }
 
-/** Objects of a namespace that nobody made by hand: the cluster's own, or owned by another. */
-export function madeByCluster(o: LiveObject): boolean {
+/**
+ * Objects of a namespace that nobody made by hand: the cluster's own, those already going, and
+ * those owned by an object listed beside them (`uids`), which goes with its owner and is named
+ * through it. An owner elsewhere (a cluster-scoped object) does not make an object the cluster's.
+ */
+export function madeByCluster(o: LiveObject, uids: ReadonlySet<string> = new Set()): boolean {
     return (
-        o.ownedByObject ||
+        (o.ownerUids ?? []).some((uid) => uids.has(uid)) ||
         o.deleting ||
         (o.kind === "ConfigMap" && o.name === "kube-root-ca.crt") ||
         (o.kind === "ServiceAccount" && o.name === "default")
@@ -129,8 +140,27 @@ export function foreignInNamespace(
     own: readonly ObjectRef[] = [],
 ): LiveObject[] {
     const ours = new Set(own.map((r) => `${r.kind}/${r.namespace ?? ""}/${r.name}`));
+    const uids = new Set(objects.flatMap((o) => (o.uid ? [o.uid] : [])));
     return objects.filter(
-        (o) => !madeByCluster(o) && !ours.has(`${o.kind}/${o.namespace ?? ""}/${o.name}`),
+        (o) => !madeByCluster(o, uids) && !ours.has(`${o.kind}/${o.namespace ?? ""}/${o.name}`),
+    );
+}
+
+/**
+ * Refuses to delete `namespace` when anything in it could not be listed: deleting the namespace
+ * would delete objects of those kinds too, whoever made them.
+ */
+export function refuseUnchecked(namespace: string, contents: NamespaceContents): void {
+    if (!contents.unlisted.length) return;
+    throw new Error(
+        `Namespace ${namespace} could not be checked for objects this stack did not create, so ` +
+            "it was not deleted (deleting it would delete every object in it, whoever made it); " +
+            "these could not be listed:\n" +
+            contents.unlisted.map((k) => `  - ${k}`).join("\n") +
+            "\nFix: make them listable (`kubectl get apiservices` names an API that does not " +
+            `answer; \`kubectl auth can-i list KIND -n ${namespace}\` a permission), then run it ` +
+            "again; or confirm that whatever they hold goes with the namespace: " +
+            `npm run down -- --delete-foreign (or set ${DELETE_FOREIGN_ENV}=true for pulumi destroy --run-program).`,
     );
 }
 
@@ -143,6 +173,22 @@ export function foreignInNamespaceError(namespace: string, foreign: readonly Liv
             "\nFix: move or delete them yourself, or confirm that they go with the namespace: " +
             `npm run down -- --delete-foreign (or set ${DELETE_FOREIGN_ENV}=true for pulumi destroy --run-program).`,
     );
+}
+
+/**
+ * What the namespace guard checks once the stack's own objects in `namespace` are gone: anything
+ * left there but the cluster's own, or anything it could not list, stops the delete, unless
+ * SA_WORKLOAD_DELETE_FOREIGN=true confirms that it goes with the namespace.
+ */
+export async function checkNamespaceBeforeDelete(
+    reader: ClusterReader,
+    namespace: string,
+): Promise<void> {
+    if (process.env[DELETE_FOREIGN_ENV] === "true") return;
+    const contents = await reader.listNamespace(namespace);
+    const foreign = foreignInNamespace(contents.objects);
+    if (foreign.length) throw foreignInNamespaceError(namespace, foreign);
+    refuseUnchecked(namespace, contents);
 }
 
 // One guard per program run: hooks are registered with the engine under their name, once.
@@ -162,10 +208,7 @@ export function namespaceGuard(reader: ClusterReader): pulumi.ResourceHook {
             GUARD_NAME,
             async ({ oldOutputs }) => {
                 const name = (oldOutputs?.metadata as { name?: string } | undefined)?.name;
-                if (!name || process.env[DELETE_FOREIGN_ENV] === "true") return;
-                const { objects } = await reader.listNamespace(name);
-                const foreign = foreignInNamespace(objects);
-                if (foreign.length) throw foreignInNamespaceError(name, foreign);
+                if (name) await checkNamespaceBeforeDelete(reader, name);
             },
             // Not in previews: until the deletes before it have run, the stack's own objects are
             // still in the namespace, and this hook cannot tell them from anyone else's.

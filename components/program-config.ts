@@ -60,7 +60,20 @@ export function readProgramConfig(config: pulumi.Config): ProgramConfig {
             "give a list such as [{ namespace: my-ns }], or remove the key for one default workload",
         )
     ) {
-        (workloads as unknown[]).forEach((w, i) => p.add(workloadProblems(w, `${key}[${i}]`)));
+        (workloads as unknown[]).forEach((w, i) => {
+            p.add(workloadProblems(w, `${key}[${i}]`));
+            // The component's kubeContext names the cluster its checks read; the program's
+            // provider deploys to sa-workload:kubeContext, so a workload's own would have them
+            // look at one cluster while the stack deploys to another.
+            const own = (w as { kubeContext?: unknown } | null)?.kubeContext;
+            p.check(
+                own === undefined,
+                `${key}[${i}].kubeContext`,
+                own,
+                "a kube context for one workload, but the stack deploys every workload to one",
+                `remove it and set ${CONFIG_NAMESPACE}:kubeContext for the whole stack`,
+            );
+        });
     }
     p.throwIfAny();
 

@@ -18,6 +18,7 @@ import {
     sharedBackend,
 } from "./lib/backend";
 import { bundledClusterCertain, reachable, refuseClusterMove, selectCluster } from "./lib/cluster";
+import { clusterReader } from "../components/live-objects";
 import { DELETE_FOREIGN_ENV } from "../components/ownership";
 import { describeRemainingNamespaces, describeUnreadyPods } from "./lib/diagnose";
 import { refuseForeignBeforeDown, stateObjects } from "./lib/foreign";
@@ -201,12 +202,9 @@ async function operate(action: string, stack: Stack, op: Operation): Promise<voi
         } else {
             // Checked while the engine starts; the program waits for it, so a refusal comes
             // before any delete, as the guard in the program itself does before the namespace's.
-            checked = ready.then(async (deployment) => {
-                const unlisted = await refuseForeignBeforeDown(deployment, context);
-                if (unlisted.length) {
-                    console.error(`Could not list (not checked): ${unlisted.join(", ")}`);
-                }
-            });
+            checked = ready.then((deployment) =>
+                refuseForeignBeforeDown(deployment, clusterReader(context)),
+            );
             checked.catch(() => undefined); // awaited below; an engine that fails first says why
         }
         try {

@@ -5,8 +5,12 @@
  * The program's own namespace guard (components/ownership.ts) checks again as each namespace
  * goes, and is what protects a plain `pulumi destroy --run-program`.
  */
-import { clusterReader, ObjectRef } from "../../components/live-objects";
-import { foreignInNamespace, foreignInNamespaceError } from "../../components/ownership";
+import { ClusterReader, ObjectRef } from "../../components/live-objects";
+import {
+    foreignInNamespace,
+    foreignInNamespaceError,
+    refuseUnchecked,
+} from "../../components/ownership";
 
 interface ResourceState {
     type: string;
@@ -35,22 +39,22 @@ export function stateObjects(deployment: unknown): ObjectRef[] {
 }
 
 /**
- * Throws, naming them, if the stack's namespaces hold objects it did not create. Returns the kinds
- * that could not be listed (an aggregated API that does not answer), for a warning.
+ * Throws, naming them, if the stack's namespaces hold objects it did not create, or objects of
+ * kinds that could not be listed (an aggregated API that does not answer, a kind the user's
+ * credentials may not list): those would go with the namespace unseen.
  */
 export async function refuseForeignBeforeDown(
     deployment: unknown,
-    context?: string,
-): Promise<string[]> {
+    reader: ClusterReader,
+): Promise<void> {
     const own = stateObjects(deployment);
-    const reader = clusterReader(context);
-    const unlisted = new Set<string>();
     for (const ns of own.filter((o) => o.kind === "Namespace")) {
         const contents = await reader.listNamespace(ns.name).catch(() => undefined);
-        if (!contents) continue; // gone already, or unreadable: the destroy itself will say
-        contents.unlisted.forEach((k) => unlisted.add(k));
+        // Gone already, or the cluster unreadable: the destroy says which, and the program's
+        // guard checks again before the namespace goes.
+        if (!contents) continue;
         const foreign = foreignInNamespace(contents.objects, own);
         if (foreign.length) throw foreignInNamespaceError(ns.name, foreign);
+        refuseUnchecked(ns.name, contents);
     }
-    return [...unlisted];
 }

@@ -4,6 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { ClusterReader, LiveObject, ObjectRef } from "../../components/live-objects";
 import {
+    checkNamespaceBeforeDelete,
+    DELETE_FOREIGN_ENV,
     describeOwner,
     existingObjects,
     foreignInNamespace,
@@ -14,7 +16,7 @@ import {
     plannedObjects,
     WorkloadNames,
 } from "../../components/ownership";
-import { stateObjects } from "../../scripts/lib/foreign";
+import { refuseForeignBeforeDown, stateObjects } from "../../scripts/lib/foreign";
 import { hookBindings } from "../helpers/mocks";
 import { newWorkload } from "../helpers/workload";
 
@@ -23,7 +25,6 @@ const live = (ref: ObjectRef, more: Partial<LiveObject> = {}): LiveObject => ({
     labels: {},
     managers: ["kubectl-create"],
     created: "2026-11-30T08:00:00.000Z",
-    ownedByObject: false,
     deleting: false,
     ...more,
 });
@@ -52,8 +53,15 @@ const sa = (namespace: string, name: string): ObjectRef => ({
     name,
 });
 
-/** A cluster holding exactly `objects`; `reads` collects every object looked up. */
-function fakeCluster(objects: LiveObject[], reads: ObjectRef[] = []): ClusterReader {
+/**
+ * A cluster holding exactly `objects`; `reads` collects every object looked up; `unlisted` are
+ * the kinds its listings could not read.
+ */
+function fakeCluster(
+    objects: LiveObject[],
+    reads: ObjectRef[] = [],
+    unlisted: string[] = [],
+): ClusterReader {
     const key = (r: ObjectRef) => `${r.kind}/${r.namespace ?? ""}/${r.name}`;
     return {
         read: (ref) => {
@@ -63,7 +71,7 @@ function fakeCluster(objects: LiveObject[], reads: ObjectRef[] = []): ClusterRea
         listNamespace: (namespace) =>
             Promise.resolve({
                 objects: objects.filter((o) => o.namespace === namespace),
-                unlisted: [],
+                unlisted,
             }),
     };
 }
@@ -167,10 +175,12 @@ describe("ownership: objects the stack did not create", () => {
             }),
             live(sa("my-ns", "default")),
             live(
+                { apiVersion: "apps/v1", kind: "Deployment", namespace: "my-ns", name: "gone" },
+                { uid: "deployment-uid", deleting: true },
+            ),
+            live(
                 { apiVersion: "v1", kind: "Pod", namespace: "my-ns", name: "rs-pod" },
-                {
-                    ownedByObject: true,
-                },
+                { ownerUids: ["deployment-uid"] },
             ),
             live(
                 { apiVersion: "v1", kind: "Pod", namespace: "my-ns", name: "going" },
@@ -198,6 +208,65 @@ describe("ownership: objects the stack did not create", () => {
             /ConfigMap my-ns\/precious \(labels: none; written by: kubectl-create/,
         );
         assert.match(message, /npm run down -- --delete-foreign/);
+    });
+
+    it("counts an object owned by the stack's own object as going with it", () => {
+        const ours = sa("my-ns", "my-sa");
+        const token = live(
+            { apiVersion: "v1", kind: "Secret", namespace: "my-ns", name: "my-sa-copy" },
+            { ownerUids: ["sa-uid"] },
+        );
+        const found = foreignInNamespace([live(ours, { uid: "sa-uid" }), token], [ours]);
+        assert.deepEqual(found, []);
+    });
+
+    it("counts an object whose owner is not in the namespace as someone's", () => {
+        const owned = live(
+            { apiVersion: "v1", kind: "ConfigMap", namespace: "my-ns", name: "settings" },
+            { ownerUids: ["cluster-role-uid"] },
+        );
+        assert.deepEqual(foreignInNamespace([owned]), [owned]);
+    });
+
+    describe("a namespace with kinds that could not be listed", () => {
+        const unlisted = ["Widget (example.com/v1): forbidden to your credentials"];
+        const cluster = fakeCluster([], [], unlisted);
+        afterEach(() => delete process.env[DELETE_FOREIGN_ENV]);
+
+        it("is not deleted by the program's guard, which names the kinds and both ways out", async () => {
+            await assert.rejects(checkNamespaceBeforeDelete(cluster, "my-ns"), (e: Error) => {
+                assert.match(e.message, /Namespace my-ns could not be checked/);
+                assert.match(e.message, /Widget \(example\.com\/v1\): forbidden/);
+                assert.match(e.message, /npm run down -- --delete-foreign/);
+                return true;
+            });
+        });
+
+        it("is deleted by the guard once SA_WORKLOAD_DELETE_FOREIGN confirms it", async () => {
+            process.env[DELETE_FOREIGN_ENV] = "true";
+            await checkNamespaceBeforeDelete(cluster, "my-ns");
+        });
+
+        it("stops npm run down before it deletes anything", async () => {
+            const deployment = {
+                resources: [
+                    {
+                        type: "kubernetes:core/v1:Namespace",
+                        custom: true,
+                        outputs: {
+                            apiVersion: "v1",
+                            kind: "Namespace",
+                            metadata: { name: "my-ns" },
+                        },
+                    },
+                ],
+            };
+            await assert.rejects(
+                refuseForeignBeforeDown(deployment, cluster),
+                /could not be checked/,
+            );
+            await refuseForeignBeforeDown(deployment, fakeCluster([]));
+        });
     });
 
     it("reads the Kubernetes objects of a stack's state, and nothing else", () => {

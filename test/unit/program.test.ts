@@ -138,6 +138,14 @@ describe("the program", () => {
             );
         });
 
+        it("refuses a workload's own kube context in stack config, pointing at the stack's", () => {
+            setConfig({ "sa-workload:workloads": [{}, { namespace: "b", kubeContext: "other" }] });
+            const message = refused().message;
+            assert.match(message, /sa-workload:workloads\[1\]\.kubeContext is "other"/);
+            assert.match(message, /set sa-workload:kubeContext for the whole stack/);
+            assert.doesNotMatch(message, /workloads\[0\]/);
+        });
+
         it("refuses an empty kube context", () => {
             setConfig({ "sa-workload:kubeContext": " " });
             assert.match(
