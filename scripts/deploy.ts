@@ -170,9 +170,12 @@ async function operate(action: string, stack: Stack, op: Operation): Promise<voi
 
     if (action === "recover") {
         await ready;
-        const { tracked, dropped } = await recover(stack, adminConfig(context), onOutput);
+        const { tracked, dropped, foreign } = await recover(stack, adminConfig(context), onOutput);
         for (const what of tracked) console.log(`Tracked again (it exists): ${what}`);
         for (const what of dropped) console.log(`Forgotten (it was never created): ${what}`);
+        for (const what of foreign) {
+            console.log(`Forgotten (one of that name exists, made by someone else): ${what}`);
+        }
         console.log("Recovered: run `npm run up` to converge.");
     } else if (action === "preview") {
         // The diff display leaves out the engine's error diagnostics: say them here.

@@ -5,8 +5,10 @@
  * A killed engine leaves its lock, so every later command says "the stack is currently locked",
  * and the creates it had started as pending operations: the engine cannot know whether they
  * happened. Recovery drops the lock (`pulumi cancel`), then asks the cluster. A pending create
- * whose object exists becomes a tracked resource again (its state entry, with the object's ID),
- * so `up` updates or replaces it and `destroy` removes it; the rest are dropped. A refresh
+ * whose object exists, made by that create, becomes a tracked resource again (its state entry,
+ * with the object's ID), so `up` updates or replaces it and `destroy` removes it; the rest are
+ * dropped, and an object of that name that someone else made stays theirs (`up` then refuses to
+ * create over it, naming it). A refresh
  * (`pulumi refresh --clear-pending-creates`) then reads every tracked object back from the
  * cluster. Nothing the killed run created is left untracked.
  *
@@ -86,37 +88,58 @@ export function adoptPendingCreates(deployment: unknown, adopt: PendingCreate[])
     };
 }
 
-async function exists(objects: k8s.KubernetesObjectApi, create: PendingCreate): Promise<boolean> {
+/**
+ * Whether `live`, the object of a pending create's kind and name, is the one the killed run made:
+ * it carries every label the create gave it, and the field manager the provider chose for it in
+ * the create's inputs (`__fieldManager`, pulumi-kubernetes 4.x with server-side apply) wrote it.
+ * One made by hand after the kill, or by another stack, is someone else's.
+ */
+export function madeByPendingCreate(create: PendingCreate, live: k8s.KubernetesObject): boolean {
+    const want = create.object.metadata?.labels ?? {};
+    const have = live.metadata?.labels ?? {};
+    const labelled = Object.entries(want).every(([k, v]) => have[k] === v);
+    const manager = (create.object as { __fieldManager?: unknown }).__fieldManager;
+    const managers = (live.metadata?.managedFields ?? []).map((f) => f.manager);
+    return labelled && (typeof manager !== "string" || managers.includes(manager));
+}
+
+async function read(
+    objects: k8s.KubernetesObjectApi,
+    create: PendingCreate,
+): Promise<k8s.KubernetesObject | undefined> {
     const { object, name, namespace } = create;
     try {
-        await objects.read({
+        return await objects.read({
             apiVersion: object.apiVersion,
             kind: object.kind,
             metadata: { name, namespace },
         });
-        return true;
     } catch (error) {
-        if ((error as { code?: number }).code === 404) return false;
+        if ((error as { code?: number }).code === 404) return undefined;
         throw error;
     }
 }
 
 /**
  * Unlocks the stack and resolves its pending creates against the cluster. Returns what it
- * tracked again and what it dropped, for the user.
+ * tracked again, what it dropped as never created, and what it left alone as someone else's
+ * (an object of that name that the killed run did not make), for the user.
  */
 export async function recover(
     stack: Stack,
     admin: k8s.KubeConfig,
     onOutput: (out: string) => void,
-): Promise<{ tracked: string[]; dropped: string[] }> {
+): Promise<{ tracked: string[]; dropped: string[]; foreign: string[] }> {
     await stack.cancel();
     const objects = kubeClient().KubernetesObjectApi.makeApiClient(admin);
     const state: Deployment = await stack.exportStack();
     const tracked: PendingCreate[] = [];
     const dropped: PendingCreate[] = [];
+    const foreign: PendingCreate[] = [];
     for (const create of pendingCreates(state.deployment)) {
-        ((await exists(objects, create)) ? tracked : dropped).push(create);
+        const live = await read(objects, create);
+        if (!live) dropped.push(create);
+        else (madeByPendingCreate(create, live) ? tracked : foreign).push(create);
     }
     if (tracked.length) {
         await stack.importStack({
@@ -126,5 +149,9 @@ export async function recover(
     }
     await stack.refresh({ onOutput, clearPendingCreates: true });
     const describe = (c: PendingCreate): string => `${c.object.kind} ${c.id}`;
-    return { tracked: tracked.map(describe), dropped: dropped.map(describe) };
+    return {
+        tracked: tracked.map(describe),
+        dropped: dropped.map(describe),
+        foreign: foreign.map(describe),
+    };
 }

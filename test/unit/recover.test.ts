@@ -1,6 +1,10 @@
 import * as assert from "node:assert/strict";
 
-import { adoptPendingCreates, pendingCreates } from "../../scripts/lib/recover";
+import {
+    adoptPendingCreates,
+    madeByPendingCreate,
+    pendingCreates,
+} from "../../scripts/lib/recover";
 
 const URN = "urn:pulumi:dev::sa-workload::sa-workload:components:ServiceAccountWorkload$";
 
@@ -80,5 +84,44 @@ describe("recover's reading of pending operations", () => {
             { ...podCreate.resource, id: "my-ns/my-pod", outputs: pod },
         ]);
         assert.deepEqual(adopted.pending_operations, [saCreate]);
+    });
+
+    describe("an object of a pending create's name found in the cluster", () => {
+        const labels = {
+            "app.kubernetes.io/managed-by": "pulumi",
+            "app.kubernetes.io/name": "my-pod",
+        };
+        const [create] = pendingCreates({
+            pending_operations: [
+                creating("kubernetes:core/v1:Pod", {
+                    apiVersion: "v1",
+                    kind: "Pod",
+                    metadata: { name: "my-pod", namespace: "my-ns", labels },
+                    __fieldManager: "pulumi-kubernetes-1a2b3c4d",
+                }),
+            ],
+        });
+        const found = (objectLabels: Record<string, string>, manager: string) => ({
+            apiVersion: "v1",
+            kind: "Pod",
+            metadata: {
+                name: "my-pod",
+                namespace: "my-ns",
+                labels: objectLabels,
+                managedFields: [{ manager }],
+            },
+        });
+
+        it("is the killed run's when it has the create's labels and field manager", () => {
+            assert.ok(madeByPendingCreate(create, found(labels, "pulumi-kubernetes-1a2b3c4d")));
+        });
+
+        it("is someone else's when kubectl made it after the kill", () => {
+            assert.ok(!madeByPendingCreate(create, found({}, "kubectl-run")));
+        });
+
+        it("is someone else's when another stack's provider made it, labels and all", () => {
+            assert.ok(!madeByPendingCreate(create, found(labels, "pulumi-kubernetes-99999999")));
+        });
     });
 });
