@@ -3,7 +3,6 @@
  * is) before anything is registered, and ServiceAccountWorkloadArgs is derived from it. Each
  * refusal carries its problem and its fix (the table M); problems.ts adds the key and the value.
  */
-import type * as k8s from "@pulumi/kubernetes";
 import * as z from "zod";
 
 import * as d from "./defaults";
@@ -11,6 +10,7 @@ import {
     DNS1123_LABEL,
     DNS1123_SUBDOMAIN,
     IMAGE,
+    isVersionTag,
     isLabelValue,
     isQualifiedName,
 } from "./kubernetes-names";
@@ -23,6 +23,7 @@ const RULE = `write a rule as { apiGroups: [""], resources: ["pods"], verbs: ["g
 const PROJECTED_ONLY = ["audience", "expirationSeconds", "path"] as const;
 const EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"] as const;
 const MIN_TOKEN = d.MIN_TOKEN_EXPIRATION_SECONDS;
+const MAX_TOKEN = 2 ** 32;
 
 /** Every refusal of the schema: "<problem> | <fix>". */
 const M = {
@@ -43,9 +44,14 @@ const M = {
     token: `not a token object | use { mode: "automount" }`,
     tokenOption: `not a token option | use mode, and with mode "projected" ${PROJECTED_ONLY.join(", ")}`,
     audience: "must be a non-empty string | name the token's audience, or leave it out",
-    expiration: `below the API server's minimum of ${MIN_TOKEN} seconds (or not a whole number) | use ${MIN_TOKEN} or more, e.g. ${d.DEFAULTS.projectedTokenExpirationSeconds}`,
-    path: `not an absolute path without ':' or '..' | use a path like "${d.DEFAULTS.projectedTokenPath}"`,
+    expiration: `not a whole number of seconds from the API server's minimum of ${MIN_TOKEN} to its maximum of ${MAX_TOKEN} (2^32) | use ${MIN_TOKEN} or more, e.g. ${d.DEFAULTS.projectedTokenExpirationSeconds}`,
+    path: `not an absolute directory below / without ':' or '..' | use a path like "${d.DEFAULTS.projectedTokenPath}"`,
     resources: `not a { requests, limits } object | use e.g. { requests: { cpu: "50m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } }`,
+    quantities: `not a map of resource names to quantities | use e.g. { cpu: "50m", memory: "32Mi" }`,
+    resourceName: `not a container resource | use cpu, memory, ephemeral-storage, hugepages-<size>, or an extended resource such as example.com/gpu`,
+    quantity: `not a Kubernetes quantity | write it as a string such as "250m", "0.5", "64Mi" or "1G"`,
+    overLimit:
+        "a request above the limit of the same resource, which the API server refuses | request at most the limit, or raise the limit",
     nodeSelector: `not a map of node labels | use e.g. { "kubernetes.io/os": "linux" }`,
     label: "not a node label and value | use a label key like example.com/name and a value of at most 63 letters, digits, '-', '_' or '.'",
     tolerations: `not a list of tolerations | use e.g. [{ key: "example.com/dedicated", operator: "Exists", effect: "NoSchedule" }]`,
@@ -102,10 +108,10 @@ function dnsName(kind: string, label: boolean, example: string) {
 const image = z.string(M.image).superRefine((ref, ctx) => {
     const groups = IMAGE.exec(ref)?.groups;
     if (!groups) return refuse(ctx, ref, M.image);
-    if (groups.digest !== undefined || (groups.tag !== undefined && groups.tag !== "latest"))
+    if (groups.digest !== undefined || (groups.tag !== undefined && isVersionTag(groups.tag)))
         return;
     const problem = groups.tag
-        ? "pinned to `latest`, which moves"
+        ? `tagged \`${groups.tag}\`, a name with no version in it, which moves with every release`
         : "not pinned (no tag or digest)";
     refuse(ctx, ref, `${problem} | pin a version tag or a digest, e.g. "${EXAMPLE_IMAGE}"`);
 });
@@ -139,10 +145,13 @@ const token = z
             /** Who the token is for (projected only). @default the API server's own audience */
             audience: text((s) => s.trim() !== "", M.audience).optional(),
             /** Lifetime requested (projected only); the kubelet refreshes it at 80%. @default 3600 */
-            expirationSeconds: whole(MIN_TOKEN, Infinity, M.expiration).optional(),
-            /** Directory of the token file (projected only). @default "/var/run/secrets/tokens" */
+            expirationSeconds: whole(MIN_TOKEN, MAX_TOKEN, M.expiration).optional(),
+            /**
+             * Directory of the token file (projected only); not one the Pod mounts already.
+             * @default "/var/run/secrets/tokens"
+             */
             path: text(
-                (p) => /^\/[^:]*$/.test(p) && !p.split("/").includes(".."),
+                (p) => /^\/[^:]*[^:/][^:]*$/.test(p) && !p.split("/").includes(".."),
                 M.path,
             ).optional(),
         },
@@ -195,6 +204,65 @@ const nodeSelector = z
                 refuse(ctx, value, M.label, label);
     });
 
+/** Kubernetes' quantity: a decimal number and a binary (Ki), SI (m, k, M) or exponent suffix. */
+const QUANTITY = /^(?<n>[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?<s>[KMGTPE]i|[numkMGTPE]|[eE][-+]?[0-9]+)?$/;
+const SI: Record<string, number> = {
+    n: -9,
+    u: -6,
+    m: -3,
+    "": 0,
+    k: 3,
+    M: 6,
+    G: 9,
+    T: 12,
+    P: 15,
+    E: 18,
+};
+
+/** The value of a quantity, for comparing a request with its limit; undefined if not one. */
+export function quantityValue(q: string): number | undefined {
+    const g = QUANTITY.exec(q)?.groups;
+    if (!g) return undefined;
+    const n = Number(g.n);
+    const s = g.s ?? "";
+    if (s.endsWith("i")) return n * 2 ** (10 * ("KMGTPE".indexOf(s[0]) + 1));
+    return n * 10 ** (s in SI ? SI[s] : Number(s.slice(1)));
+}
+
+// A container resource: a standard one, or an extended one named with a domain.
+const isResourceName = (name: string): boolean =>
+    ["cpu", "memory", "ephemeral-storage"].includes(name) ||
+    (name.startsWith("hugepages-") && quantityValue(name.slice(10)) !== undefined) ||
+    (name.includes("/") && isQualifiedName(name));
+
+// Names and quantities checked in one pass, so every bad entry is reported at once.
+const quantities = z
+    .custom<Readonly<Record<string, string>>>(isObject, M.quantities)
+    .superRefine((map, ctx) => {
+        for (const [name, q] of Object.entries(isObject(map) ? map : {})) {
+            if (!isResourceName(name)) refuse(ctx, q, M.resourceName, name);
+            else if (typeof q !== "string" || quantityValue(q) === undefined)
+                refuse(ctx, q, M.quantity, name);
+        }
+    });
+
+const resources = z
+    .custom<{ requests?: unknown; limits?: unknown }>(
+        (r) => isObject(r) && Object.keys(r).every((k) => k === "requests" || k === "limits"),
+        M.resources,
+    )
+    .pipe(
+        z
+            .object({ requests: quantities.optional(), limits: quantities.optional() })
+            .superRefine(({ requests = {}, limits = {} }, ctx) => {
+                for (const [name, q] of Object.entries(requests)) {
+                    const [want, max] = [quantityValue(q), quantityValue(limits[name] ?? "")];
+                    if (want !== undefined && max !== undefined && want > max)
+                        refuse(ctx, q, M.overLimit, "requests", name);
+                }
+            }),
+    );
+
 const shape = {
     /** Namespace created for the workload; never a reserved one. @default "my-ns" */
     namespace: dnsName("namespace", true, d.DEFAULTS.namespace)
@@ -209,7 +277,7 @@ const shape = {
     /** Pod Security level enforced on the namespace and met by the Pod. @default "restricted" */
     podSecurity: oneOf(d.POD_SECURITY_LEVELS, "not a Pod Security level offered here").optional(),
     /**
-     * Container image, pinned by tag or digest (never `latest`).
+     * Container image, pinned by a version tag or a digest (never `latest`, `stable`).
      * @default "nginxinc/nginx-unprivileged:1.27.4-alpine" (restricted) or "nginx:1.27.4-alpine"
      */
     image: image.optional(),
@@ -234,12 +302,7 @@ const shape = {
      * Resource requests and limits of the container.
      * @default cpu 50m, memory 32Mi, ephemeral-storage 64Mi requested; 200m, 128Mi, 256Mi at most
      */
-    resources: z
-        .custom<k8s.types.input.core.v1.ResourceRequirements>(
-            (r) => isObject(r) && Object.keys(r).every((k) => k === "requests" || k === "limits"),
-            M.resources,
-        )
-        .optional(),
+    resources: resources.optional(),
     /** How long `pulumi up` waits for the Pod to become Ready before failing. @default 180 */
     readyTimeoutSeconds: whole(10, 3600, timeout(d.DEFAULTS.readyTimeoutSeconds)).optional(),
     /**
@@ -339,6 +402,29 @@ function betweenSettings(a: unknown): z.core.$ZodIssue[] {
         ({ code: "custom", input, message, path }) as const;
     const root = a.runAsUser === 0 && (a.podSecurity ?? d.DEFAULTS.podSecurity) === "restricted";
     const issues: z.core.$ZodIssue[] = root ? [issue(0, M.root, "runAsUser")] : [];
+    // The token's volume beside the profile's writable ones: one mount per directory, and none
+    // over a directory that holds another's (it would hide what nginx needs there).
+    const path = isObject(a.token) ? a.token.path : undefined;
+    const level = a.podSecurity ?? d.DEFAULTS.podSecurity;
+    if (typeof path === "string" && (level === "restricted" || level === "baseline")) {
+        const dir = path.replace(/\/+/g, "/").replace(/(.)\/$/, "$1");
+        const clash = d.PROFILES[level].writablePaths.find(
+            (w) => w === dir || w.startsWith(`${dir}/`),
+        );
+        const problem =
+            clash === dir
+                ? `the directory where the Pod mounts its writable ${clash} (podSecurity "${level}"): the API server refuses two volumes at one path`
+                : `a directory holding the Pod's writable ${clash} (podSecurity "${level}"): the token's volume would hide everything else in it`;
+        if (clash)
+            issues.push(
+                issue(
+                    path,
+                    `${problem} | use a directory of its own, e.g. "${d.DEFAULTS.projectedTokenPath}"`,
+                    "token",
+                    "path",
+                ),
+            );
+    }
     const rules: unknown[] = a.allowWildcards !== true && Array.isArray(a.rules) ? a.rules : [];
     rules.forEach((r, i) => {
         for (const field of ["apiGroups", "resources", "verbs"]) {

@@ -195,7 +195,8 @@ export const POLICIES: readonly PolicySpec[] = [
     // An unpinned image is unreviewed code; the component refuses one in its own validation.
     resource({
         name: "pod-image-pinned",
-        description: "Containers run images pinned by a tag other than latest, or by a digest.",
+        description:
+            "Containers run images pinned by a version tag (one with a digit), or by a digest.",
         enforcementLevel: mandatory,
         check: podImagePinned,
     }),

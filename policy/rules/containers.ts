@@ -44,11 +44,12 @@ export function imageProblem(image: unknown): string | undefined {
     const lastSegment = image.slice(image.lastIndexOf("/") + 1);
     const colon = lastSegment.indexOf(":");
     if (colon < 0) return `runs image ${show(image)}, which has no tag and so means latest`;
-    if (lastSegment.slice(colon + 1) === "latest") return `runs image ${show(image)}`;
+    // A tag with no digit names a channel (latest, stable, mainline, alpine), not a version.
+    if (!/[0-9]/.test(lastSegment.slice(colon + 1))) return `runs image ${show(image)}`;
     return undefined;
 }
 
-/** Every container and init container runs an image pinned by a tag other than latest, or a digest. */
+/** Every container and init container runs an image pinned by a version tag or a digest. */
 export function podImagePinned(type: string, props: Props): string[] {
     const pod = podSpecOf(type, props);
     if (pod === undefined) return [];
@@ -56,7 +57,8 @@ export function podImagePinned(type: string, props: Props): string[] {
         const problem = imageProblem(get(container, "image"));
         if (problem === undefined) return [];
         return [
-            `${pod.subject} ${label} ${problem}: latest moves whenever a new version is pushed, ` +
+            `${pod.subject} ${label} ${problem}: a tag with no version in it (latest, stable) ` +
+                `moves whenever a new version is pushed, ` +
                 `so what runs is not what was reviewed, and a rollback cannot bring the old one ` +
                 `back. Fix: pin a version tag or a digest, e.g. ` +
                 `"nginxinc/nginx-unprivileged:1.27.4-alpine" or "nginx@sha256:<digest>".`,

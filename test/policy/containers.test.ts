@@ -41,6 +41,24 @@ describe("pod-image-pinned", () => {
         assertViolation(check(name, TYPES.pod, withImage("nginx:latest")), `"nginx:latest"`);
     });
 
+    it("flags tags that name a channel, not a version", () => {
+        for (const image of [
+            "nginx:stable",
+            "nginx:mainline-alpine",
+            "registry.local:5000/nginx:edge",
+        ])
+            assertViolation(check(name, TYPES.pod, withImage(image)), `"${image}"`);
+    });
+
+    it("passes version tags", () => {
+        for (const image of [
+            "nginx:1.27.4-alpine",
+            "nginx:v2",
+            "registry.local:5000/nginx:20240101",
+        ])
+            assert.deepEqual(check(name, TYPES.pod, withImage(image)), [], image);
+    });
+
     it("flags an image without a tag", () => {
         assertViolation(check(name, TYPES.pod, withImage("nginx")), "has no tag");
     });

@@ -25,8 +25,13 @@ describe("rule helpers", () => {
         );
     });
 
-    it("readPods is the default grant", () => {
-        assert.deepEqual(readPods(), allowRead(["pods"]));
+    it("gives a workload without rules readPods: get, list and watch on pods, nothing more", async () => {
+        await newWorkload();
+        const expected = [
+            { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] },
+        ];
+        assert.deepEqual(only(TYPES.role).inputs.rules, expected);
+        assert.deepEqual([readPods()], expected);
     });
 
     it("writes the caller's rules into the role unchanged", async () => {

@@ -54,6 +54,11 @@ describe("validation", () => {
             refuses({ image: "nginx:latest" }, "image", "nginx:latest", "pin a version tag");
         });
 
+        it("refuses tags that name a channel that moves, not a version", () => {
+            for (const image of ["nginx:stable", "nginx:alpine", "nginx:mainline-alpine"])
+                refuses({ image }, "image", image, "pin a version tag or a digest");
+        });
+
         it("refuses a malformed image reference", () => {
             refuses({ image: "nginx:1.27 alpine" }, "image", "nginx:1.27 alpine", "repository:tag");
             refuses({ image: "NGINX:1.27" }, "image", "NGINX:1.27", "repository:tag");
@@ -163,6 +168,48 @@ describe("validation", () => {
             refuses({ token }, "token.expirationSeconds", 599, "600 or more");
         });
 
+        it("refuses a projected token that outlives the API server's maximum of 2^32 seconds", () => {
+            const token = { mode: "projected", expirationSeconds: 2 ** 32 + 1 };
+            refuses({ token }, "token.expirationSeconds", 2 ** 32 + 1, "e.g. 3600");
+        });
+
+        it("refuses / as the token's directory", () => {
+            refuses(
+                { token: { mode: "projected", path: "/" } },
+                "token.path",
+                "/",
+                "/var/run/secrets/tokens",
+            );
+        });
+
+        it("refuses a token directory where the Pod mounts its writable /tmp", () => {
+            const error = refuses(
+                { token: { mode: "projected", path: "/tmp/" } },
+                "token.path",
+                "/tmp/",
+                "a directory of its own",
+            );
+            assert.match(error.message, /two volumes at one path/);
+        });
+
+        it("refuses a token directory that holds a baseline Pod's writable /var/cache/nginx", () => {
+            const error = refuses(
+                { podSecurity: "baseline", token: { mode: "projected", path: "/var" } },
+                "token.path",
+                "/var",
+                "a directory of its own",
+            );
+            assert.match(error.message, /would hide everything else in it/);
+        });
+
+        it("accepts a token directory inside or beside the writable ones", async () => {
+            for (const path of ["/tmp/tokens", "/var/run/secrets/vault", "/run-tokens"])
+                await newWorkload(
+                    { token: { mode: "projected", path } },
+                    `tok-${registrations.length}`,
+                );
+        });
+
         it("refuses a relative token path", () => {
             refuses(
                 { token: { mode: "projected", path: "tokens" } },
@@ -193,6 +240,50 @@ describe("validation", () => {
 
         it("refuses resources other than requests and limits", () => {
             refuses({ resources: { cpu: "1" } }, "resources", { cpu: "1" }, "requests");
+        });
+
+        it("refuses a resource that is not a container resource, naming it", () => {
+            refuses(
+                { resources: { limits: { gpu: "1" } } },
+                `resources.limits.gpu`,
+                "1",
+                "example.com/gpu",
+            );
+        });
+
+        it("refuses quantities Kubernetes does not read, each with its resource", () => {
+            const error = refuses(
+                { resources: { requests: { cpu: "lots", memory: 64 } } },
+                "resources.requests.cpu",
+                "lots",
+                `"250m"`,
+            );
+            assert.match(
+                error.message,
+                /args\.resources\.requests\.memory is 64: not a Kubernetes quantity/,
+            );
+        });
+
+        it("refuses a request above its limit, comparing across suffixes", () => {
+            refuses(
+                { resources: { requests: { memory: "1Gi" }, limits: { memory: "512M" } } },
+                "resources.requests.memory",
+                "1Gi",
+                "request at most the limit",
+            );
+        });
+
+        it("accepts requests and limits in every quantity form", async () => {
+            const resources = {
+                requests: { cpu: "0.25", memory: "64Mi", "ephemeral-storage": "1e8" },
+                limits: {
+                    cpu: "250m",
+                    memory: "67108864",
+                    "example.com/gpu": "1",
+                    "hugepages-2Mi": "2Mi",
+                },
+            };
+            await newWorkload({ resources }, "quantities");
         });
 
         it("refuses a ready timeout under 10 seconds", () => {
