@@ -50,6 +50,29 @@ export function loadKubeConfig(
     context?: string,
     kubeconfigEnv: string | undefined = process.env.KUBECONFIG,
 ): k8s.KubeConfig | undefined {
+    const config = mergedKubeConfig(kubeconfigEnv);
+    if (!config) return undefined;
+    if (context) {
+        if (!config.getContextObject(context)) return undefined;
+        config.setCurrentContext(context);
+    }
+    return config.getCurrentContext() && config.getCurrentCluster() ? config : undefined;
+}
+
+/**
+ * The current context the kubeconfig names but cannot be used (no context of that name, or its
+ * cluster missing), as kubectl refuses it; undefined where it names none, or one that works.
+ */
+export function unusableCurrentContext(
+    kubeconfigEnv: string | undefined = process.env.KUBECONFIG,
+): string | undefined {
+    const config = mergedKubeConfig(kubeconfigEnv);
+    const name = config?.getCurrentContext();
+    return name && !config!.getCurrentCluster() ? name : undefined;
+}
+
+/** The kubeconfig files merged as kubectl merges them, or undefined when there is none. */
+function mergedKubeConfig(kubeconfigEnv: string | undefined): k8s.KubeConfig | undefined {
     const [first, ...rest] = kubeconfigFiles(kubeconfigEnv);
     if (!first) return undefined;
     const lib = kubeClient();
@@ -70,11 +93,7 @@ export function loadKubeConfig(
             config.setCurrentContext(more.getCurrentContext());
         }
     }
-    if (context) {
-        if (!config.getContextObject(context)) return undefined;
-        config.setCurrentContext(context);
-    }
-    return config.getCurrentContext() && config.getCurrentCluster() ? config : undefined;
+    return config;
 }
 
 /** The cluster a kubeconfig points at: its context, cluster name and server. */

@@ -285,8 +285,17 @@ function printNextSteps(
 // A terminal's Ctrl-C reaches the engine too (one process group), and the engine then finishes the
 // operations in flight and saves the state. This process must outlive it to serve the program
 // and report: the first Ctrl-C only says so, a second one stops at once (so does the engine).
+// npm also passes the terminal's SIGINT on to its script's shell, which is this process where
+// that shell replaced itself with node (bash does, as macOS's /bin/sh; Debian's dash does not):
+// a SIGINT within SAME_CTRL_C_MS of the last one is the same Ctrl-C.
+const SAME_CTRL_C_MS = 500;
 let interrupts = 0;
+let lastInterrupt = -Infinity;
 process.on("SIGINT", () => {
+    const now = Date.now();
+    const repeated = now - lastInterrupt < SAME_CTRL_C_MS;
+    lastInterrupt = now;
+    if (repeated) return;
     if (++interrupts > 1) process.exit(130);
     console.error(
         "\nInterrupted: the engine is finishing the operations in flight and saving the state. " +

@@ -10,11 +10,12 @@ import type * as k8s from "@kubernetes/client-node";
 
 import {
     clusterIdentity,
-    KubeTarget,
-    kubeTarget,
     kubeClient,
     kubeconfigFiles,
+    KubeTarget,
+    kubeTarget,
     loadKubeConfig,
+    unusableCurrentContext,
 } from "../../components/kube-context";
 import { ensureToolchain, REPO_ROOT, runScript } from "./toolchain";
 
@@ -96,6 +97,16 @@ export function bundledClusterCertain(kubeconfigEnv = process.env.KUBECONFIG): b
 export async function selectCluster(context?: string, start = true): Promise<SelectedCluster> {
     const useLocal = process.env[CLUSTER_ENV] === "local";
     const chosen = useLocal ? undefined : loadKubeConfig(context);
+    // A current context that names nothing usable is a choice gone stale, not the absence of one.
+    const stale = useLocal || context ? undefined : unusableCurrentContext();
+    if (!chosen && stale) {
+        throw new Error(
+            `Your kubeconfig's current context "${stale}" names no context or cluster in it ` +
+                "(kubectl refuses it too), so nothing was deployed. Fix: `kubectl config " +
+                "use-context NAME` (`kubectl config get-contexts` lists them; `minikube start` " +
+                `selects its own), or set ${CLUSTER_ENV}=local for the bundled local cluster.`,
+        );
+    }
     if (context && !chosen && !useLocal) {
         throw new Error(
             `The kube context "${context}" (config sa-workload:kubeContext) is not in your ` +

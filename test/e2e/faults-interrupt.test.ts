@@ -152,53 +152,61 @@ describe("fault: interrupted updates", () => {
         });
     });
 
-    it("stops cleanly and fails when a terminal's Ctrl-C reaches npm run up's process group", async () => {
-        const workload = {
-            namespace: "e2e-sigint-group",
-            image: NEVER_READY,
-            readyTimeoutSeconds: 120,
-        };
-        const stack = await newStack("e2e-sigint-group", workload);
-        // `npm run up` as typed, in a process group of its own, as a terminal runs a command.
-        const child = spawn("npm", ["run", "up"], {
-            cwd: REPO_ROOT,
-            detached: true,
-            env: {
-                ...process.env,
-                STACK: "e2e-sigint-group",
-                PULUMI_BACKEND_URL: backend.url,
-                KUBECONFIG: testKubeconfig(),
-            },
+    // npm runs a script through sh: Debian's dash starts node as its child, macOS's bash (and
+    // Fedora's) replaces itself with node, which then gets npm's copy of the SIGINT too.
+    for (const [shell, namespace] of [
+        ["sh", "e2e-sigint-group"],
+        ["bash", "e2e-sigint-bash"],
+    ] as const) {
+        it(`stops cleanly and fails when a terminal's Ctrl-C reaches npm run up's process group (script shell ${shell})`, async () => {
+            const workload = {
+                namespace,
+                image: NEVER_READY,
+                readyTimeoutSeconds: 120,
+            };
+            const stack = await newStack(namespace, workload);
+            // `npm run up` as typed, in a process group of its own, as a terminal runs a command.
+            const child = spawn("npm", ["run", "up"], {
+                cwd: REPO_ROOT,
+                detached: true,
+                env: {
+                    ...process.env,
+                    STACK: namespace,
+                    npm_config_script_shell: shell,
+                    PULUMI_BACKEND_URL: backend.url,
+                    KUBECONFIG: testKubeconfig(),
+                },
+            });
+            let output = "";
+            child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+            child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+            const exited = new Promise<string>((resolve) =>
+                child.on("close", (code, signal) => resolve(signal ?? String(code))),
+            );
+            await eventually(
+                "the pod exists",
+                () => objectExists("pod", "my-pod", namespace),
+                60_000,
+            );
+            // What a terminal's Ctrl-C does: SIGINT to every process of the group at once.
+            process.kill(-child.pid!, "SIGINT");
+            // npm reports its script's interrupt as a shell does: it ends by SIGINT itself (a
+            // terminal's shell then shows $? = 130), or exits 130. Never 0.
+            const code = await exited;
+            assert.ok(code === "SIGINT" || code === "130", `ended with ${code}:\n${output}`);
+            assert.match(output, /Interrupted: the engine is finishing the operations in flight/);
+            assert.equal(await pendingOperations(stack), 0, "the engine did not stop cleanly");
+            const fixed = { namespace };
+            await writeStackConfig(stack, { "sa-workload:workloads": [fixed] });
+            await converges(stack, namespace);
+            recordCase({
+                name: `Ctrl-C to npm run up's process group (script shell ${shell})`,
+                done: `SIGINT to every process of \`npm run up\` (npm, node, engine, plugins) while it waited for its pod, as a terminal sends it; npm's script shell ${shell}${shell === "bash" ? ", which replaces itself with node, so node gets npm's copy of the SIGINT too" : ""}`,
+                happened: `npm run up ended with ${code} (a shell's $? = 130) after the engine stopped cleanly (no pending operations, no lock); after fixing the image, up converged; verify passed`,
+                left: "nothing after destroy",
+            });
         });
-        let output = "";
-        child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-        child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-        const exited = new Promise<string>((resolve) =>
-            child.on("close", (code, signal) => resolve(signal ?? String(code))),
-        );
-        await eventually(
-            "the pod exists",
-            () => objectExists("pod", "my-pod", "e2e-sigint-group"),
-            60_000,
-        );
-        // What a terminal's Ctrl-C does: SIGINT to every process of the group at once.
-        process.kill(-child.pid!, "SIGINT");
-        // npm reports its script's interrupt as a shell does: it ends by SIGINT itself (a
-        // terminal's shell then shows $? = 130), or exits 130. Never 0.
-        const code = await exited;
-        assert.ok(code === "SIGINT" || code === "130", `ended with ${code}:\n${output}`);
-        assert.match(output, /Interrupted: the engine is finishing the operations in flight/);
-        assert.equal(await pendingOperations(stack), 0, "the engine did not stop cleanly");
-        const fixed = { namespace: "e2e-sigint-group" };
-        await writeStackConfig(stack, { "sa-workload:workloads": [fixed] });
-        await converges(stack, "e2e-sigint-group");
-        recordCase({
-            name: "Ctrl-C to npm run up's process group",
-            done: "SIGINT to every process of `npm run up` (npm, node, engine, plugins) while it waited for its pod, as a terminal sends it",
-            happened: `npm run up ended with ${code} (a shell's $? = 130) after the engine stopped cleanly (no pending operations, no lock); after fixing the image, up converged; verify passed`,
-            left: "nothing after destroy",
-        });
-    });
+    }
 
     it("recovers from SIGKILL of the whole update mid-run with npm run recover", async () => {
         // As above, a pod that never becomes ready keeps the update running until the kill.

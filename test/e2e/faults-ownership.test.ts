@@ -4,6 +4,9 @@
  * configured for the same namespace. Asserted on the cluster's objects and the stacks' state.
  */
 import * as assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 import { Stack } from "@pulumi/pulumi/automation";
 
@@ -13,6 +16,7 @@ import {
     clusterObjects,
     e2eStack,
     errorText,
+    eventually,
     kubectl,
     namespaceExists,
     npmRun,
@@ -202,6 +206,62 @@ describe("fault: objects the stack did not create", () => {
             done: "after npm run up, kubectl made ConfigMap precious in my-ns; npm run down; pulumi destroy without and with --run-program; npm run down -- --delete-foreign",
             happened: `down exited ${down.status} before deleting anything, naming ConfigMap my-ns/precious and --delete-foreign; destroy without the program refused (delete hooks need --run-program); with it, the program's guard kept the namespace; with the flag, down deleted everything`,
             left: "after the refusals: the ConfigMap and the namespace; after the confirmed down: no namespace",
+        });
+    });
+
+    it("stops down while an API group cannot be listed, until it answers", async () => {
+        const [stack, backend] = await newStack("e2e-own-unlisted");
+        assert.equal((await npmRun("up", stack.name, backend)).status, 0);
+        const stateBefore = await kubernetesObjectsInState(stack);
+        const uid = podUid(NS, POD);
+
+        // An aggregated API whose service does not exist: the API server lists its group and
+        // answers 503 for its kinds, as for a metrics-server that is down.
+        const group = "sa-workload.test";
+        const dir = mkdtempSync(join(tmpdir(), "sa-workload-apiservice-"));
+        const file = join(dir, "apiservice.json");
+        writeFileSync(
+            file,
+            JSON.stringify({
+                apiVersion: "apiregistration.k8s.io/v1",
+                kind: "APIService",
+                metadata: { name: `v1.${group}` },
+                spec: {
+                    group,
+                    version: "v1",
+                    groupPriorityMinimum: 10,
+                    versionPriority: 10,
+                    insecureSkipTLSVerify: true,
+                    service: { namespace: "sa-workload-nowhere", name: "nowhere", port: 443 },
+                },
+            }),
+        );
+        const listed = () => kubectl("get", "--raw", "/apis").includes(`"${group}"`);
+        let down: Awaited<ReturnType<typeof npmRun>>;
+        try {
+            kubectl("apply", "-f", file);
+            await eventually(`the API server lists ${group}`, listed, 30_000);
+            down = await npmRun("down", stack.name, backend);
+        } finally {
+            kubectl("delete", "apiservice", `v1.${group}`, "--ignore-not-found");
+            rmSync(dir, { recursive: true, force: true });
+        }
+        assert.notEqual(down.status, 0, down.output);
+        assert.ok(down.output.includes(`Namespace ${NS} could not be checked`), down.output);
+        assert.ok(down.output.includes(`every kind of ${group}/v1`), down.output);
+        assert.ok(down.output.includes("--delete-foreign"), down.output);
+        assert.equal(podUid(NS, POD), uid, "the pod was touched");
+        assert.deepEqual(await kubernetesObjectsInState(stack), stateBefore);
+
+        await eventually(`the API server no longer lists ${group}`, () => !listed(), 30_000);
+        const after = await npmRun("down", stack.name, backend);
+        assert.equal(after.status, 0, after.output);
+        assert.ok(!namespaceExists(NS));
+        recordCase({
+            name: "ownership: an API group that cannot be listed when the stack's namespace goes",
+            done: `after npm run up, an APIService for ${group}/v1 whose service does not exist (its kinds answer 503); npm run down; the APIService deleted; npm run down`,
+            happened: `down exited ${down.status} before deleting anything, naming the namespace, every kind of ${group}/v1 and --delete-foreign; once the group was gone, down deleted everything`,
+            left: "after the refusal: every object and the state as before; after the second down: no namespace",
         });
     });
 

@@ -49,6 +49,35 @@ describe("the cluster a user chose is the cluster used", () => {
         assert.equal(process.env.KUBECONFIG, file, "switched to another cluster");
     });
 
+    it("refuses a current context that names nothing in the kubeconfig, never starting its own", async () => {
+        const dir = tempDir("sa-cluster-");
+        const file = join(dir, "config");
+        // What `minikube delete` of another profile can leave: the context gone, still current.
+        writeFileSync(
+            file,
+            JSON.stringify({
+                apiVersion: "v1",
+                kind: "Config",
+                clusters: [{ name: "kind", cluster: { server: "https://127.0.0.1:1" } }],
+                users: [{ name: "kind", user: { token: "t" } }],
+                contexts: [{ name: "kind", context: { cluster: "kind", user: "kind" } }],
+                "current-context": "minikube",
+            }),
+        );
+        process.env.KUBECONFIG = file;
+        await assert.rejects(selectCluster(), (error: Error) => {
+            for (const text of [
+                '"minikube"',
+                "kubectl config use-context",
+                "nothing was deployed",
+            ]) {
+                assert.ok(error.message.includes(text), `"${text}" missing: ${error.message}`);
+            }
+            return true;
+        });
+        assert.equal(process.env.KUBECONFIG, file, "switched to another cluster");
+    });
+
     const selected: SelectedCluster = {
         target: {
             context: "kwok-sa-workload",

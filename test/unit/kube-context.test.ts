@@ -11,6 +11,7 @@ import {
     kubeClient,
     kubeconfigFiles,
     loadKubeConfig,
+    unusableCurrentContext,
 } from "../../components/kube-context";
 import { tempDir } from "../helpers/temp-dirs";
 
@@ -94,6 +95,24 @@ describe("kubeconfig files, as kubectl reads them", () => {
             undefined,
         );
         assert.equal(loadKubeConfig("nope", kubeconfig(dir, "y", "https://h:1")), undefined);
+    });
+
+    it("tells a current context that names nothing from none at all", () => {
+        const dir = tempDir("sa-kubeconfig-");
+        const good = kubeconfig(dir, "minikube", "https://h:1");
+        const none = kubeconfig(dir, "unset", "https://h:1", false);
+        const stale = join(dir, "stale.json");
+        writeFileSync(
+            stale,
+            JSON.stringify({
+                ...JSON.parse(readFileSync(good, "utf8")),
+                "current-context": "gone",
+            }),
+        );
+        assert.equal(unusableCurrentContext(stale), "gone");
+        assert.equal(unusableCurrentContext(good), undefined);
+        assert.equal(unusableCurrentContext(none), undefined);
+        assert.equal(unusableCurrentContext(join(dir, "missing")), undefined);
     });
 
     it("identifies a cluster by its name and host, not its port", () => {
