@@ -1,17 +1,20 @@
 /** Where the engine finds this project's policy pack, and how the pack's Node.js starts. */
-import { spawnSync } from "node:child_process";
-import { join } from "node:path";
+import { delimiter, dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 
-import { REPO_ROOT } from "./toolchain";
+import { ensuredPulumi, findOnPath, REPO_ROOT } from "./toolchain";
 
 const FOLDER = join(REPO_ROOT, "policy");
 
 let languageHost: boolean | undefined;
-/** Whether the `pulumi` on PATH comes with its Node.js language host (the Go-built one has none). */
+/**
+ * Whether the `pulumi` in use comes with its Node.js language host (the Go-built one has none):
+ * on PATH, or beside the CLI itself, where the CLI looks for its plugins first.
+ */
 function hasLanguageHost(): boolean {
-    const which = process.platform === "win32" ? "where" : "which";
-    languageHost ??= spawnSync(which, ["pulumi-language-nodejs"], { stdio: "ignore" }).status === 0;
+    const cli = ensuredPulumi()?.file;
+    const path = [...(cli ? [dirname(cli)] : []), process.env.PATH ?? ""].join(delimiter);
+    languageHost ??= findOnPath("pulumi-language-nodejs", path) !== undefined;
     return languageHost;
 }
 
