@@ -48,6 +48,18 @@ describe("the GitHub workflows", () => {
         assert.notEqual(headings[0], headings[1], headings.join(" / "));
     });
 
+    it("pin every action to a commit and keep the checkout's token out of the PR's code", () => {
+        for (const file of ["pr.yml", "shared-backend.yml"]) {
+            for (const [name, job] of Object.entries(workflow(file).jobs)) {
+                for (const step of job.steps.filter((s) => s.uses)) {
+                    assert.match(step.uses!, /^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/, `${file} ${name}`);
+                    if (step.uses!.startsWith("actions/checkout@"))
+                        assert.equal(step.with?.["persist-credentials"], false, `${file} ${name}`);
+                }
+            }
+        }
+    });
+
     describe("shared-backend's check for its secrets", () => {
         const job = workflow("shared-backend.yml").jobs.preview;
         const check = job.steps.find((s) => s.id === "secrets")!;
