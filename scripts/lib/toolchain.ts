@@ -118,6 +118,18 @@ function canBuild(): boolean {
     return process.platform === "linux" && findOnPath("go", process.env.PATH ?? "") !== undefined;
 }
 
+/**
+ * Whether this machine resolves the host Pulumi downloads from (SA_WORKLOAD_DOWNLOAD_HOST, for the
+ * tests): one that does is online, and gets what it lacks as a user would, never from a Go build.
+ * Only asked where something is missing.
+ */
+function online(): boolean {
+    const host = process.env.SA_WORKLOAD_DOWNLOAD_HOST || "get.pulumi.com";
+    const lookup = `require("node:dns").lookup(${JSON.stringify(host)}, (e) => process.exit(e ? 1 : 0))`;
+    const run = spawnSync(process.execPath, ["-e", lookup], { stdio: "ignore", timeout: 10_000 });
+    return run.status === 0;
+}
+
 let knownDirs: ToolchainDirs | undefined;
 
 /** The directories build.sh builds into, asked once per process. */
@@ -206,7 +218,7 @@ function ensurePulumi(required: string, cliVersion: string): void {
         cli = { file: own, version };
         return;
     }
-    if (!built || !canBuild()) {
+    if (!built || !canBuild() || online()) {
         throw new Error(
             "The Pulumi CLI is not on PATH. Install it (https://www.pulumi.com/docs/install/), " +
                 "then run the command again.",
@@ -238,7 +250,7 @@ function ensureProvider(version: string): void {
     const why =
         `${install.stderr ?? ""}${install.error?.message ?? ""}`.trim().split("\n").pop() ??
         "no output";
-    if (!canBuild()) {
+    if (!canBuild() || online()) {
         throw new Error(
             `pulumi plugin install resource kubernetes ${version} failed: ${why}. Check your ` +
                 "network (or proxy) and run the command again.",

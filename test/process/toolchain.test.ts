@@ -32,6 +32,8 @@ interface Machine {
     readonly pulumi?: string;
     readonly install?: "ok" | "offline";
     readonly go?: boolean;
+    /** Whether Pulumi's download host resolves (a laptop with internet). @default false */
+    readonly online?: boolean;
 }
 
 /** The project's transpiled files, one folder for every machine below (see ensureOn). */
@@ -71,6 +73,8 @@ function ensureOn(machine: Machine): { status: number | null; output: string; lo
                 STUB_LOG: log,
                 STUB_VERSION: machine.pulumi ?? "",
                 STUB_INSTALL: machine.install ?? "ok",
+                // localhost resolves everywhere; the .invalid domain nowhere (RFC 2606).
+                SA_WORKLOAD_DOWNLOAD_HOST: machine.online ? "localhost" : "get.pulumi.invalid",
             },
         },
     );
@@ -119,6 +123,21 @@ describe("a user's machine: their pulumi, Pulumi's plugin download, no Go", () =
             /failed \(.*no such host\): offline, so building the provider from its Go modules/,
         );
         assert.match(run.log, /^pulumi plugin install[^\n]*\n(.*\n)*go mod download/m);
+    });
+
+    it("asks for the Pulumi CLI, building nothing, where there is none on a machine online", () => {
+        const run = ensureOn({ go: true, online: true });
+        assert.notEqual(run.status, 0);
+        assert.match(run.output, /The Pulumi CLI is not on PATH\. Install it/);
+        assert.doesNotMatch(run.log, /^go /m);
+    });
+
+    it("says why the plugin download failed on a machine online, building nothing", () => {
+        const run = ensureOn({ pulumi: "3.274.1", install: "offline", go: true, online: true });
+        assert.notEqual(run.status, 0);
+        assert.match(run.output, /pulumi plugin install resource kubernetes 4\.25\.0 failed: /);
+        assert.match(run.output, /Check your network/);
+        assert.doesNotMatch(run.log, /^go /m);
     });
 
     it("asks for the Pulumi CLI where there is none and no Go to build it", () => {
