@@ -17,65 +17,50 @@ describe("the cluster a user chose is the cluster used", () => {
         process.env.KUBECONFIG = saved;
     });
 
-    it("fails at once on a context whose server does not answer, naming it and the fix", async () => {
-        const dir = tempDir("sa-cluster-");
-        const file = join(dir, "config");
-        // Port 1 on the loopback: nothing listens there, so the connection is refused at once.
+    /**
+     * Points KUBECONFIG at a file with one context `name` on a server where nothing listens (port
+     * 1 on the loopback refuses at once), `current` its current context; asserts that
+     * selectCluster() refuses, its message holding each of `texts`, and keeps that KUBECONFIG.
+     */
+    async function refusedWith(name: string, current: string, texts: string[]): Promise<void> {
+        const file = join(tempDir("sa-cluster-"), "config");
         writeFileSync(
             file,
             JSON.stringify({
                 apiVersion: "v1",
                 kind: "Config",
-                clusters: [{ name: "minikube", cluster: { server: "https://127.0.0.1:1" } }],
-                users: [{ name: "minikube", user: { token: "t" } }],
-                contexts: [
-                    { name: "minikube", context: { cluster: "minikube", user: "minikube" } },
-                ],
-                "current-context": "minikube",
+                clusters: [{ name, cluster: { server: "https://127.0.0.1:1" } }],
+                users: [{ name, user: { token: "t" } }],
+                contexts: [{ name, context: { cluster: name, user: name } }],
+                "current-context": current,
             }),
         );
         process.env.KUBECONFIG = file;
         await assert.rejects(selectCluster(), (error: Error) => {
-            for (const text of [
-                '"minikube"',
-                "https://127.0.0.1:1",
-                "minikube start",
-                "nothing was changed",
-            ]) {
+            for (const text of texts) {
                 assert.ok(error.message.includes(text), `"${text}" missing: ${error.message}`);
             }
             return true;
         });
         assert.equal(process.env.KUBECONFIG, file, "switched to another cluster");
+    }
+
+    it("fails at once on a context whose server does not answer, naming it and the fix", async () => {
+        await refusedWith("minikube", "minikube", [
+            '"minikube"',
+            "https://127.0.0.1:1",
+            "minikube start",
+            "nothing was changed",
+        ]);
     });
 
     it("refuses a current context that names nothing in the kubeconfig, never starting its own", async () => {
-        const dir = tempDir("sa-cluster-");
-        const file = join(dir, "config");
         // What `minikube delete` of another profile can leave: the context gone, still current.
-        writeFileSync(
-            file,
-            JSON.stringify({
-                apiVersion: "v1",
-                kind: "Config",
-                clusters: [{ name: "kind", cluster: { server: "https://127.0.0.1:1" } }],
-                users: [{ name: "kind", user: { token: "t" } }],
-                contexts: [{ name: "kind", context: { cluster: "kind", user: "kind" } }],
-                "current-context": "minikube",
-            }),
-        );
-        process.env.KUBECONFIG = file;
-        await assert.rejects(selectCluster(), (error: Error) => {
-            for (const text of [
-                '"minikube"',
-                "kubectl config use-context",
-                "nothing was deployed",
-            ]) {
-                assert.ok(error.message.includes(text), `"${text}" missing: ${error.message}`);
-            }
-            return true;
-        });
-        assert.equal(process.env.KUBECONFIG, file, "switched to another cluster");
+        await refusedWith("kind", "minikube", [
+            '"minikube"',
+            "kubectl config use-context",
+            "nothing was deployed",
+        ]);
     });
 
     const selected: SelectedCluster = {
