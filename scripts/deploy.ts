@@ -75,8 +75,9 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
     phase("config read");
     // The state as the command starts (which cluster it is on, what it holds): from the file
     // backend's state file at once, else by `pulumi stack export` while the cluster is chosen.
-    const state = action === "recover" ? undefined : stackDeployment(stack, BACKEND_URL);
-    state?.catch(() => undefined); // awaited in `chosen`, after the cluster; a failure surfaces there
+    // Recover too: it asks the cluster which pending creates happened, and refreshes from it.
+    const state = stackDeployment(stack, BACKEND_URL);
+    state.catch(() => undefined); // awaited in `chosen`, after the cluster; a failure surfaces there
     const engineEnv = process.env.KUBECONFIG;
     // Where a kubeconfig names the cluster, choosing it leaves the engine's environment as it is:
     // the engine starts now, and its program waits for the choice (and, for down, the check of

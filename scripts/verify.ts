@@ -3,7 +3,7 @@
  * works (see scripts/lib/verify.ts) and prints a table. Exits non-zero on any mismatch.
  */
 import { loadKubeConfig } from "../components/kube-context";
-import { selectCluster } from "./lib/cluster";
+import { refuseOtherCluster, selectCluster } from "./lib/cluster";
 import { kubeContextOf, openStack, stackFileConfig } from "./lib/stack";
 import { ensureToolchain } from "./lib/toolchain";
 import { Check, verifyWorkload, WorkloadNames } from "./lib/verify";
@@ -18,8 +18,10 @@ async function main(): Promise<void> {
         throw new Error(`Stack ${stack.name} has no workloads deployed: run \`npm run up\` first.`);
     }
     const context = kubeContextOf(await stackFileConfig(stack));
-    // The same cluster `npm run up` chooses, never started here.
-    await selectCluster(context, false);
+    // The same cluster `npm run up` chooses, never started here, and the one the stack is on:
+    // elsewhere, objects of the same names (the walk-through's own) would be someone else's.
+    const selected = await selectCluster(context, false);
+    refuseOtherCluster(stack.name, outputs.cluster?.value, selected);
     const admin = loadKubeConfig(context);
     if (!admin) throw new Error("the kube context selected for this command has gone");
     const checks: Check[] = [];

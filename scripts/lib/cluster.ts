@@ -159,6 +159,15 @@ export function refuseClusterMove(
         deployment as { resources?: { type: string; outputs?: { cluster?: unknown } }[] }
     ).resources;
     const deployed = resources?.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs?.cluster;
+    refuseOtherCluster(stackName, deployed, selected);
+}
+
+/** refuseClusterMove() for the stack's `cluster` output as read (undefined: a new stack). */
+export function refuseOtherCluster(
+    stackName: string,
+    deployed: unknown,
+    selected: SelectedCluster,
+): void {
     if (typeof deployed !== "string" || deployed === selected.identity) return;
     throw new Error(
         `Stack ${stackName} was deployed to cluster ${deployed}, but this command would work on ` +

@@ -2,8 +2,8 @@
  * Checks from inside a running Pod (through the API server's exec, as `kubectl exec` does): the
  * user and capabilities nginx runs with, a read-only root, nginx answering, and the token where
  * the token option put it, with its audience and lifetime, used against the API server. A node
- * that runs no containers (kwok's) or a Pod that cannot be exec'd into gives one row saying why,
- * never a failure.
+ * that runs no containers (kwok's), a Pod not running, or exec refused to the user's credentials
+ * gives one row saying why, never a failure; any other failure of the first exec fails the row.
  */
 import { Writable } from "node:stream";
 
@@ -192,13 +192,20 @@ export async function inPodRows(
     if (why || !container) return skipped(why ?? "the pod has no container");
     const run = makeExec(admin, namespace, name, container.name);
     let status: ExecResult;
+    // Exec refused to the user's credentials skips the in-pod checks (said in a note); any other
+    // failure of a running pod's first exec fails them, rather than leaving them out unseen.
+    const failed = (actual: string): Row[] => [
+        { check: "in-pod checks (exec)", expected: "run", actual },
+    ];
     try {
         status = await run(["cat", "/proc/1/status", "/proc/mounts"]);
     } catch (error) {
-        return skipped(`cannot exec into ${namespace}/${name}: ${(error as Error).message}`);
+        const message = (error as Error).message;
+        const text = `cannot exec into ${namespace}/${name}: ${message}`;
+        return /forbidden/i.test(message) ? skipped(text) : failed(`failed: ${text}`);
     }
     if (status.code !== 0) {
-        return skipped(`cat in ${namespace}/${name} failed: ${status.stderr.trim()}`);
+        return failed(`failed: cat in ${namespace}/${name}: ${status.stderr.trim()}`);
     }
     // Later commands report a failed exec as their result, so one bad answer is one bad row.
     const attempt = (command: string[]): Promise<ExecResult> =>

@@ -142,6 +142,15 @@ export async function recover(
         else (madeByPendingCreate(create, live) ? tracked : foreign).push(create);
     }
     if (tracked.length) {
+        // Unlocked since the cancel: a run that began since then (a teammate's, on a shared
+        // backend) would lose its state to this import. Checked again just before it.
+        const now: Deployment = await stack.exportStack();
+        if (JSON.stringify(now.deployment) !== JSON.stringify(state.deployment)) {
+            throw new Error(
+                `Stack ${stack.name} changed while recover read it (another run started?): ` +
+                    "nothing was imported. Run `npm run recover` again once no other run is going.",
+            );
+        }
         await stack.importStack({
             ...state,
             deployment: adoptPendingCreates(state.deployment, tracked),

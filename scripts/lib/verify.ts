@@ -73,6 +73,52 @@ export function ruleAccesses(rules: readonly Rule[], namespace: string): Access[
         .filter((a) => a.verb !== "*" && a.group !== "*" && a.resource !== "*");
 }
 
+/** What every account may do in any namespace: ask who it is and what it may (system:basic-user). */
+const EVERY_ACCOUNT: readonly Rule[] = [
+    {
+        apiGroups: ["authorization.k8s.io"],
+        resources: ["selfsubjectaccessreviews", "selfsubjectrulesreviews"],
+        verbs: ["create"],
+    },
+    { apiGroups: ["authentication.k8s.io"], resources: ["selfsubjectreviews"], verbs: ["create"] },
+];
+
+/**
+ * What `listed` (the API server's SelfSubjectRulesReview) grants past the `declared` rules and
+ * what every account may, one `verb resource[.group][/name]` each: nothing, for an identity
+ * that may do exactly what its Role allows.
+ */
+export function undeclaredGrants(
+    listed: readonly k8s.V1ResourceRule[],
+    declared: readonly Rule[],
+): string[] {
+    const has = (list: string[] | undefined, value: string): boolean =>
+        (list ?? []).some((v) => v === "*" || v === value);
+    const known = [...declared, ...EVERY_ACCOUNT];
+    const extra = new Set<string>();
+    for (const r of listed) {
+        for (const group of r.apiGroups ?? [""]) {
+            for (const resource of r.resources ?? []) {
+                for (const verb of r.verbs) {
+                    for (const name of r.resourceNames?.length ? r.resourceNames : [undefined]) {
+                        const covered = known.some(
+                            (k) =>
+                                has(k.apiGroups, group) &&
+                                has(k.resources, resource) &&
+                                has(k.verbs, verb) &&
+                                (!k.resourceNames?.length ||
+                                    (name !== undefined && k.resourceNames.includes(name))),
+                        );
+                        const what = `${verb} ${group ? `${resource}.${group}` : resource}`;
+                        if (!covered) extra.add(name === undefined ? what : `${what}/${name}`);
+                    }
+                }
+            }
+        }
+    }
+    return [...extra];
+}
+
 /** Requests the API server may answer in the ServiceAccount's name, beyond its own Role. */
 function probes(namespace: string): Access[] {
     return [
@@ -225,6 +271,18 @@ export async function verifyWorkload(admin: k8s.KubeConfig, w: WorkloadNames): P
             answer.status?.allowed ? "allowed" : "denied",
         );
     }
+
+    // Everything the token may do in its namespace, as the API server lists it: grants from any
+    // binding (a ClusterRole's too), not only those the probes above ask about.
+    const review = await authz.createSelfSubjectRulesReview({
+        body: { spec: { namespace: w.namespace } },
+    });
+    const extra = undeclaredGrants(review.status?.resourceRules ?? [], rules);
+    add(
+        `token's rules in ${w.namespace}, as the API server lists them`,
+        "the declared ones only",
+        extra.length ? `also ${extra.join(", ")}` : "the declared ones only",
+    );
 
     // One real request each way, not only the authorizer's opinion.
     const asSaCore = asSa.makeApiClient(k8s.CoreV1Api);

@@ -175,6 +175,16 @@ describe("in-pod checks against a pod", () => {
         );
     });
 
+    it("fails, not skips, the in-pod checks when exec into a running pod breaks otherwise", async () => {
+        const result = await rows(answers({ cat: new Error("connection reset by peer") }));
+        assert.equal(result.length, 1);
+        assert.ok(!result[0].note, "left out of the count as a note");
+        assert.equal(
+            result[0].actual,
+            "failed: cannot exec into my-ns/my-pod: connection reset by peer",
+        );
+    });
+
     it("skips a pod that is not running, without trying exec", async () => {
         const result = await inPodRows(
             admin,

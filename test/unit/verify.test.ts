@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 
-import { ruleAccesses, ruleAllows } from "../../scripts/lib/verify";
+import { ruleAccesses, ruleAllows, undeclaredGrants } from "../../scripts/lib/verify";
 import { formatTable } from "../../scripts/lib/verify-table";
 
 const readPods = { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] };
@@ -37,6 +37,50 @@ describe("verify's expectations", () => {
             "update",
             "watch",
         ]);
+    });
+
+    describe("the API server's list of what the token may do", () => {
+        const basicUser = [
+            {
+                apiGroups: ["authorization.k8s.io"],
+                resources: ["selfsubjectaccessreviews", "selfsubjectrulesreviews"],
+                verbs: ["create"],
+            },
+            {
+                apiGroups: ["authentication.k8s.io"],
+                resources: ["selfsubjectreviews"],
+                verbs: ["create"],
+            },
+        ];
+
+        it("holds nothing more for the declared rules and what every account may", () => {
+            assert.deepEqual(undeclaredGrants([readPods, ...basicUser], [readPods]), []);
+        });
+
+        it("names each grant past them: a verb, a resource, a cluster role's wildcard", () => {
+            const listed = [
+                { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch", "delete"] },
+                { apiGroups: [""], resources: ["pods/exec"], verbs: ["create"] },
+                { apiGroups: ["*"], resources: ["*"], verbs: ["*"] },
+            ];
+            assert.deepEqual(undeclaredGrants(listed, [readPods]), [
+                "delete pods",
+                "create pods/exec",
+                "* *.*",
+            ]);
+        });
+
+        it("covers a named grant only by a rule for that name, or one for every name", () => {
+            const named = {
+                apiGroups: [""],
+                resources: ["configmaps"],
+                verbs: ["get"],
+                resourceNames: ["app"],
+            };
+            const listed = [{ ...named, resourceNames: ["app", "other"] }];
+            assert.deepEqual(undeclaredGrants(listed, [named]), ["get configmaps/other"]);
+            assert.deepEqual(undeclaredGrants(listed, [{ ...named, resourceNames: [] }]), []);
+        });
     });
 
     it("prints an aligned table that marks mismatches", () => {
