@@ -68,6 +68,8 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
     const stack = await openStack({
         stackName: process.env.STACK ?? "dev",
         backendUrl: BACKEND_URL,
+        // Only up and preview may start a stack; down and recover of one that is not there is a typo.
+        create: action === "up" || action === "preview",
     });
     phase("stack opened");
     const config = await stackFileConfig(stack);

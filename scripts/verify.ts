@@ -11,7 +11,7 @@ import { formatTable } from "./lib/verify-table";
 
 async function main(): Promise<void> {
     ensureToolchain();
-    const stack = await openStack({ stackName: process.env.STACK ?? "dev" });
+    const stack = await openStack({ stackName: process.env.STACK ?? "dev", create: false });
     const outputs = await stack.outputs();
     const workloads = outputs.workloads?.value as Record<string, WorkloadNames> | undefined;
     if (!workloads || Object.keys(workloads).length === 0) {

@@ -3,13 +3,9 @@
  * folder), in the user's words: which backend, whether anything changed, and what to run next. The
  * engine's own message stays above it; this only adds the line a user needs.
  */
-import { fileBackendDir } from "./stack";
+import { backendName, fileBackendDir } from "./stack";
 
-/** A backend URL as safe and short to print: scheme and bucket or folder, no query, no user info. */
-export function backendName(url: string): string {
-    const [base] = url.split("?");
-    return base.replace(/\/\/[^@/]*@/, "//");
-}
+export { backendName };
 
 /** Whether the state lives somewhere other runners share (a bucket, Pulumi Cloud), not a folder. */
 export function sharedBackend(url: string): boolean {

@@ -54,6 +54,7 @@ const CLIENT_NAMES = [
     "V1Pod",
     "V1PodSpec",
     "V1PolicyRule",
+    "V1ResourceRule",
     "V1Status",
     "VersionApi",
 ];

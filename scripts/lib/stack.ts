@@ -40,6 +40,11 @@ export interface StackOptions {
      * @default Pulumi.<stack>.yaml's config, else the config the stack's workspace already has
      */
     readonly config?: Record<string, unknown>;
+    /**
+     * Whether a stack the backend does not hold is created; without, its absence is an error
+     * naming the stack and the backend (a mistyped STACK never adds an empty stack). @default true
+     */
+    readonly create?: boolean;
 }
 
 /**
@@ -227,6 +232,12 @@ export function programModule(): typeof import("../../index") {
     return load("../../index") as typeof import("../../index");
 }
 
+/** A backend URL as safe and short to print: scheme and bucket or folder, no query, no user info. */
+export function backendName(url: string): string {
+    const [base] = url.split("?");
+    return base.replace(/\/\/[^@/]*@/, "//");
+}
+
 /** Creates or selects the stack, with the program of index.ts. */
 export async function openStack(options: StackOptions = {}): Promise<Stack> {
     const stackName = options.stackName ?? "dev";
@@ -256,7 +267,15 @@ export async function openStack(options: StackOptions = {}): Promise<Stack> {
     const config = options.config ?? (await repoStackConfig(stackName, ws.pulumiCommand));
     if (config) await saveConfig(ws, stackName, config);
     if (fileState && stateFileExists(fileState, stackName)) return existingStack(stackName, ws);
-    return Stack.createOrSelect(stackName, ws);
+    if (options.create ?? true) return Stack.createOrSelect(stackName, ws);
+    const missing = new Error(
+        `Stack ${stackName} does not exist on ${backendName(backendUrl)}: check STACK (and ` +
+            "PULUMI_BACKEND_URL), or run `npm run up` first.",
+    );
+    if (fileState) throw missing;
+    return Stack.select(stackName, ws).catch((error: unknown) => {
+        throw /no stack named/i.test(String(error)) ? missing : error;
+    });
 }
 
 /**

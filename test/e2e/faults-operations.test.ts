@@ -4,6 +4,7 @@
  * and the stack's state, and leaves nothing behind.
  */
 import * as assert from "node:assert/strict";
+import { readdirSync } from "node:fs";
 
 import { Stack } from "@pulumi/pulumi/automation";
 
@@ -225,6 +226,22 @@ describe("fault: operations on a live stack", () => {
             done: "a ConfigMap with finalizer sa-workload.test/hold in the namespace; deleteTimeoutSeconds 20; npm run down -- --delete-foreign",
             happened: `down failed after ${seconds.toFixed(0)} s listing the remaining finalizer and the kubectl commands; finalizer left in place; after its owner removed it, down succeeded`,
             left: "nothing after the second down",
+        });
+    });
+
+    it("refuses down and recover of a stack that does not exist, adding none", async () => {
+        for (const command of ["down", "recover"]) {
+            const run = await npmRun(command, "e2e-no-such-stack", backend);
+            assert.notEqual(run.status, 0, run.output);
+            assert.match(run.output, /Stack e2e-no-such-stack does not exist on file:\/\//);
+        }
+        const stacks = readdirSync(backend.dir, { recursive: true, encoding: "utf8" });
+        assert.ok(!stacks.some((f) => f.includes("e2e-no-such-stack")), stacks.join("\n"));
+        recordCase({
+            name: "a mistyped stack name",
+            done: "npm run down and npm run recover with STACK=e2e-no-such-stack on a backend without it",
+            happened: "each exited non-zero, naming the stack and the backend, and to check STACK",
+            left: "no stack file on the backend",
         });
     });
 
