@@ -125,7 +125,7 @@ export function refuseForeignHook(
  * those owned by an object listed beside them (`uids`), which goes with its owner and is named
  * through it. An owner elsewhere (a cluster-scoped object) does not make an object the cluster's.
  */
-export function madeByCluster(o: LiveObject, uids: ReadonlySet<string> = new Set()): boolean {
+export function madeByCluster(o: LiveObject, uids: ReadonlySet<string>): boolean {
     return (
         (o.ownerUids ?? []).some((uid) => uids.has(uid)) ||
         o.deleting ||
@@ -147,10 +147,17 @@ export function foreignInNamespace(
 }
 
 /**
- * Refuses to delete `namespace` when anything in it could not be listed: deleting the namespace
- * would delete objects of those kinds too, whoever made them.
+ * Refuses to delete `namespace`, as its `contents` stand, when it holds anything but `own` (the
+ * stack's objects) and the cluster's, or anything that could not be listed: deleting the namespace
+ * would delete those too, whoever made them.
  */
-export function refuseUnchecked(namespace: string, contents: NamespaceContents): void {
+export function refuseNamespaceDelete(
+    namespace: string,
+    contents: NamespaceContents,
+    own: readonly ObjectRef[] = [],
+): void {
+    const foreign = foreignInNamespace(contents.objects, own);
+    if (foreign.length) throw foreignInNamespaceError(namespace, foreign);
     if (!contents.unlisted.length) return;
     throw new Error(
         `Namespace ${namespace} could not be checked for objects this stack did not create, so ` +
@@ -185,10 +192,7 @@ export async function checkNamespaceBeforeDelete(
     namespace: string,
 ): Promise<void> {
     if (process.env[DELETE_FOREIGN_ENV] === "true") return;
-    const contents = await reader.listNamespace(namespace);
-    const foreign = foreignInNamespace(contents.objects);
-    if (foreign.length) throw foreignInNamespaceError(namespace, foreign);
-    refuseUnchecked(namespace, contents);
+    refuseNamespaceDelete(namespace, await reader.listNamespace(namespace));
 }
 
 // One guard per program run: hooks are registered with the engine under their name, once.

@@ -220,7 +220,7 @@ const SI: Record<string, number> = {
 };
 
 /** The value of a quantity, for comparing a request with its limit; undefined if not one. */
-export function quantityValue(q: string): number | undefined {
+function quantityValue(q: string): number | undefined {
     const g = QUANTITY.exec(q)?.groups;
     if (!g) return undefined;
     const n = Number(g.n);

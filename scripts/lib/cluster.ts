@@ -97,9 +97,10 @@ export function bundledClusterCertain(kubeconfigEnv = process.env.KUBECONFIG): b
 export async function selectCluster(context?: string, start = true): Promise<SelectedCluster> {
     const useLocal = process.env[CLUSTER_ENV] === "local";
     const chosen = useLocal ? undefined : loadKubeConfig(context);
-    // A current context that names nothing usable is a choice gone stale, not the absence of one.
-    const stale = useLocal || context ? undefined : unusableCurrentContext();
-    if (!chosen && stale) {
+    // A current context that names nothing usable is a choice gone stale, not the absence of one
+    // (read again only where no context was usable, off the path of every other command).
+    const stale = chosen || useLocal || context ? undefined : unusableCurrentContext();
+    if (stale) {
         throw new Error(
             `Your kubeconfig's current context "${stale}" names no context or cluster in it ` +
                 "(kubectl refuses it too), so nothing was deployed. Fix: `kubectl config " +

@@ -6,11 +6,7 @@
  * goes, and is what protects a plain `pulumi destroy --run-program`.
  */
 import { ClusterReader, ObjectRef } from "../../components/live-objects";
-import {
-    foreignInNamespace,
-    foreignInNamespaceError,
-    refuseUnchecked,
-} from "../../components/ownership";
+import { refuseNamespaceDelete } from "../../components/ownership";
 
 interface ResourceState {
     type: string;
@@ -52,9 +48,6 @@ export async function refuseForeignBeforeDown(
         const contents = await reader.listNamespace(ns.name).catch(() => undefined);
         // Gone already, or the cluster unreadable: the destroy says which, and the program's
         // guard checks again before the namespace goes.
-        if (!contents) continue;
-        const foreign = foreignInNamespace(contents.objects, own);
-        if (foreign.length) throw foreignInNamespaceError(ns.name, foreign);
-        refuseUnchecked(ns.name, contents);
+        if (contents) refuseNamespaceDelete(ns.name, contents, own);
     }
 }

@@ -12,9 +12,11 @@ let languageHost: boolean | undefined;
  * on PATH, or beside the CLI itself, where the CLI looks for its plugins first.
  */
 function hasLanguageHost(): boolean {
-    const cli = ensuredPulumi()?.file;
-    const path = [...(cli ? [dirname(cli)] : []), process.env.PATH ?? ""].join(delimiter);
-    languageHost ??= findOnPath("pulumi-language-nodejs", path) !== undefined;
+    if (languageHost === undefined) {
+        const cli = ensuredPulumi()?.file;
+        const path = [...(cli ? [dirname(cli)] : []), process.env.PATH ?? ""].join(delimiter);
+        languageHost = findOnPath("pulumi-language-nodejs", path) !== undefined;
+    }
     return languageHost;
 }
 

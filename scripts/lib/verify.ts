@@ -33,17 +33,24 @@ interface Access {
 
 type Rule = k8s.V1PolicyRule;
 
-/** Whether one of `rules` grants `access` (names aside: rules limited to names never match). */
-export function ruleAllows(rules: readonly Rule[], access: Access): boolean {
+/**
+ * Whether `rule` grants `access` to the object `name`, or, without a name, to every object (which
+ * a rule limited to names never does).
+ */
+function grants(rule: Rule, access: Access, name?: string): boolean {
     const has = (list: string[] | undefined, value: string): boolean =>
         (list ?? []).some((v) => v === "*" || v === value);
-    return rules.some(
-        (r) =>
-            !r.resourceNames?.length &&
-            has(r.apiGroups, access.group) &&
-            has(r.resources, access.resource) &&
-            has(r.verbs, access.verb),
+    return (
+        has(rule.apiGroups, access.group) &&
+        has(rule.resources, access.resource) &&
+        has(rule.verbs, access.verb) &&
+        (!rule.resourceNames?.length || (name !== undefined && rule.resourceNames.includes(name)))
     );
+}
+
+/** Whether one of `rules` grants `access` (names aside: rules limited to names never match). */
+export function ruleAllows(rules: readonly Rule[], access: Access): boolean {
+    return rules.some((r) => grants(r, access));
 }
 
 function describeAccess(a: Access): string {
@@ -92,25 +99,17 @@ export function undeclaredGrants(
     listed: readonly k8s.V1ResourceRule[],
     declared: readonly Rule[],
 ): string[] {
-    const has = (list: string[] | undefined, value: string): boolean =>
-        (list ?? []).some((v) => v === "*" || v === value);
     const known = [...declared, ...EVERY_ACCOUNT];
     const extra = new Set<string>();
     for (const r of listed) {
         for (const group of r.apiGroups ?? [""]) {
             for (const resource of r.resources ?? []) {
                 for (const verb of r.verbs) {
+                    const access = { verb, group, resource };
                     for (const name of r.resourceNames?.length ? r.resourceNames : [undefined]) {
-                        const covered = known.some(
-                            (k) =>
-                                has(k.apiGroups, group) &&
-                                has(k.resources, resource) &&
-                                has(k.verbs, verb) &&
-                                (!k.resourceNames?.length ||
-                                    (name !== undefined && k.resourceNames.includes(name))),
-                        );
+                        if (known.some((k) => grants(k, access, name))) continue;
                         const what = `${verb} ${group ? `${resource}.${group}` : resource}`;
-                        if (!covered) extra.add(name === undefined ? what : `${what}/${name}`);
+                        extra.add(name === undefined ? what : `${what}/${name}`);
                     }
                 }
             }

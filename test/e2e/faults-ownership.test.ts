@@ -4,9 +4,6 @@
  * configured for the same namespace. Asserted on the cluster's objects and the stacks' state.
  */
 import * as assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 
 import { Stack } from "@pulumi/pulumi/automation";
 
@@ -18,6 +15,7 @@ import {
     errorText,
     eventually,
     kubectl,
+    kubectlApply,
     namespaceExists,
     npmRun,
     objectExists,
@@ -218,33 +216,27 @@ describe("fault: objects the stack did not create", () => {
         // An aggregated API whose service does not exist: the API server lists its group and
         // answers 503 for its kinds, as for a metrics-server that is down.
         const group = "sa-workload.test";
-        const dir = mkdtempSync(join(tmpdir(), "sa-workload-apiservice-"));
-        const file = join(dir, "apiservice.json");
-        writeFileSync(
-            file,
-            JSON.stringify({
-                apiVersion: "apiregistration.k8s.io/v1",
-                kind: "APIService",
-                metadata: { name: `v1.${group}` },
-                spec: {
-                    group,
-                    version: "v1",
-                    groupPriorityMinimum: 10,
-                    versionPriority: 10,
-                    insecureSkipTLSVerify: true,
-                    service: { namespace: "sa-workload-nowhere", name: "nowhere", port: 443 },
-                },
-            }),
-        );
+        const apiService = {
+            apiVersion: "apiregistration.k8s.io/v1",
+            kind: "APIService",
+            metadata: { name: `v1.${group}` },
+            spec: {
+                group,
+                version: "v1",
+                groupPriorityMinimum: 10,
+                versionPriority: 10,
+                insecureSkipTLSVerify: true,
+                service: { namespace: "sa-workload-nowhere", name: "nowhere", port: 443 },
+            },
+        };
         const listed = () => kubectl("get", "--raw", "/apis").includes(`"${group}"`);
         let down: Awaited<ReturnType<typeof npmRun>>;
         try {
-            kubectl("apply", "-f", file);
+            kubectlApply(apiService);
             await eventually(`the API server lists ${group}`, listed, 30_000);
             down = await npmRun("down", stack.name, backend);
         } finally {
             kubectl("delete", "apiservice", `v1.${group}`, "--ignore-not-found");
-            rmSync(dir, { recursive: true, force: true });
         }
         assert.notEqual(down.status, 0, down.output);
         assert.ok(down.output.includes(`Namespace ${NS} could not be checked`), down.output);

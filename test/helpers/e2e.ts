@@ -40,6 +40,15 @@ export function kubectl(...args: string[]): string {
     });
 }
 
+/** `kubectl apply` of one object, given as data on kubectl's standard input. */
+export function kubectlApply(object: object): string {
+    return execFileSync("kubectl", ["--kubeconfig", testKubeconfig(), "apply", "-f", "-"], {
+        encoding: "utf8",
+        input: JSON.stringify(object),
+        stdio: ["pipe", "pipe", "pipe"],
+    });
+}
+
 /**
  * kubectl's JSON output (`-o json`, or a jsonpath that picks an object) as `T`: an interface of the
  * fields the caller reads, as the API server sends them. The one place kubectl's JSON gets a type.

@@ -173,15 +173,6 @@ describe("validation", () => {
             refuses({ token }, "token.expirationSeconds", 2 ** 32 + 1, "e.g. 3600");
         });
 
-        it("refuses / as the token's directory", () => {
-            refuses(
-                { token: { mode: "projected", path: "/" } },
-                "token.path",
-                "/",
-                "/var/run/secrets/tokens",
-            );
-        });
-
         it("refuses a token directory where the Pod mounts its writable /tmp", () => {
             const error = refuses(
                 { token: { mode: "projected", path: "/tmp/" } },
@@ -210,13 +201,14 @@ describe("validation", () => {
                 );
         });
 
-        it("refuses a relative token path", () => {
-            refuses(
-                { token: { mode: "projected", path: "tokens" } },
-                "token.path",
-                "tokens",
-                "/var/run/secrets/tokens",
-            );
+        it("refuses a relative token path, and / itself", () => {
+            for (const path of ["tokens", "/"])
+                refuses(
+                    { token: { mode: "projected", path } },
+                    "token.path",
+                    path,
+                    "/var/run/secrets/tokens",
+                );
         });
 
         it("refuses projected-token options in another mode", () => {
