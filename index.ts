@@ -9,7 +9,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 import { readProgramConfig, ServiceAccountWorkload } from "./components";
-import { clusterIdentity, kubeTarget, loadKubeConfig } from "./components/kube-context";
+import { clusterIdentity, clusterUid, kubeTarget, loadKubeConfig } from "./components/kube-context";
 
 export = function program() {
     // Throws on bad config before any resource, the provider included, is registered.
@@ -20,12 +20,12 @@ export = function program() {
     const workloads = config.workloads.map(
         ({ name, args }) => [name, new ServiceAccountWorkload(name, args, { provider })] as const,
     );
+    const kubeconfig = Promise.resolve().then(() => loadKubeConfig(config.kubeContext));
     return {
-        // Which cluster the stack is on, so the commands can refuse to move it to another.
-        cluster: Promise.resolve().then(() => {
-            const kubeconfig = loadKubeConfig(config.kubeContext);
-            return kubeconfig ? clusterIdentity(kubeTarget(kubeconfig)) : undefined;
-        }),
+        // Which cluster the stack is on, so the commands can refuse to move it to another: its
+        // name and host, and the UID that tells apart clusters alike in both.
+        cluster: kubeconfig.then((k) => (k ? clusterIdentity(kubeTarget(k)) : undefined)),
+        clusterUid: kubeconfig.then((k) => (k ? clusterUid(k) : undefined)),
         workloads: Object.fromEntries(
             workloads.map(([name, w]) => [
                 name,

@@ -125,3 +125,20 @@ export function clusterIdentity(target: KubeTarget): string {
     }
     return `${target.cluster}@${host}`;
 }
+
+/**
+ * What tells two clusters of the same name and address apart (every minikube is
+ * `minikube@192.168.49.2`; a cluster deleted and created again keeps both): the UID of its
+ * kube-system namespace, made with the cluster. Undefined where the credentials may not read that
+ * namespace (then only clusterIdentity() tells); any other failure rejects.
+ */
+export async function clusterUid(config: k8s.KubeConfig): Promise<string | undefined> {
+    try {
+        const core = config.makeApiClient(kubeClient().CoreV1Api);
+        return (await core.readNamespace({ name: "kube-system" })).metadata?.uid;
+    } catch (error) {
+        const code = (error as { code?: number }).code;
+        if (code === 403 || code === 404) return undefined;
+        throw error;
+    }
+}

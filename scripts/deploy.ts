@@ -17,7 +17,13 @@ import {
     refuseSharedRecover,
     sharedBackend,
 } from "./lib/backend";
-import { bundledClusterCertain, reachable, refuseClusterMove, selectCluster } from "./lib/cluster";
+import {
+    bundledClusterCertain,
+    CLUSTER_REPLACED,
+    reachable,
+    refuseClusterMove,
+    selectCluster,
+} from "./lib/cluster";
 import { clusterReader } from "../components/live-objects";
 import { DELETE_FOREIGN_ENV } from "../components/ownership";
 import { describeRemainingNamespaces, describeUnreadyPods } from "./lib/diagnose";
@@ -26,6 +32,7 @@ import { destroy, preview, up } from "./lib/operations";
 import { workloadCommands, WorkloadOutputs } from "./lib/next-steps";
 import { policyPack } from "./lib/policy";
 import { recover } from "./lib/recover";
+import { forgetReplacedCluster } from "./lib/replaced-cluster";
 import {
     defaultBackendUrl,
     kubeContextOf,
@@ -50,16 +57,23 @@ const ACTIONS = ["up", "preview", "down", "recover"];
 const DELETE_FOREIGN = "--delete-foreign";
 /** `recover` only, on a shared backend: remove the stack's lock whoever holds it. */
 const FORCE = "--force";
-const FLAGS: Record<string, string> = { down: DELETE_FOREIGN, recover: FORCE };
+const FLAGS: Record<string, string[]> = {
+    up: [CLUSTER_REPLACED],
+    down: [DELETE_FOREIGN, CLUSTER_REPLACED],
+    recover: [FORCE],
+};
 /** Where this command's stack state is: PULUMI_BACKEND_URL, else the local .pulumi/ folder. */
 const BACKEND_URL = defaultBackendUrl();
-const USAGE = `usage: deploy.ts ${ACTIONS.join(" | ")} (down: [${DELETE_FOREIGN}], recover: [${FORCE}])`;
+const USAGE =
+    `usage: deploy.ts ${ACTIONS.join(" | ")} (up: [${CLUSTER_REPLACED}], ` +
+    `down: [${DELETE_FOREIGN}] [${CLUSTER_REPLACED}], recover: [${FORCE}])`;
 
 async function main(action: string | undefined, flags: string[]): Promise<void> {
     if (!action || !ACTIONS.includes(action)) throw new Error(USAGE);
-    const unknown = flags.filter((f) => f !== FLAGS[action]);
+    const unknown = flags.filter((f) => !(FLAGS[action] ?? []).includes(f));
     if (unknown.length) throw new Error(`unknown option ${unknown.join(" ")}; ${USAGE}`);
     const deleteForeign = flags.includes(DELETE_FOREIGN);
+    const replaced = flags.includes(CLUSTER_REPLACED);
     if (action === "recover" && sharedBackend(BACKEND_URL) && !flags.includes(FORCE)) {
         throw new Error(refuseSharedRecover(BACKEND_URL));
     }
@@ -86,7 +100,8 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
     // what the namespaces hold) before it registers anything. Where the choice sets KUBECONFIG
     // (the bundled cluster), the engine starts after it: at once when there is no kubeconfig
     // file, else once more after the early start has stopped without its program.
-    const early = action !== "recover" && !bundledClusterCertain(engineEnv);
+    // Not either where the state may be rewritten first (the engine holds the stack's lock).
+    const early = action !== "recover" && !replaced && !bundledClusterCertain(engineEnv);
     let engineStarted: () => void = () => undefined;
     const started = new Promise<void>((resolve) => (engineStarted = resolve));
     const chosen = (async () => {
@@ -105,9 +120,17 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
         phase("cluster selected");
         console.log(`Stack ${stack.name}: ${action} on ${cluster.description}`);
         const deployment: unknown = await state;
-        if (deployment) refuseClusterMove(stack.name, deployment, cluster);
-        phase("state read");
-        return deployment;
+        if (!replaced) {
+            if (deployment) refuseClusterMove(stack.name, deployment, cluster);
+            phase("state read");
+            return deployment;
+        }
+        const forgotten = await forgetReplacedCluster(stack, deployment, cluster);
+        console.log(
+            `Stack ${stack.name}: forgot the ${forgotten.objects.length} objects it recorded on the ` +
+                `replaced cluster (${forgotten.objects.join(", ")}); nothing was deleted on either cluster.`,
+        );
+        return forgotten.deployment;
     })();
     chosen.catch(() => undefined); // awaited below; an engine that fails first says why
     if (early) {

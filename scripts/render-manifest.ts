@@ -12,7 +12,7 @@ import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse, stringify } from "yaml";
 
-import { acceptHooksUnderMocks } from "./lib/mock-monitor";
+import { acceptHooksUnderMocks, readNoKubeconfig } from "./lib/mock-monitor";
 import { REPO_ROOT } from "./lib/toolchain";
 
 interface Rendered {
@@ -52,6 +52,7 @@ async function main(): Promise<void> {
         true,
     );
     acceptHooksUnderMocks();
+    readNoKubeconfig();
     pulumi.runtime.setAllConfig(
         Object.fromEntries(
             Object.entries(stackConfig(process.argv[2] ?? "dev")).map(([k, v]) => [

@@ -21,7 +21,11 @@ async function main(): Promise<void> {
     // The same cluster `npm run up` chooses, never started here, and the one the stack is on:
     // elsewhere, objects of the same names (the walk-through's own) would be someone else's.
     const selected = await selectCluster(context, false);
-    refuseOtherCluster(stack.name, outputs.cluster?.value, selected);
+    refuseOtherCluster(
+        stack.name,
+        { identity: outputs.cluster?.value, uid: outputs.clusterUid?.value },
+        selected,
+    );
     const admin = loadKubeConfig(context);
     if (!admin) throw new Error("the kube context selected for this command has gone");
     const checks: Check[] = [];

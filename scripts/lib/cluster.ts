@@ -10,6 +10,7 @@ import type * as k8s from "@kubernetes/client-node";
 
 import {
     clusterIdentity,
+    clusterUid,
     kubeClient,
     kubeconfigFiles,
     KubeTarget,
@@ -78,6 +79,8 @@ export interface SelectedCluster {
     readonly target: KubeTarget;
     /** What identifies it across runs (see clusterIdentity). */
     readonly identity: string;
+    /** What tells it from another of the same identity, where it can be read (see clusterUid). */
+    readonly uid?: string;
     readonly description: string;
 }
 
@@ -120,6 +123,7 @@ export async function selectCluster(context?: string, start = true): Promise<Sel
         return {
             target,
             identity: clusterIdentity(target),
+            uid: await clusterUid(chosen),
             description: `kube context ${target.context} (${target.server})`,
         };
     }
@@ -143,8 +147,41 @@ export async function selectCluster(context?: string, start = true): Promise<Sel
     return {
         target,
         identity: clusterIdentity(target),
+        uid: await clusterUid(config!),
         description: `the bundled local cluster (KUBECONFIG=${process.env.KUBECONFIG})`,
     };
+}
+
+/** `up` and `down`: the cluster a stack was deployed to is gone; forget what it recorded there. */
+export const CLUSTER_REPLACED = "--cluster-replaced";
+
+/** Where a stack's state says it was deployed: its `cluster` and `clusterUid` outputs. */
+export interface DeployedCluster {
+    readonly identity?: unknown;
+    readonly uid?: unknown;
+}
+
+/** The DeployedCluster of a state (a deployment as `pulumi stack export` has it; none: new). */
+export function deployedCluster(deployment: unknown): DeployedCluster {
+    const resources = (
+        deployment as { resources?: { type: string; outputs?: Record<string, unknown> }[] }
+    )?.resources;
+    const outputs = resources?.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs;
+    return { identity: outputs?.cluster, uid: outputs?.clusterUid };
+}
+
+/**
+ * Whether `selected` has the name and address of the stack's cluster but is another one: a
+ * teammate's of the same kind, or the same one deleted and created again. Known only where both
+ * UIDs are (the state of a stack deployed before they were recorded has none).
+ */
+export function isReplacedCluster(deployed: DeployedCluster, selected: SelectedCluster): boolean {
+    return (
+        deployed.identity === selected.identity &&
+        typeof deployed.uid === "string" &&
+        selected.uid !== undefined &&
+        deployed.uid !== selected.uid
+    );
 }
 
 /**
@@ -156,26 +193,39 @@ export function refuseClusterMove(
     deployment: unknown,
     selected: SelectedCluster,
 ): void {
-    const resources = (
-        deployment as { resources?: { type: string; outputs?: { cluster?: unknown } }[] }
-    ).resources;
-    const deployed = resources?.find((r) => r.type === "pulumi:pulumi:Stack")?.outputs?.cluster;
-    refuseOtherCluster(stackName, deployed, selected);
+    refuseOtherCluster(stackName, deployedCluster(deployment), selected);
 }
 
-/** refuseClusterMove() for the stack's `cluster` output as read (undefined: a new stack). */
+/** refuseClusterMove() for the stack's outputs as read (no `cluster`: a new stack). */
 export function refuseOtherCluster(
     stackName: string,
-    deployed: unknown,
+    deployed: DeployedCluster,
     selected: SelectedCluster,
 ): void {
-    if (typeof deployed !== "string" || deployed === selected.identity) return;
-    throw new Error(
-        `Stack ${stackName} was deployed to cluster ${deployed}, but this command would work on ` +
-            `${selected.identity} (context ${selected.target.context}, ${selected.target.server}); ` +
-            "stopping so that the stack does not move between clusters, which would create " +
-            "everything again there and lose track of what it made first. Select the first " +
-            "cluster's context (kubectl config use-context NAME, or config sa-workload:kubeContext) " +
-            "and run the command again; to move, run npm run down there first.",
-    );
+    if (typeof deployed.identity !== "string") return;
+    const where = `(context ${selected.target.context}, ${selected.target.server})`;
+    if (deployed.identity !== selected.identity) {
+        throw new Error(
+            `Stack ${stackName} was deployed to cluster ${deployed.identity}, but this command ` +
+                `would work on ${selected.identity} ${where}; stopping so that the stack does not ` +
+                "move between clusters, which would create everything again there and lose track " +
+                "of what it made first. Select the first cluster's context (kubectl config " +
+                "use-context NAME, or config sa-workload:kubeContext) and run the command again; " +
+                "to move, run npm run down there first.",
+        );
+    }
+    if (isReplacedCluster(deployed, selected)) {
+        throw new Error(
+            `Stack ${stackName} was deployed to cluster ${deployed.identity} whose kube-system ` +
+                `namespace has UID ${String(deployed.uid)}, but the cluster of that name and ` +
+                `address this command would work on ${where} has UID ${selected.uid}: another ` +
+                "cluster, a teammate's (every minikube has the same name and address) or the first " +
+                "one deleted and created again (minikube delete, npm run cluster:stop). Stopping: " +
+                "the stack's state records objects on the first cluster, and working here would " +
+                "lose track of them. If the first cluster is gone for good, and its objects with " +
+                `it, npm run up -- ${CLUSTER_REPLACED} (or npm run down -- ${CLUSTER_REPLACED}) ` +
+                "forgets that record, deleting nothing anywhere, and then works on this cluster. " +
+                "If it is a teammate's, run the command where that cluster is.",
+        );
+    }
 }

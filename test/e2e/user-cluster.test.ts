@@ -12,12 +12,15 @@ import { parse, stringify } from "yaml";
 import {
     clusterObjects,
     e2eStack,
+    kubectl,
     namespaceExists,
+    npmRun,
     npmStart,
+    objectExists,
     TempBackend,
     testKubeconfig,
 } from "../helpers/e2e";
-import { stateResourceCount } from "../helpers/stack-state";
+import { stateResourceCount, stateResources } from "../helpers/stack-state";
 import { recordCase } from "../helpers/reliability";
 
 interface Kubeconfig {
@@ -147,4 +150,84 @@ describe("fault: the kube context a user chose", () => {
             left: "the stack's objects untouched; after npm run down on its own cluster, nothing",
         });
     });
+
+    it("refuses a cluster of the same name and address that is not the stack's, and forgets the first only when told", async () => {
+        const stack = await e2eStack(backend, "e2e-replaced", {
+            "sa-workload:workloads": [{ namespace: "e2e-replaced" }],
+        });
+        const first = await npmRun("up", stack.name, backend);
+        assert.equal(first.status, 0, first.output);
+        const tracked = await stateResourceCount(stack);
+        const uid = kubectl("get", "namespace", "kube-system", "-o", "jsonpath={.metadata.uid}");
+        assert.equal((await stack.outputs()).clusterUid?.value, uid);
+        // The state as a teammate's minikube left it, or this cluster before it was deleted and
+        // created again: the same name and address, another kube-system namespace.
+        const state = await stack.exportStack();
+        const root = (state.deployment as { resources: StackResource[] }).resources.find(
+            (r) => r.type === "pulumi:pulumi:Stack",
+        )!;
+        root.outputs.clusterUid = "uid-of-the-first-cluster";
+        const objects = (state.deployment as { resources: StackResource[] }).resources.filter((r) =>
+            r.type.startsWith("kubernetes:"),
+        ).length;
+        await stack.importStack(state);
+        const before = clusterObjects();
+        const saved = JSON.stringify(await stateResources(stack));
+        const statuses: (number | null)[] = [];
+        for (const script of ["up", "down"]) {
+            const refused = await npmRun(script, stack.name, backend);
+            statuses.push(refused.status);
+            assert.notEqual(refused.status, 0, refused.output);
+            for (const text of [
+                "UID uid-of-the-first-cluster",
+                `has UID ${uid}`,
+                "--cluster-replaced",
+            ]) {
+                assert.ok(
+                    refused.output.includes(text),
+                    `${script}: "${text}" missing:\n${refused.output}`,
+                );
+            }
+        }
+        assert.equal(clusterObjects(), before, "objects changed on a cluster the stack is not on");
+        assert.equal(JSON.stringify(await stateResources(stack)), saved);
+        // What the first cluster held is gone with it (here: deleted by hand).
+        kubectl("delete", "namespace", "e2e-replaced", "--wait=true", "--timeout=120s");
+        const replaced = await npmRun("up", stack.name, backend, "--cluster-replaced");
+        assert.equal(replaced.status, 0, replaced.output);
+        assert.ok(
+            replaced.output.includes(
+                `forgot the ${objects} objects it recorded on the replaced cluster`,
+            ),
+            replaced.output,
+        );
+        assert.match(replaced.output, /nothing was deleted on either cluster/);
+        assert.ok(
+            objectExists("pod", "my-pod", "e2e-replaced"),
+            "the workload was not created again",
+        );
+        assert.equal((await stack.outputs()).clusterUid?.value, uid);
+        // On the stack's own cluster the flag would lose track of what exists: refused.
+        const again = await npmRun("up", stack.name, backend, "--cluster-replaced");
+        assert.notEqual(again.status, 0, again.output);
+        assert.match(
+            again.output,
+            /is the one this command would work on .*nothing was forgotten/s,
+        );
+        assert.equal(await stateResourceCount(stack), tracked);
+        const down = await npmRun("down", stack.name, backend);
+        assert.equal(down.status, 0, down.output);
+        assert.ok(!namespaceExists("e2e-replaced"));
+        recordCase({
+            name: "a cluster of the same name and address, not the stack's",
+            done: "npm run up; the state's kube-system UID changed to another cluster's (a teammate's minikube, or this one recreated); npm run up and down; the namespace deleted; npm run up -- --cluster-replaced, twice",
+            happened: `up and down exited ${statuses.join(" and ")}, naming both UIDs and --cluster-replaced; with it, up forgot the ${objects} objects and created them again; the second time it was refused (same cluster)`,
+            left: "the objects untouched and the state unchanged by the refusals; after npm run down, nothing",
+        });
+    });
 });
+
+interface StackResource {
+    type: string;
+    outputs: Record<string, unknown>;
+}

@@ -5,7 +5,11 @@
 import * as pulumi from "@pulumi/pulumi";
 
 import { isObject } from "../../components/problems";
-import { acceptHooksUnderMocks, MockMonitor } from "../../scripts/lib/mock-monitor";
+import {
+    acceptHooksUnderMocks,
+    MockMonitor,
+    readNoKubeconfig,
+} from "../../scripts/lib/mock-monitor";
 
 /**
  * A resource registration as the engine would have received it. Its inputs are plain data; the
@@ -92,6 +96,7 @@ export const mocks: pulumi.runtime.Mocks = {
 
 export const mochaHooks = {
     async beforeAll(): Promise<void> {
+        readNoKubeconfig();
         await pulumi.runtime.setMocks(mocks, "sa-workload", "unit", false);
         acceptResourceHooks();
     },

@@ -70,10 +70,16 @@ describe("the cluster a user chose is the cluster used", () => {
             server: "https://127.0.0.1:5",
         },
         identity: "kwok-sa-workload@127.0.0.1",
+        uid: "uid-of-this-cluster",
         description: "the bundled local cluster",
     };
-    const deployedTo = (cluster?: string) => ({
-        resources: [{ type: "pulumi:pulumi:Stack", outputs: cluster ? { cluster } : {} }],
+    const deployedTo = (cluster?: string, clusterUid?: string) => ({
+        resources: [
+            {
+                type: "pulumi:pulumi:Stack",
+                outputs: { ...(cluster ? { cluster } : {}), ...(clusterUid ? { clusterUid } : {}) },
+            },
+        ],
     });
 
     it("knows the bundled cluster is certain only when asked for or without a kubeconfig file", () => {
@@ -101,9 +107,46 @@ describe("the cluster a user chose is the cluster used", () => {
         );
     });
 
+    it("stops a stack from moving to another cluster of the same name and host", () => {
+        // A teammate's minikube, or the stack's own cluster deleted and created again.
+        const other = deployedTo("kwok-sa-workload@127.0.0.1", "uid-of-the-first-cluster");
+        assert.throws(
+            () => refuseClusterMove("dev", other, selected),
+            (error: Error) => {
+                for (const text of [
+                    "Stack dev was deployed to cluster kwok-sa-workload@127.0.0.1",
+                    "UID uid-of-the-first-cluster",
+                    "has UID uid-of-this-cluster",
+                    "npm run up -- --cluster-replaced",
+                    "deleting nothing",
+                    "If it is a teammate's, run the command where that cluster is",
+                ]) {
+                    assert.ok(error.message.includes(text), `"${text}" missing: ${error.message}`);
+                }
+                return true;
+            },
+        );
+    });
+
     it("lets a stack stay on its cluster, and a new stack start anywhere", () => {
         refuseClusterMove("dev", deployedTo("kwok-sa-workload@127.0.0.1"), selected);
+        refuseClusterMove(
+            "dev",
+            deployedTo("kwok-sa-workload@127.0.0.1", "uid-of-this-cluster"),
+            selected,
+        );
         refuseClusterMove("dev", deployedTo(undefined), selected);
         refuseClusterMove("dev", {}, selected);
+    });
+
+    it("compares by name and host alone where either UID is unknown", () => {
+        // A stack deployed before the UID was recorded, or credentials that may not read it.
+        const unread = { ...selected, uid: undefined };
+        refuseClusterMove("dev", deployedTo("kwok-sa-workload@127.0.0.1", "uid-a"), unread);
+        refuseClusterMove("dev", deployedTo("kwok-sa-workload@127.0.0.1"), selected);
+        assert.throws(
+            () => refuseClusterMove("dev", deployedTo("minikube@192.168.49.2"), unread),
+            /was deployed to cluster minikube@192.168.49.2/,
+        );
     });
 });

@@ -8,38 +8,14 @@ import { join } from "node:path";
 
 import {
     clusterIdentity,
+    clusterUid,
     kubeClient,
     kubeconfigFiles,
     loadKubeConfig,
     unusableCurrentContext,
 } from "../../components/kube-context";
+import { fakeApiServer, KUBE_SYSTEM, kubeconfig } from "../helpers/kubeconfig";
 import { tempDir } from "../helpers/temp-dirs";
-
-/**
- * A kubeconfig file with one context `name` on cluster `name` at `server`, with `cluster`'s other
- * fields if given (e.g. `certificate-authority-data`).
- */
-function kubeconfig(
-    dir: string,
-    name: string,
-    server: string,
-    current = true,
-    cluster: Record<string, string> = {},
-): string {
-    const file = join(dir, `${name}.yaml`);
-    writeFileSync(
-        file,
-        JSON.stringify({
-            apiVersion: "v1",
-            kind: "Config",
-            clusters: [{ name, cluster: { server, ...cluster } }],
-            users: [{ name, user: { token: "t" } }],
-            contexts: [{ name, context: { cluster: name, user: name } }],
-            ...(current ? { "current-context": name } : {}),
-        }),
-    );
-    return file;
-}
 
 describe("kubeconfig files, as kubectl reads them", () => {
     const all = () => true;
@@ -120,6 +96,42 @@ describe("kubeconfig files, as kubectl reads them", () => {
             clusterIdentity({ context: "c", cluster: "kwok-sa-workload", server });
         assert.equal(at("https://127.0.0.1:32001"), at("https://127.0.0.1:40511"));
         assert.notEqual(at("https://127.0.0.1:32001"), at("https://10.0.0.2:32001"));
+    });
+
+    describe("tells clusters of the same name and host apart", () => {
+        /** clusterUid() of a context on a server that answers kube-system's read with `route`. */
+        async function uidFrom(route: { status: number; body: object }): Promise<unknown> {
+            const api = await fakeApiServer({ [KUBE_SYSTEM]: route });
+            try {
+                const file = kubeconfig(tempDir("sa-uid-"), "minikube", api.url, true, api.cluster);
+                return await clusterUid(loadKubeConfig(undefined, file)!);
+            } finally {
+                api.close();
+            }
+        }
+
+        it("by the UID of the kube-system namespace made with each", async () => {
+            const namespace = (uid: string) => ({
+                status: 200,
+                body: {
+                    apiVersion: "v1",
+                    kind: "Namespace",
+                    metadata: { name: "kube-system", uid },
+                },
+            });
+            assert.equal(await uidFrom(namespace("0b9d7f52-a")), "0b9d7f52-a");
+            assert.equal(await uidFrom(namespace("41c0e3aa-b")), "41c0e3aa-b");
+        });
+
+        it("and says it cannot tell where the credentials may not read that namespace", async () => {
+            const forbidden = { kind: "Status", status: "Failure", reason: "Forbidden", code: 403 };
+            assert.equal(await uidFrom({ status: 403, body: forbidden }), undefined);
+        });
+
+        it("and fails, rather than guess, when the API server errs", async () => {
+            const failure = { kind: "Status", status: "Failure", code: 500 };
+            await assert.rejects(uidFrom({ status: 500, body: failure }));
+        });
     });
 });
 

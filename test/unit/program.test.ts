@@ -4,9 +4,11 @@ import * as pulumi from "@pulumi/pulumi";
 
 import program from "../../index";
 import { ConfigError } from "../../components";
+import { fakeApiServer, KUBE_SYSTEM, kubeconfig } from "../helpers/kubeconfig";
 import { registrations } from "../helpers/mocks";
 import { only, promiseOf, registered, TYPES } from "../helpers/outputs";
 import { setConfig, stackFileConfig } from "../helpers/stack-config";
+import { tempDir } from "../helpers/temp-dirs";
 
 type Outputs = ReturnType<typeof program>;
 
@@ -99,6 +101,41 @@ describe("the program", () => {
         for (const child of registrations.filter((r) => r.type.startsWith("kubernetes:"))) {
             assert.ok(child.provider?.includes("pulumi:providers:kubernetes::kube::"), child.type);
         }
+    });
+
+    describe("records the cluster it deployed to", () => {
+        let isolated: string | undefined;
+        before(() => (isolated = process.env.KUBECONFIG));
+        afterEach(() => {
+            process.env.KUBECONFIG = isolated;
+        });
+
+        it("by the kubeconfig's cluster name and host, and its kube-system namespace's UID", async () => {
+            const uid = "6a1f3c0e-kube-system";
+            const api = await fakeApiServer({
+                [KUBE_SYSTEM]: { status: 200, body: { kind: "Namespace", metadata: { uid } } },
+            });
+            try {
+                process.env.KUBECONFIG = kubeconfig(
+                    tempDir("sa-program-"),
+                    "minikube",
+                    api.url,
+                    true,
+                    api.cluster,
+                );
+                const outputs = await run();
+                assert.equal(outputs.cluster, "minikube@127.0.0.1");
+                assert.equal(outputs.clusterUid, uid);
+            } finally {
+                api.close();
+            }
+        });
+
+        it("as nothing where there is no kubeconfig", async () => {
+            const outputs = await run();
+            assert.equal(outputs.cluster, undefined);
+            assert.equal(outputs.clusterUid, undefined);
+        });
     });
 
     describe("with bad config", () => {
