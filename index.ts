@@ -9,7 +9,13 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 import { readProgramConfig, ServiceAccountWorkload } from "./components";
-import { clusterIdentity, clusterUid, kubeTarget, loadKubeConfig } from "./components/kube-context";
+import {
+    CLUSTER_UID_ENV,
+    clusterIdentity,
+    clusterUid,
+    kubeTarget,
+    loadKubeConfig,
+} from "./components/kube-context";
 
 export = function program() {
     // Throws on bad config before any resource, the provider included, is registered.
@@ -25,7 +31,11 @@ export = function program() {
         // Which cluster the stack is on, so the commands can refuse to move it to another: its
         // name and host, and the UID that tells apart clusters alike in both.
         cluster: kubeconfig.then((k) => (k ? clusterIdentity(kubeTarget(k)) : undefined)),
-        clusterUid: kubeconfig.then((k) => (k ? clusterUid(k) : undefined)),
+        // As the command read it while choosing the cluster, else read here: never a reason to
+        // fail an update that has run (undefined: only the name and host tell).
+        clusterUid: kubeconfig.then((k) =>
+            k ? (process.env[CLUSTER_UID_ENV] ?? clusterUid(k).catch(() => undefined)) : undefined,
+        ),
         workloads: Object.fromEntries(
             workloads.map(([name, w]) => [
                 name,

@@ -127,18 +127,38 @@ export function clusterIdentity(target: KubeTarget): string {
 }
 
 /**
+ * Where a command that chose the cluster (scripts/lib/cluster.ts) leaves the UID it read, or the
+ * one the stack recorded where the credentials may not read it, for the program in its process.
+ */
+export const CLUSTER_UID_ENV = "SA_WORKLOAD_CLUSTER_UID";
+
+/**
  * What tells two clusters of the same name and address apart (every minikube is
  * `minikube@192.168.49.2`; a cluster deleted and created again keeps both): the UID of its
  * kube-system namespace, made with the cluster. Undefined where the credentials may not read that
- * namespace (then only clusterIdentity() tells); any other failure rejects.
+ * namespace (then only clusterIdentity() tells); any other failure, or no answer within
+ * `timeoutMs`, rejects.
  */
-export async function clusterUid(config: k8s.KubeConfig): Promise<string | undefined> {
+export async function clusterUid(
+    config: k8s.KubeConfig,
+    timeoutMs = 5000,
+): Promise<string | undefined> {
+    const core = config.makeApiClient(kubeClient().CoreV1Api);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs);
+    });
     try {
-        const core = config.makeApiClient(kubeClient().CoreV1Api);
-        return (await core.readNamespace({ name: "kube-system" })).metadata?.uid;
+        const namespace = await Promise.race([
+            core.readNamespace({ name: "kube-system" }),
+            timeout,
+        ]);
+        return namespace.metadata?.uid;
     } catch (error) {
         const code = (error as { code?: number }).code;
         if (code === 403 || code === 404) return undefined;
         throw error;
+    } finally {
+        clearTimeout(timer);
     }
 }

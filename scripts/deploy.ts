@@ -20,6 +20,7 @@ import {
 import {
     bundledClusterCertain,
     CLUSTER_REPLACED,
+    passClusterUid,
     reachable,
     refuseClusterMove,
     selectCluster,
@@ -60,13 +61,13 @@ const FORCE = "--force";
 const FLAGS: Record<string, string[]> = {
     up: [CLUSTER_REPLACED],
     down: [DELETE_FOREIGN, CLUSTER_REPLACED],
-    recover: [FORCE],
+    recover: [FORCE, CLUSTER_REPLACED],
 };
 /** Where this command's stack state is: PULUMI_BACKEND_URL, else the local .pulumi/ folder. */
 const BACKEND_URL = defaultBackendUrl();
 const USAGE =
     `usage: deploy.ts ${ACTIONS.join(" | ")} (up: [${CLUSTER_REPLACED}], ` +
-    `down: [${DELETE_FOREIGN}] [${CLUSTER_REPLACED}], recover: [${FORCE}])`;
+    `down: [${DELETE_FOREIGN}] [${CLUSTER_REPLACED}], recover: [${FORCE}] [${CLUSTER_REPLACED}])`;
 
 async function main(action: string | undefined, flags: string[]): Promise<void> {
     if (!action || !ACTIONS.includes(action)) throw new Error(USAGE);
@@ -120,15 +121,21 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
         phase("cluster selected");
         console.log(`Stack ${stack.name}: ${action} on ${cluster.description}`);
         const deployment: unknown = await state;
+        passClusterUid(deployment, cluster);
         if (!replaced) {
             if (deployment) refuseClusterMove(stack.name, deployment, cluster);
             phase("state read");
             return deployment;
         }
+        // After a killed run the stack is locked, and the record cannot be replaced until the
+        // lock is gone (on a shared backend, --force has been given for that).
+        if (action === "recover") await stack.cancel();
         const forgotten = await forgetReplacedCluster(stack, deployment, cluster);
         console.log(
-            `Stack ${stack.name}: forgot the ${forgotten.objects.length} objects it recorded on the ` +
-                `replaced cluster (${forgotten.objects.join(", ")}); nothing was deleted on either cluster.`,
+            `Stack ${stack.name}: forgot what it recorded on the replaced cluster ` +
+                `(${forgotten.objects.join(", ") || "no objects"}); nothing was deleted on ` +
+                `either cluster. The state as it was: ${forgotten.backup} (to put it back: ` +
+                `pulumi stack import --stack ${stack.name} --file ${forgotten.backup}).`,
         );
         return forgotten.deployment;
     })();
@@ -144,16 +151,23 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
                 config,
                 context,
                 deleteForeign,
+                replaced,
                 ready,
                 onStart: engineStarted,
             });
         } catch (error) {
             if (!(error instanceof EngineStartedTooSoon)) throw error;
-            await operate(action, stack, { config, context, deleteForeign, ready: chosen });
+            await operate(action, stack, {
+                config,
+                context,
+                deleteForeign,
+                replaced,
+                ready: chosen,
+            });
         }
     } else {
         await chosen;
-        await operate(action, stack, { config, context, deleteForeign, ready: chosen });
+        await operate(action, stack, { config, context, deleteForeign, replaced, ready: chosen });
     }
     phase("engine done");
 }
@@ -169,6 +183,8 @@ interface Operation {
     readonly config: Record<string, unknown>;
     readonly context: string | undefined;
     readonly deleteForeign: boolean;
+    /** --cluster-replaced: the state's record of the first cluster is forgotten. */
+    readonly replaced: boolean;
     /** The cluster chosen and the state checked against it: the state, when it passes. */
     readonly ready: Promise<unknown>;
     /** Called once the engine's CLI has started. */
@@ -196,6 +212,11 @@ async function operate(action: string, stack: Stack, op: Operation): Promise<voi
 
     if (action === "recover") {
         await ready;
+        // Forgotten whole while the cluster was chosen: there is nothing left to recover.
+        if (op.replaced) {
+            console.log("Recovered: run `npm run up` to deploy anew.");
+            return;
+        }
         const { tracked, dropped, foreign } = await recover(stack, adminConfig(context), onOutput);
         for (const what of tracked) console.log(`Tracked again (it exists): ${what}`);
         for (const what of dropped) console.log(`Forgotten (it was never created): ${what}`);
@@ -223,6 +244,10 @@ async function operate(action: string, stack: Stack, op: Operation): Promise<voi
             if (own.length) console.error(`\n${own.join("\n\n")}`);
             throw failure;
         });
+    } else if (action === "down" && op.replaced) {
+        // Forgotten whole while the cluster was chosen: nothing is left to delete, here or there.
+        await ready;
+        console.log("Down: the stack records nothing now; nothing was deleted.");
     } else if (action === "down") {
         let checked: Promise<unknown> = ready;
         if (op.deleteForeign) {

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import type * as k8s from "@kubernetes/client-node";
 
 import {
+    CLUSTER_UID_ENV,
     clusterIdentity,
     clusterUid,
     kubeClient,
@@ -123,7 +124,7 @@ export async function selectCluster(context?: string, start = true): Promise<Sel
         return {
             target,
             identity: clusterIdentity(target),
-            uid: await clusterUid(chosen),
+            uid: await readUid(chosen, target),
             description: `kube context ${target.context} (${target.server})`,
         };
     }
@@ -147,12 +148,42 @@ export async function selectCluster(context?: string, start = true): Promise<Sel
     return {
         target,
         identity: clusterIdentity(target),
-        uid: await clusterUid(config!),
+        uid: await readUid(config!, target),
         description: `the bundled local cluster (KUBECONFIG=${process.env.KUBECONFIG})`,
     };
 }
 
-/** `up` and `down`: the cluster a stack was deployed to is gone; forget what it recorded there. */
+/** clusterUid() of a cluster that answers, its failure an error that names it. */
+async function readUid(config: k8s.KubeConfig, target: KubeTarget): Promise<string | undefined> {
+    try {
+        return await clusterUid(config);
+    } catch (error) {
+        throw new Error(
+            `Reading the kube-system namespace of kube context "${target.context}" ` +
+                `(${target.server}), which tells this cluster from others of its name and ` +
+                `address, failed: ${error instanceof Error ? error.message : String(error)}. ` +
+                "Nothing was changed; run the command again once the cluster answers.",
+        );
+    }
+}
+
+/**
+ * The kube-system UID the stack's outputs record for `selected`: the one read, else, where the
+ * credentials may not read it, the one the stack recorded on the same name and host (kept, not
+ * erased by a teammate with fewer rights). Left in CLUSTER_UID_ENV for the program.
+ */
+export function passClusterUid(deployment: unknown, selected: SelectedCluster): void {
+    const deployed = deployedCluster(deployment);
+    const uid =
+        selected.uid ??
+        (deployed.identity === selected.identity && typeof deployed.uid === "string"
+            ? deployed.uid
+            : undefined);
+    if (uid === undefined) delete process.env[CLUSTER_UID_ENV];
+    else process.env[CLUSTER_UID_ENV] = uid;
+}
+
+/** `up`, `down` and `recover`: the stack's cluster is gone; forget what it recorded there. */
 export const CLUSTER_REPLACED = "--cluster-replaced";
 
 /** Where a stack's state says it was deployed: its `cluster` and `clusterUid` outputs. */
@@ -219,11 +250,12 @@ export function refuseOtherCluster(
             `Stack ${stackName} was deployed to cluster ${deployed.identity} whose kube-system ` +
                 `namespace has UID ${String(deployed.uid)}, but the cluster of that name and ` +
                 `address this command would work on ${where} has UID ${selected.uid}: another ` +
-                "cluster, a teammate's (every minikube has the same name and address) or the first " +
-                "one deleted and created again (minikube delete, npm run cluster:stop). Stopping: " +
-                "the stack's state records objects on the first cluster, and working here would " +
-                "lose track of them. If the first cluster is gone for good, and its objects with " +
-                `it, npm run up -- ${CLUSTER_REPLACED} (or npm run down -- ${CLUSTER_REPLACED}) ` +
+                "cluster, a teammate's (every minikube has the same name and address), or the " +
+                "first one deleted and created again (minikube delete; the bundled cluster " +
+                "started anew after npm run cluster:stop or a reboot). Stopping: the stack's " +
+                "state records objects on the first cluster, which are not this one's to change " +
+                "or delete. If the first cluster is gone for good, and its objects with it, " +
+                `npm run up -- ${CLUSTER_REPLACED} (or down, or recover after a killed run) ` +
                 "forgets that record, deleting nothing anywhere, and then works on this cluster. " +
                 "If it is a teammate's, run the command where that cluster is.",
         );

@@ -1,14 +1,19 @@
 /**
- * `npm run up|down -- --cluster-replaced`: the cluster a stack was deployed to is gone (deleted and
- * created again, `minikube delete`, `npm run cluster:stop`), and the one of its name and address
- * now is another. The state still records objects that went with the first; this forgets that
- * record, deleting nothing on either cluster, so that `up` creates the workloads on this one (its
- * checks refusing any object of those names that the stack did not create) and `down` has nothing
- * to delete. Only where the two kube-system UIDs say the clusters differ: on the stack's own
- * cluster, forgetting would lose track of objects that exist.
+ * `npm run up|down|recover -- --cluster-replaced`: the cluster a stack was deployed to is gone
+ * (deleted and created again: `minikube delete`, the bundled cluster started anew), and the one of
+ * its name and address now is another. The state still records objects that went with the first;
+ * this forgets that record, deleting nothing on either cluster, so that `up` creates the workloads
+ * on this one (its checks refusing any object of those names that the stack did not create) and
+ * `down` has nothing to delete. Only where the two kube-system UIDs say the clusters differ: on the
+ * stack's own cluster, forgetting would lose track of objects that exist. The state as it was is
+ * written to a file first, with the command that puts it back.
  */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
 import type { Stack } from "@pulumi/pulumi/automation";
 
+import { displayRef } from "../../components/live-objects";
 import {
     CLUSTER_REPLACED,
     deployedCluster,
@@ -16,6 +21,8 @@ import {
     refuseOtherCluster,
     SelectedCluster,
 } from "./cluster";
+import { stateObjects } from "./foreign";
+import { REPO_ROOT } from "./toolchain";
 
 /** What a stack's state recorded on the replaced cluster, now forgotten. */
 export interface Forgotten {
@@ -23,7 +30,12 @@ export interface Forgotten {
     readonly deployment: unknown;
     /** The Kubernetes objects it recorded there, as `Kind namespace/name`. */
     readonly objects: string[];
+    /** The state as it was, for `pulumi stack import --file`. */
+    readonly backup: string;
 }
+
+/** Where the states forgotten are kept (inside .pulumi/, which git ignores). */
+export const BACKUP_DIR = join(REPO_ROOT, ".pulumi", "forgotten");
 
 /**
  * Forgets what the state of `stack` (`deployment`, as read when the command started) records on
@@ -34,61 +46,55 @@ export async function forgetReplacedCluster(
     stack: Stack,
     deployment: unknown,
     selected: SelectedCluster,
+    backupDir: string = BACKUP_DIR,
 ): Promise<Forgotten> {
-    const deployed = deployedCluster(deployment);
-    if (typeof deployed.identity !== "string") {
-        throw new Error(
-            `${CLUSTER_REPLACED}: stack ${stack.name} records no cluster, so none was replaced; ` +
-                "nothing was forgotten. Run the command without it.",
+    const refuse = (why: string): Error =>
+        new Error(
+            `${CLUSTER_REPLACED}: stack ${stack.name} ${why}; nothing was forgotten. Run the ` +
+                "command without it.",
         );
-    }
+    const deployed = deployedCluster(deployment);
+    if (typeof deployed.identity !== "string") throw refuse("records no cluster to replace");
     // A cluster of another name or address is a move, not a replacement: that refusal says so.
     refuseOtherCluster(stack.name, { identity: deployed.identity }, selected);
     if (!isReplacedCluster(deployed, selected)) {
-        const why =
-            deployed.uid === selected.uid
-                ? `is the one this command would work on (kube-system UID ${selected.uid}), and ` +
-                  "forgetting would lose track of the objects it holds"
-                : "cannot be told from this one: " +
-                  (typeof deployed.uid === "string"
-                      ? "your credentials may not read its kube-system namespace"
-                      : "the state, from an older version, records no kube-system UID");
-        throw new Error(
-            `${CLUSTER_REPLACED}: stack ${stack.name}'s cluster ${deployed.identity} ${why}; ` +
-                "nothing was forgotten. Run the command without it.",
+        throw refuse(
+            typeof deployed.uid === "string" && deployed.uid === selected.uid
+                ? `was deployed to this very cluster (kube-system UID ${selected.uid}), and ` +
+                      "forgetting would lose track of the objects it holds"
+                : `cannot tell its cluster ${deployed.identity} from this one: ` +
+                      (typeof deployed.uid === "string"
+                          ? "your credentials may not read this cluster's kube-system namespace"
+                          : "its state records no kube-system UID (deployed by an older version, " +
+                            "or by credentials that may not read it)"),
         );
     }
     const exported = await stack.exportStack();
-    const now: unknown = exported.deployment;
-    // A teammate's run since the state was read: it records another cluster now, or other objects.
-    const urns = (d: unknown) => JSON.stringify(resourcesOf(d).map((r) => r.urn));
-    if (!isReplacedCluster(deployedCluster(now), selected) || urns(now) !== urns(deployment)) {
+    // A teammate's run since the state was read (it is not locked yet): forget nothing of it.
+    if (canonical(resourcesOf(exported.deployment)) !== canonical(resourcesOf(deployment))) {
         throw new Error(
-            `${CLUSTER_REPLACED}: stack ${stack.name}'s state changed while this command read it; ` +
-                "nothing was forgotten. Run the command again.",
+            `${CLUSTER_REPLACED}: stack ${stack.name}'s state changed while this command read it ` +
+                "(another run?); nothing was forgotten. Run the command again.",
         );
     }
-    const objects = resourcesOf(now)
-        .filter((r) => r.type.startsWith("kubernetes:"))
-        .map((r) => describe(r));
-    const emptied = { ...(now as object), resources: [], pending_operations: [] };
+    mkdirSync(backupDir, { recursive: true });
+    const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+    const backup = join(backupDir, `${stack.name.replace(/[^\w.-]/g, "_")}-${stamp}.json`);
+    writeFileSync(backup, JSON.stringify(exported, null, 2), { mode: 0o600 });
+    const emptied = { ...(exported.deployment as object), resources: [], pending_operations: [] };
     await stack.importStack({ ...exported, deployment: emptied });
-    return { deployment: emptied, objects };
+    return { deployment: emptied, objects: stateObjects(deployment).map(displayRef), backup };
 }
 
-interface StateResource {
-    urn?: string;
-    type: string;
-    id?: string;
-    outputs?: { kind?: unknown };
+function resourcesOf(deployment: unknown): unknown[] {
+    return (deployment as { resources?: unknown[] } | undefined)?.resources ?? [];
 }
 
-/** `Kind namespace/name` (or `Kind name`) of a Kubernetes object in the state. */
-function describe(resource: StateResource): string {
-    const kind = typeof resource.outputs?.kind === "string" ? resource.outputs.kind : resource.type;
-    return `${kind} ${resource.id ?? "?"}`;
-}
-
-function resourcesOf(deployment: unknown): StateResource[] {
-    return (deployment as { resources?: StateResource[] } | undefined)?.resources ?? [];
+/** JSON with every object's keys in order: the same state reads the same from file or export. */
+function canonical(value: unknown): string {
+    return JSON.stringify(value, (_, v: unknown) =>
+        v && typeof v === "object" && !Array.isArray(v)
+            ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)))
+            : v,
+    );
 }

@@ -263,6 +263,35 @@ function ensureProvider(version: string): void {
     runScript(BUILD, "provider");
 }
 
+/** Whether the bundled local cluster's binaries are built (build.sh moves each folder in whole). */
+function clusterBuilt(): boolean {
+    const dirs = builtDirs().cluster.split(delimiter);
+    return CLUSTER_BINARIES.every((bin) => dirs.some((dir) => existsSync(join(dir, bin))));
+}
+const CLUSTER_BINARIES = ["kube-apiserver", "etcd", "kwokctl"];
+
+/**
+ * Before the bundled local cluster's first build: says what it costs and how to use a cluster of
+ * one's own instead, or, with no Go to build it, stops with that.
+ */
+function announceClusterBuild(): void {
+    const own =
+        "start a cluster of your own (e.g. `minikube start`, which selects its context) and run " +
+        "the command again";
+    if (!canBuild()) {
+        throw new Error(
+            "The bundled local cluster (Linux; used where no kube context is set, or with " +
+                "SA_WORKLOAD_CLUSTER=local) is built from Go modules on first use, but `go` is not " +
+                `on PATH; nothing was changed. Either ${own}, or install Go to build the bundled ` +
+                "cluster (about 15 minutes on 2 cores, once).",
+        );
+    }
+    console.error(
+        "Building the bundled local cluster (kube-apiserver, etcd, kwok) from Go modules: about " +
+            `15 minutes on 2 cores, once. To use your own cluster instead, stop (Ctrl-C), ${own}.`,
+    );
+}
+
 /**
  * Makes `pulumi` and its Kubernetes plugin available to this process and its children. `pieces`
  * may add the bundled local cluster's binaries (Linux; built from Go modules).
@@ -278,6 +307,7 @@ export function ensureToolchain(pieces: "cluster"[] = []): void {
         ensured.add("provider");
     }
     if (pieces.includes("cluster") && !ensured.has("cluster")) {
+        if (!clusterBuilt()) announceClusterBuild();
         runScript(BUILD, "cluster");
         process.env.PATH = [builtDirs().cluster, process.env.PATH].join(delimiter);
         ensured.add("cluster");

@@ -3,7 +3,7 @@
  * answer, and with one that names another cluster than the stack was deployed to.
  */
 import * as assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -162,19 +162,19 @@ describe("fault: the kube context a user chose", () => {
         assert.equal((await stack.outputs()).clusterUid?.value, uid);
         // The state as a teammate's minikube left it, or this cluster before it was deleted and
         // created again: the same name and address, another kube-system namespace.
-        const state = await stack.exportStack();
-        const root = (state.deployment as { resources: StackResource[] }).resources.find(
-            (r) => r.type === "pulumi:pulumi:Stack",
-        )!;
-        root.outputs.clusterUid = "uid-of-the-first-cluster";
-        const objects = (state.deployment as { resources: StackResource[] }).resources.filter((r) =>
-            r.type.startsWith("kubernetes:"),
-        ).length;
-        await stack.importStack(state);
+        const recordOtherCluster = async () => {
+            const state = await stack.exportStack();
+            const root = (state.deployment as { resources: StackResource[] }).resources.find(
+                (r) => r.type === "pulumi:pulumi:Stack",
+            )!;
+            root.outputs.clusterUid = "uid-of-the-first-cluster";
+            await stack.importStack(state);
+        };
+        await recordOtherCluster();
         const before = clusterObjects();
         const saved = JSON.stringify(await stateResources(stack));
         const statuses: (number | null)[] = [];
-        for (const script of ["up", "down"]) {
+        for (const script of ["up", "down", "preview"]) {
             const refused = await npmRun(script, stack.name, backend);
             statuses.push(refused.status);
             assert.notEqual(refused.status, 0, refused.output);
@@ -195,34 +195,56 @@ describe("fault: the kube context a user chose", () => {
         kubectl("delete", "namespace", "e2e-replaced", "--wait=true", "--timeout=120s");
         const replaced = await npmRun("up", stack.name, backend, "--cluster-replaced");
         assert.equal(replaced.status, 0, replaced.output);
-        assert.ok(
-            replaced.output.includes(
-                `forgot the ${objects} objects it recorded on the replaced cluster`,
+        assert.match(replaced.output, /forgot what it recorded on the replaced cluster \(/);
+        assert.match(replaced.output, /\); nothing was deleted on either cluster/);
+        for (const object of [
+            "Namespace e2e-replaced",
+            "ServiceAccount e2e-replaced/my-sa",
+            "Role e2e-replaced/my-sa",
+            "RoleBinding e2e-replaced/my-sa",
+            "Pod e2e-replaced/my-pod",
+        ]) {
+            // In the state's order, in which the account and the Role (made side by side) vary.
+            assert.match(replaced.output, new RegExp(`replaced cluster \\([^)]*${object}[,)]`));
+        }
+        const backup = /The state as it was: (\S+) \(to put it back/.exec(replaced.output)?.[1];
+        assert.ok(backup && existsSync(backup), `no backup named:\n${replaced.output}`);
+        assert.equal(
+            JSON.stringify(
+                (JSON.parse(readFileSync(backup, "utf8")) as { deployment: { resources: unknown } })
+                    .deployment.resources,
             ),
-            replaced.output,
+            saved,
         );
-        assert.match(replaced.output, /nothing was deleted on either cluster/);
+        rmSync(backup);
         assert.ok(
             objectExists("pod", "my-pod", "e2e-replaced"),
             "the workload was not created again",
         );
         assert.equal((await stack.outputs()).clusterUid?.value, uid);
+        assert.equal(await stateResourceCount(stack), tracked);
         // On the stack's own cluster the flag would lose track of what exists: refused.
         const again = await npmRun("up", stack.name, backend, "--cluster-replaced");
         assert.notEqual(again.status, 0, again.output);
-        assert.match(
-            again.output,
-            /is the one this command would work on .*nothing was forgotten/s,
-        );
+        assert.match(again.output, /was deployed to this very cluster .*nothing was forgotten/s);
         assert.equal(await stateResourceCount(stack), tracked);
-        const down = await npmRun("down", stack.name, backend);
-        assert.equal(down.status, 0, down.output);
-        assert.ok(!namespaceExists("e2e-replaced"));
+        // down with the flag forgets, deleting nothing (here the objects are this cluster's).
+        await recordOtherCluster();
+        const live = clusterObjects("e2e-replaced");
+        const forgotten = await npmRun("down", stack.name, backend, "--cluster-replaced");
+        assert.equal(forgotten.status, 0, forgotten.output);
+        assert.equal(clusterObjects("e2e-replaced"), live, "down deleted objects it had forgotten");
+        assert.equal(await stateResourceCount(stack), 0);
+        const downBackup = /The state as it was: (\S+) \(to put it back/.exec(
+            forgotten.output,
+        )?.[1];
+        if (downBackup) rmSync(downBackup, { force: true });
+        kubectl("delete", "namespace", "e2e-replaced", "--wait=true", "--timeout=120s");
         recordCase({
             name: "a cluster of the same name and address, not the stack's",
-            done: "npm run up; the state's kube-system UID changed to another cluster's (a teammate's minikube, or this one recreated); npm run up and down; the namespace deleted; npm run up -- --cluster-replaced, twice",
-            happened: `up and down exited ${statuses.join(" and ")}, naming both UIDs and --cluster-replaced; with it, up forgot the ${objects} objects and created them again; the second time it was refused (same cluster)`,
-            left: "the objects untouched and the state unchanged by the refusals; after npm run down, nothing",
+            done: "npm run up; the state's kube-system UID changed to another cluster's (a teammate's minikube, or this one recreated); npm run up, down and preview; the namespace deleted; npm run up -- --cluster-replaced, twice; the UID changed again; npm run down -- --cluster-replaced",
+            happened: `up, down and preview exited ${statuses.join(", ")}, naming both UIDs and --cluster-replaced; with it, up forgot the 5 objects, wrote the old state to a file, and created them again; the second time it was refused (same cluster); down with it forgot them and deleted nothing`,
+            left: "the objects untouched and the state unchanged by the refusals; after down -- --cluster-replaced, the objects in place (then deleted by the test) and an empty state",
         });
     });
 });

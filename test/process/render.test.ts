@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 
 import { REPO_ROOT } from "../../scripts/lib/toolchain";
-import { kubeconfig } from "../helpers/kubeconfig";
+import { kubeconfig } from "../helpers/fake-api-server";
 import { TRANSPILE_CACHE } from "../helpers/node-eval";
 import { tempDir } from "../helpers/temp-dirs";
 

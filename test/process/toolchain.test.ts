@@ -34,6 +34,8 @@ interface Machine {
     readonly go?: boolean;
     /** Whether Pulumi's download host resolves (a laptop with internet). @default false */
     readonly online?: boolean;
+    /** Whether the command needs the bundled local cluster (no kube context). @default false */
+    readonly cluster?: boolean;
 }
 
 /** The project's transpiled files, one folder for every machine below (see ensureOn). */
@@ -60,7 +62,10 @@ function ensureOn(machine: Machine): { status: number | null; output: string; lo
     if (machine.go) stub("go", STUB_GO);
     const run = spawnSync(
         process.execPath,
-        ["-r", TRANSPILE_CACHE, "-e", 'require("./scripts/lib/toolchain.ts").ensureToolchain()'],
+        [
+            ...["-r", TRANSPILE_CACHE, "-e"],
+            `require("./scripts/lib/toolchain.ts").ensureToolchain(${machine.cluster ? '["cluster"]' : ""})`,
+        ],
         {
             cwd: REPO_ROOT,
             encoding: "utf8",
@@ -144,6 +149,25 @@ describe("a user's machine: their pulumi, Pulumi's plugin download, no Go", () =
         const run = ensureOn({});
         assert.notEqual(run.status, 0);
         assert.match(run.output, /The Pulumi CLI is not on PATH\. Install it/);
+    });
+
+    it("asks for a cluster of the user's own where there is no kube context and no Go to build one", () => {
+        const run = ensureOn({ pulumi: "3.274.1", install: "ok", cluster: true });
+        assert.notEqual(run.status, 0);
+        for (const text of ["bundled local cluster", "`go` is not on PATH", "minikube start"]) {
+            assert.ok(run.output.includes(text), `"${text}" missing:\n${run.output}`);
+        }
+        assert.doesNotMatch(run.output, /command not found/);
+    });
+
+    it("says what the bundled cluster's first build costs, and the way out, before it starts", () => {
+        const run = ensureOn({ pulumi: "3.274.1", install: "ok", go: true, cluster: true });
+        assert.match(
+            run.output,
+            /Building the bundled local cluster .* about 15 minutes .* stop \(Ctrl-C\), start a cluster of your own \(e\.g\. `minikube start`/,
+        );
+        // The build itself came after (the stub `go` fails it).
+        assert.match(run.log, /^go /m);
     });
 });
 

@@ -5,10 +5,13 @@ import { join } from "node:path";
 import {
     bundledClusterCertain,
     CLUSTER_ENV,
+    passClusterUid,
     refuseClusterMove,
     selectCluster,
     SelectedCluster,
 } from "../../scripts/lib/cluster";
+import { CLUSTER_UID_ENV } from "../../components/kube-context";
+import { kubeconfig } from "../helpers/fake-api-server";
 import { tempDir } from "../helpers/temp-dirs";
 
 describe("the cluster a user chose is the cluster used", () => {
@@ -23,18 +26,7 @@ describe("the cluster a user chose is the cluster used", () => {
      * selectCluster() refuses, its message holding each of `texts`, and keeps that KUBECONFIG.
      */
     async function refusedWith(name: string, current: string, texts: string[]): Promise<void> {
-        const file = join(tempDir("sa-cluster-"), "config");
-        writeFileSync(
-            file,
-            JSON.stringify({
-                apiVersion: "v1",
-                kind: "Config",
-                clusters: [{ name, cluster: { server: "https://127.0.0.1:1" } }],
-                users: [{ name, user: { token: "t" } }],
-                contexts: [{ name, context: { cluster: name, user: name } }],
-                "current-context": current,
-            }),
-        );
+        const file = kubeconfig(tempDir("sa-cluster-"), name, "https://127.0.0.1:1", current);
         process.env.KUBECONFIG = file;
         await assert.rejects(selectCluster(), (error: Error) => {
             for (const text of texts) {
@@ -137,6 +129,26 @@ describe("the cluster a user chose is the cluster used", () => {
         );
         refuseClusterMove("dev", deployedTo(undefined), selected);
         refuseClusterMove("dev", {}, selected);
+    });
+
+    it("passes the program the UID read, else the one the stack recorded on the same cluster", () => {
+        const saved = process.env[CLUSTER_UID_ENV];
+        try {
+            const recorded = deployedTo("kwok-sa-workload@127.0.0.1", "uid-recorded");
+            passClusterUid(recorded, selected);
+            assert.equal(process.env[CLUSTER_UID_ENV], "uid-of-this-cluster");
+            // Credentials that may not read kube-system keep the record, never erase it.
+            passClusterUid(recorded, { ...selected, uid: undefined });
+            assert.equal(process.env[CLUSTER_UID_ENV], "uid-recorded");
+            const elsewhere = deployedTo("minikube@192.168.49.2", "uid-recorded");
+            passClusterUid(elsewhere, { ...selected, uid: undefined });
+            assert.equal(process.env[CLUSTER_UID_ENV], undefined);
+            passClusterUid(undefined, { ...selected, uid: undefined });
+            assert.equal(process.env[CLUSTER_UID_ENV], undefined);
+        } finally {
+            if (saved === undefined) delete process.env[CLUSTER_UID_ENV];
+            else process.env[CLUSTER_UID_ENV] = saved;
+        }
     });
 
     it("compares by name and host alone where either UID is unknown", () => {

@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:https";
 import { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -14,7 +15,7 @@ import {
     loadKubeConfig,
     unusableCurrentContext,
 } from "../../components/kube-context";
-import { fakeApiServer, KUBE_SYSTEM, kubeconfig } from "../helpers/kubeconfig";
+import { fakeApiServer, KUBE_SYSTEM, kubeconfig } from "../helpers/fake-api-server";
 import { tempDir } from "../helpers/temp-dirs";
 
 describe("kubeconfig files, as kubectl reads them", () => {
@@ -126,6 +127,35 @@ describe("kubeconfig files, as kubectl reads them", () => {
         it("and says it cannot tell where the credentials may not read that namespace", async () => {
             const forbidden = { kind: "Status", status: "Failure", reason: "Forbidden", code: 403 };
             assert.equal(await uidFrom({ status: 403, body: forbidden }), undefined);
+            // A cluster without one (no cluster made by Kubernetes' own tools has none).
+            assert.equal(
+                await uidFrom({ status: 404, body: { kind: "Status", code: 404 } }),
+                undefined,
+            );
+        });
+
+        it("and fails within its time where the API server does not answer", async () => {
+            const silent = createHttpServer(() => undefined);
+            await new Promise<void>((listening) => silent.listen(0, "127.0.0.1", listening));
+            try {
+                const { port } = silent.address() as AddressInfo;
+                const file = kubeconfig(
+                    tempDir("sa-uid-"),
+                    "minikube",
+                    `http://127.0.0.1:${port}`,
+                    true,
+                    {
+                        "insecure-skip-tls-verify": true,
+                    },
+                );
+                await assert.rejects(
+                    clusterUid(loadKubeConfig(undefined, file)!, 200),
+                    /no answer in 200 ms/,
+                );
+            } finally {
+                silent.closeAllConnections();
+                silent.close();
+            }
         });
 
         it("and fails, rather than guess, when the API server errs", async () => {

@@ -3,8 +3,9 @@ import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 
 import program from "../../index";
+import { CLUSTER_UID_ENV } from "../../components/kube-context";
 import { ConfigError } from "../../components";
-import { fakeApiServer, KUBE_SYSTEM, kubeconfig } from "../helpers/kubeconfig";
+import { fakeApiServer, KUBE_SYSTEM, kubeconfig } from "../helpers/fake-api-server";
 import { registrations } from "../helpers/mocks";
 import { only, promiseOf, registered, TYPES } from "../helpers/outputs";
 import { setConfig, stackFileConfig } from "../helpers/stack-config";
@@ -110,25 +111,45 @@ describe("the program", () => {
             process.env.KUBECONFIG = isolated;
         });
 
-        it("by the kubeconfig's cluster name and host, and its kube-system namespace's UID", async () => {
-            const uid = "6a1f3c0e-kube-system";
-            const api = await fakeApiServer({
-                [KUBE_SYSTEM]: { status: 200, body: { kind: "Namespace", metadata: { uid } } },
-            });
+        /** The program's outputs with a kubeconfig whose server answers kube-system's read so. */
+        async function withApiServer(route: { status: number; body: object }) {
+            const api = await fakeApiServer({ [KUBE_SYSTEM]: route });
             try {
-                process.env.KUBECONFIG = kubeconfig(
-                    tempDir("sa-program-"),
-                    "minikube",
-                    api.url,
-                    true,
-                    api.cluster,
-                );
-                const outputs = await run();
-                assert.equal(outputs.cluster, "minikube@127.0.0.1");
-                assert.equal(outputs.clusterUid, uid);
+                const dir = tempDir("sa-program-");
+                process.env.KUBECONFIG = kubeconfig(dir, "minikube", api.url, true, api.cluster);
+                return await run();
             } finally {
                 api.close();
             }
+        }
+
+        it("by the kubeconfig's cluster name and host, and its kube-system namespace's UID", async () => {
+            const uid = "6a1f3c0e-kube-system";
+            const outputs = await withApiServer({ status: 200, body: { metadata: { uid } } });
+            assert.equal(outputs.cluster, "minikube@127.0.0.1");
+            assert.equal(outputs.clusterUid, uid);
+        });
+
+        it("by the UID the command read as it chose the cluster, where it did", async () => {
+            process.env[CLUSTER_UID_ENV] = "uid-the-command-read";
+            try {
+                const outputs = await withApiServer({
+                    status: 200,
+                    body: { metadata: { uid: "x" } },
+                });
+                assert.equal(outputs.clusterUid, "uid-the-command-read");
+            } finally {
+                delete process.env[CLUSTER_UID_ENV];
+            }
+        });
+
+        it("without the UID, never failing the update, where the API server errs", async () => {
+            const outputs = await withApiServer({
+                status: 500,
+                body: { kind: "Status", code: 500 },
+            });
+            assert.equal(outputs.cluster, "minikube@127.0.0.1");
+            assert.equal(outputs.clusterUid, undefined);
         });
 
         it("as nothing where there is no kubeconfig", async () => {

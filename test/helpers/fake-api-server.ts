@@ -1,0 +1,62 @@
+/**
+ * Kubeconfig files and a stand-in API server for unit and process tests, which never read the
+ * machine's own kubeconfig or talk to a real cluster.
+ */
+import { writeFileSync } from "node:fs";
+import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
+import { AddressInfo } from "node:net";
+import { join } from "node:path";
+
+/**
+ * A kubeconfig file in `dir` with one context `name` on cluster `name` at `server`, with `cluster`'s
+ * other fields if given (e.g. `certificate-authority-data`). Its current context is that one, none
+ * (`false`), or the name given (which may name nothing in the file).
+ */
+export function kubeconfig(
+    dir: string,
+    name: string,
+    server: string,
+    current: boolean | string = true,
+    cluster: Record<string, unknown> = {},
+): string {
+    const file = join(dir, `${name}.yaml`);
+    writeFileSync(
+        file,
+        JSON.stringify({
+            apiVersion: "v1",
+            kind: "Config",
+            clusters: [{ name, cluster: { server, ...cluster } }],
+            users: [{ name, user: { token: "t" } }],
+            contexts: [{ name, context: { cluster: name, user: name } }],
+            ...(current ? { "current-context": current === true ? name : current } : {}),
+        }),
+    );
+    return file;
+}
+
+/** A plain-HTTP server on the loopback answering each path of `routes` with its status and JSON. */
+export async function fakeApiServer(
+    routes: Record<string, { status: number; body: object }>,
+): Promise<{ url: string; cluster: Record<string, unknown>; server: Server; close(): void }> {
+    const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+        const route = routes[req.url ?? ""] ?? { status: 404, body: { kind: "Status", code: 404 } };
+        res.statusCode = route.status;
+        res.setHeader("content-type", "application/json");
+        res.end(JSON.stringify(route.body));
+    });
+    await new Promise<void>((listening) => server.listen(0, "127.0.0.1", listening));
+    const { port } = server.address() as AddressInfo;
+    return {
+        url: `http://127.0.0.1:${port}`,
+        /** The kubeconfig cluster fields the client needs for plain HTTP. */
+        cluster: { "insecure-skip-tls-verify": true },
+        server,
+        close() {
+            server.closeAllConnections();
+            server.close();
+        },
+    };
+}
+
+/** The path of a cluster's kube-system namespace, whose UID tells clusters apart. */
+export const KUBE_SYSTEM = "/api/v1/namespaces/kube-system";
