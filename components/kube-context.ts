@@ -144,20 +144,27 @@ export async function clusterUid(
     timeoutMs = 5000,
 ): Promise<string | undefined> {
     const core = config.makeApiClient(kubeClient().CoreV1Api);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs);
-    });
     try {
-        const namespace = await Promise.race([
+        const namespace = await answeredWithin(
             core.readNamespace({ name: "kube-system" }),
-            timeout,
-        ]);
+            timeoutMs,
+        );
         return namespace.metadata?.uid;
     } catch (error) {
         const code = (error as { code?: number }).code;
         if (code === 403 || code === 404) return undefined;
         throw error;
+    }
+}
+
+/** An API server's answer, or a rejection once `timeoutMs` have passed without one. */
+export async function answeredWithin<T>(request: Promise<T>, timeoutMs: number): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+        return await Promise.race([request, timeout]);
     } finally {
         clearTimeout(timer);
     }

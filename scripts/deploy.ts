@@ -151,23 +151,19 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
                 config,
                 context,
                 deleteForeign,
-                replaced,
                 ready,
                 onStart: engineStarted,
             });
         } catch (error) {
             if (!(error instanceof EngineStartedTooSoon)) throw error;
-            await operate(action, stack, {
-                config,
-                context,
-                deleteForeign,
-                replaced,
-                ready: chosen,
-            });
+            await operate(action, stack, { config, context, deleteForeign, ready: chosen });
         }
     } else {
         await chosen;
-        await operate(action, stack, { config, context, deleteForeign, replaced, ready: chosen });
+        // With the record forgotten, `down` and `recover` have nothing left to do; `up` deploys.
+        if (replaced && action !== "up")
+            console.log("Nothing else to do: run `npm run up` to deploy anew.");
+        else await operate(action, stack, { config, context, deleteForeign, ready: chosen });
     }
     phase("engine done");
 }
@@ -183,8 +179,6 @@ interface Operation {
     readonly config: Record<string, unknown>;
     readonly context: string | undefined;
     readonly deleteForeign: boolean;
-    /** --cluster-replaced: the state's record of the first cluster is forgotten. */
-    readonly replaced: boolean;
     /** The cluster chosen and the state checked against it: the state, when it passes. */
     readonly ready: Promise<unknown>;
     /** Called once the engine's CLI has started. */
@@ -212,11 +206,6 @@ async function operate(action: string, stack: Stack, op: Operation): Promise<voi
 
     if (action === "recover") {
         await ready;
-        // Forgotten whole while the cluster was chosen: there is nothing left to recover.
-        if (op.replaced) {
-            console.log("Recovered: run `npm run up` to deploy anew.");
-            return;
-        }
         const { tracked, dropped, foreign } = await recover(stack, adminConfig(context), onOutput);
         for (const what of tracked) console.log(`Tracked again (it exists): ${what}`);
         for (const what of dropped) console.log(`Forgotten (it was never created): ${what}`);
@@ -244,10 +233,6 @@ async function operate(action: string, stack: Stack, op: Operation): Promise<voi
             if (own.length) console.error(`\n${own.join("\n\n")}`);
             throw failure;
         });
-    } else if (action === "down" && op.replaced) {
-        // Forgotten whole while the cluster was chosen: nothing is left to delete, here or there.
-        await ready;
-        console.log("Down: the stack records nothing now; nothing was deleted.");
     } else if (action === "down") {
         let checked: Promise<unknown> = ready;
         if (op.deleteForeign) {

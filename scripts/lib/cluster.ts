@@ -9,6 +9,7 @@ import { join } from "node:path";
 import type * as k8s from "@kubernetes/client-node";
 
 import {
+    answeredWithin,
     CLUSTER_UID_ENV,
     clusterIdentity,
     clusterUid,
@@ -29,11 +30,7 @@ export const CLUSTER_ENV = "SA_WORKLOAD_CLUSTER";
 /** Whether the API server of a kubeconfig answers within `timeoutMs`. */
 export async function answers(config: k8s.KubeConfig, timeoutMs = 5000): Promise<boolean> {
     try {
-        const version = config.makeApiClient(kubeClient().VersionApi).getCode();
-        const timeout = new Promise<never>((_, reject) =>
-            setTimeout(() => reject(new Error("timeout")), timeoutMs).unref(),
-        );
-        await Promise.race([version, timeout]);
+        await answeredWithin(config.makeApiClient(kubeClient().VersionApi).getCode(), timeoutMs);
         return true;
     } catch {
         return false;

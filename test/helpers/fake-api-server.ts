@@ -34,12 +34,16 @@ export function kubeconfig(
     return file;
 }
 
-/** A plain-HTTP server on the loopback answering each path of `routes` with its status and JSON. */
+/**
+ * A plain-HTTP server on the loopback answering each path of `routes` with its status and JSON, or,
+ * for "silent", never (an API server that hangs).
+ */
 export async function fakeApiServer(
-    routes: Record<string, { status: number; body: object }>,
+    routes: Record<string, { status: number; body: object } | "silent">,
 ): Promise<{ url: string; cluster: Record<string, unknown>; server: Server; close(): void }> {
     const server = createServer((req: IncomingMessage, res: ServerResponse) => {
         const route = routes[req.url ?? ""] ?? { status: 404, body: { kind: "Status", code: 404 } };
+        if (route === "silent") return;
         res.statusCode = route.status;
         res.setHeader("content-type", "application/json");
         res.end(JSON.stringify(route.body));
