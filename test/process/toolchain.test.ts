@@ -36,6 +36,8 @@ interface Machine {
     readonly online?: boolean;
     /** Whether the command needs the bundled local cluster (no kube context). @default false */
     readonly cluster?: boolean;
+    /** Whether build.sh built the Pulumi CLI here earlier (a stub in its folder). @default false */
+    readonly built?: boolean;
 }
 
 /** The project's transpiled files, one folder for every machine below (see ensureOn). */
@@ -58,30 +60,40 @@ function ensureOn(machine: Machine): { status: number | null; output: string; lo
         writeFileSync(join(bin, name), text);
         chmodSync(join(bin, name), 0o755);
     };
+    const env = {
+        // No Go toolchain here (it lives in /usr/local/go), only the stubs and the system.
+        PATH: [bin, "/usr/bin", "/bin"].join(":"),
+        HOME: dir,
+        PULUMI_HOME: join(dir, "pulumi-home"),
+        SA_WORKLOAD_CACHE: join(dir, "cache"),
+        STUB_LOG: log,
+        STUB_VERSION: machine.pulumi ?? "3.274.1",
+        STUB_INSTALL: machine.install ?? "ok",
+        // localhost resolves everywhere; the .invalid domain nowhere (RFC 2606).
+        SA_WORKLOAD_DOWNLOAD_HOST: machine.online ? "localhost" : "get.pulumi.invalid",
+    };
     if (machine.pulumi) stub("pulumi", STUB_PULUMI);
     if (machine.go) stub("go", STUB_GO);
+    if (machine.built) {
+        const printed = spawnSync("bash", ["scripts/toolchain/build.sh", "env"], {
+            cwd: REPO_ROOT,
+            encoding: "utf8",
+            env,
+        }).stdout;
+        const folder = /^PULUMI_BIN_DIR=(.*)$/m.exec(printed)?.[1];
+        assert.ok(folder, `build.sh env printed no PULUMI_BIN_DIR:\n${printed}`);
+        mkdirSync(folder, { recursive: true });
+        writeFileSync(join(folder, "pulumi"), STUB_PULUMI);
+        chmodSync(join(folder, "pulumi"), 0o755);
+        writeFileSync(join(folder, ".complete"), "");
+    }
     const run = spawnSync(
         process.execPath,
         [
             ...["-r", TRANSPILE_CACHE, "-e"],
             `require("./scripts/lib/toolchain.ts").ensureToolchain(${machine.cluster ? '["cluster"]' : ""})`,
         ],
-        {
-            cwd: REPO_ROOT,
-            encoding: "utf8",
-            env: {
-                // No Go toolchain here (it lives in /usr/local/go), only the stubs and the system.
-                PATH: [bin, "/usr/bin", "/bin"].join(":"),
-                HOME: dir,
-                PULUMI_HOME: join(dir, "pulumi-home"),
-                SA_WORKLOAD_CACHE: join(dir, "cache"),
-                STUB_LOG: log,
-                STUB_VERSION: machine.pulumi ?? "",
-                STUB_INSTALL: machine.install ?? "ok",
-                // localhost resolves everywhere; the .invalid domain nowhere (RFC 2606).
-                SA_WORKLOAD_DOWNLOAD_HOST: machine.online ? "localhost" : "get.pulumi.invalid",
-            },
-        },
+        { cwd: REPO_ROOT, encoding: "utf8", env },
     );
     return {
         status: run.status,
@@ -134,6 +146,13 @@ describe("a user's machine: their pulumi, Pulumi's plugin download, no Go", () =
         const run = ensureOn({ go: true, online: true });
         assert.notEqual(run.status, 0);
         assert.match(run.output, /The Pulumi CLI is not on PATH\. Install it/);
+        assert.doesNotMatch(run.log, /^go /m);
+    });
+
+    it("uses the Pulumi CLI built here earlier, on a machine online too, building nothing", () => {
+        const run = ensureOn({ built: true, install: "ok", go: true, online: true });
+        assert.equal(run.status, 0, run.output);
+        assert.match(run.log, /^pulumi plugin install resource kubernetes 4\.25\.0$/m);
         assert.doesNotMatch(run.log, /^go /m);
     });
 
