@@ -19,6 +19,7 @@ import {
 } from "./lib/backend";
 import {
     bundledClusterCertain,
+    bundledKubeconfigAhead,
     CLUSTER_REPLACED,
     passClusterUid,
     reachable,
@@ -95,14 +96,18 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
     // Recover too: it asks the cluster which pending creates happened, and refreshes from it.
     const state = stackDeployment(stack, BACKEND_URL);
     state.catch(() => undefined); // awaited in `chosen`, after the cluster; a failure surfaces there
-    const engineEnv = process.env.KUBECONFIG;
     // Where a kubeconfig names the cluster, choosing it leaves the engine's environment as it is:
     // the engine starts now, and its program waits for the choice (and, for down, the check of
-    // what the namespaces hold) before it registers anything. Where the choice sets KUBECONFIG
-    // (the bundled cluster), the engine starts after it: at once when there is no kubeconfig
-    // file, else once more after the early start has stopped without its program.
+    // what the namespaces hold) before it registers anything. So it does for the bundled cluster
+    // where its kubeconfig is known ahead, given to the engine alone (the choice sets it here).
+    // Where the choice sets KUBECONFIG otherwise, the engine starts after it: at once when there
+    // is no kubeconfig file, else once more after the early start has stopped without its program.
     // Not either where the state may be rewritten first (the engine holds the stack's lock).
-    const early = action !== "recover" && !replaced && !bundledClusterCertain(engineEnv);
+    const mayStartEarly = action !== "recover" && !replaced;
+    const ahead = mayStartEarly ? bundledKubeconfigAhead() : undefined;
+    if (ahead) stack.workspace.envVars.KUBECONFIG = ahead;
+    const engineEnv = ahead ?? process.env.KUBECONFIG;
+    const early = mayStartEarly && (ahead !== undefined || !bundledClusterCertain());
     let engineStarted: () => void = () => undefined;
     const started = new Promise<void>((resolve) => (engineStarted = resolve));
     const chosen = (async () => {
@@ -156,6 +161,7 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
             });
         } catch (error) {
             if (!(error instanceof EngineStartedTooSoon)) throw error;
+            delete stack.workspace.envVars.KUBECONFIG;
             await operate(action, stack, { config, context, deleteForeign, ready: chosen });
         }
     } else {

@@ -4,6 +4,7 @@
  * only where there is no kube context at all, or when SA_WORKLOAD_CLUSTER=local asks for it. A
  * context that does not answer is an error, never a reason to go somewhere else.
  */
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 
 import type * as k8s from "@kubernetes/client-node";
@@ -20,7 +21,7 @@ import {
     loadKubeConfig,
     unusableCurrentContext,
 } from "../../components/kube-context";
-import { ensureToolchain, REPO_ROOT, runScript } from "./toolchain";
+import { cacheRoot, clusterBuilt, ensureToolchain, REPO_ROOT, runScript } from "./toolchain";
 
 const CLUSTER = join(REPO_ROOT, "scripts", "cluster.sh");
 
@@ -64,12 +65,32 @@ export function startLocalCluster(): string {
     }
     ensureToolchain(["cluster"]);
     runScript(CLUSTER, "start");
-    return runScript(CLUSTER, "kubeconfig").trim();
+    return localClusterKubeconfig();
 }
 
-/** The kubeconfig of the bundled local cluster, whether or not it runs. */
-function localClusterKubeconfig(): string {
-    return runScript(CLUSTER, "kubeconfig").trim();
+/**
+ * The kubeconfig of the bundled local cluster, whether or not it runs: cluster.sh's
+ * KUBECONFIG_PATH (`cluster.sh kubeconfig` prints it; a process test holds the two together),
+ * named here without the 0.2 s of bash that script takes to start.
+ */
+export function localClusterKubeconfig(): string {
+    return join(cacheRoot(), "cluster", "kubeconfig");
+}
+
+/**
+ * The KUBECONFIG that selectCluster() will set, where it is known before the choice: the bundled
+ * cluster's, where that cluster is certain (bundledClusterCertain) and was created here before.
+ * It may still have to be started again (after a reboot), which the choice does in seconds; not
+ * where its binaries are to be built first (a new version: minutes), which an engine should not
+ * wait for. Undefined where only selectCluster() can tell.
+ */
+export function bundledKubeconfigAhead(
+    kubeconfigEnv = process.env.KUBECONFIG,
+    built: () => boolean = clusterBuilt,
+): string | undefined {
+    if (process.platform !== "linux" || !bundledClusterCertain(kubeconfigEnv)) return undefined;
+    const file = localClusterKubeconfig();
+    return existsSync(file) && built() ? file : undefined;
 }
 
 /** The cluster a command works on, and how to say which it is. */

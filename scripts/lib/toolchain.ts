@@ -266,7 +266,7 @@ function ensureProvider(version: string): void {
 }
 
 /** Whether the bundled local cluster's binaries are built (build.sh moves each folder in whole). */
-function clusterBuilt(): boolean {
+export function clusterBuilt(): boolean {
     const dirs = builtDirs().cluster.split(delimiter);
     return CLUSTER_BINARIES.every((bin) => dirs.some((dir) => existsSync(join(dir, bin))));
 }

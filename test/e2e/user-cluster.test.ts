@@ -123,6 +123,30 @@ describe("fault: the kube context a user chose", () => {
         });
     });
 
+    it("deploys to the bundled cluster where there is no kubeconfig, and removes it again", async () => {
+        const stack = await e2eStack(backend, "e2e-no-kubeconfig", {
+            "sa-workload:workloads": [{ namespace: "e2e-no-kubeconfig" }],
+        });
+        // No kubeconfig file at all, the bundled cluster created before (by this suite's start):
+        // the engine starts before the choice, given the bundled cluster's kubeconfig.
+        const none = join(dir, "no-such-kubeconfig.yaml");
+        const up = await runWith(none, "up", stack.name, backend);
+        assert.equal(up.status, 0, up.output);
+        assert.match(up.output, /up on the bundled local cluster/);
+        assert.equal(up.output.split("Updating (").length - 1, 1, up.output);
+        assert.ok(objectExists("pod", "my-pod", "e2e-no-kubeconfig"), up.output);
+        const down = await runWith(none, "down", stack.name, backend);
+        assert.equal(down.status, 0, down.output);
+        assert.ok(!namespaceExists("e2e-no-kubeconfig"), down.output);
+        recordCase({
+            name: "no kubeconfig at all",
+            done: "npm run up, then npm run down, with KUBECONFIG naming no file (a machine without a kube context)",
+            happened:
+                "both ran on the bundled local cluster, its engine started before the cluster was chosen; one update shown",
+            left: "nothing: the namespace and its objects deleted",
+        });
+    });
+
     it("refuses to move a deployed stack to another cluster", async () => {
         const stack = await e2eStack(backend, "e2e-moved", {
             "sa-workload:workloads": [{ namespace: "e2e-moved" }],

@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
+import { localClusterKubeconfig } from "../../scripts/lib/cluster";
 import { REPO_ROOT, toolchainDirs } from "../../scripts/lib/toolchain";
 import { TRANSPILE_CACHE } from "../helpers/node-eval";
 import { tempDir } from "../helpers/temp-dirs";
@@ -221,5 +222,23 @@ describe("the toolchain's folders", () => {
         process.env.HOME = tempDir("sa-toolchain-");
         toolchainDirs(env);
         assert.equal(runs, 3, "not asked again after HOME changed");
+    });
+});
+
+describe("the bundled cluster's kubeconfig", () => {
+    const saved = process.env.SA_WORKLOAD_CACHE;
+    after(() => {
+        if (saved === undefined) delete process.env.SA_WORKLOAD_CACHE;
+        else process.env.SA_WORKLOAD_CACHE = saved;
+    });
+
+    it("is named by the commands as cluster.sh names it, without running it", () => {
+        process.env.SA_WORKLOAD_CACHE = tempDir("sa-toolchain-");
+        const printed = spawnSync("bash", ["scripts/cluster.sh", "kubeconfig"], {
+            cwd: REPO_ROOT,
+            encoding: "utf8",
+        });
+        assert.equal(printed.status, 0, printed.stderr);
+        assert.equal(localClusterKubeconfig(), printed.stdout.trim());
     });
 });

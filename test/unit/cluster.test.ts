@@ -1,10 +1,12 @@
 import * as assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 
 import {
     bundledClusterCertain,
+    bundledKubeconfigAhead,
     CLUSTER_ENV,
+    localClusterKubeconfig,
     passClusterUid,
     refuseClusterMove,
     selectCluster,
@@ -89,6 +91,42 @@ describe("the cluster a user chose is the cluster used", () => {
         } finally {
             if (asked === undefined) delete process.env[CLUSTER_ENV];
             else process.env[CLUSTER_ENV] = asked;
+        }
+    });
+
+    it("gives the engine the bundled cluster's kubeconfig ahead only where that cluster is certain and was created here", () => {
+        const dir = tempDir("sa-cluster-");
+        const userConfig = join(dir, "config");
+        writeFileSync(userConfig, "apiVersion: v1\nkind: Config\n");
+        const saved = { cache: process.env.SA_WORKLOAD_CACHE, asked: process.env[CLUSTER_ENV] };
+        try {
+            process.env.SA_WORKLOAD_CACHE = join(dir, "cache");
+            delete process.env[CLUSTER_ENV];
+            const created = localClusterKubeconfig();
+            const none = join(dir, "none");
+            const built = () => true;
+            assert.equal(bundledKubeconfigAhead(none, built), undefined, "never created");
+            mkdirSync(dirname(created), { recursive: true });
+            writeFileSync(created, "apiVersion: v1\nkind: Config\n");
+            assert.equal(bundledKubeconfigAhead(none, built), created);
+            // A new version's binaries take minutes to build: not while an engine waits.
+            assert.equal(
+                bundledKubeconfigAhead(none, () => false),
+                undefined,
+                "to be built",
+            );
+            // The user's kubeconfig may name a context: only selectCluster() can tell.
+            assert.equal(bundledKubeconfigAhead(userConfig, built), undefined);
+            process.env[CLUSTER_ENV] = "local";
+            assert.equal(bundledKubeconfigAhead(userConfig, built), created);
+        } finally {
+            for (const [name, value] of [
+                ["SA_WORKLOAD_CACHE", saved.cache],
+                [CLUSTER_ENV, saved.asked],
+            ] as const) {
+                if (value === undefined) delete process.env[name];
+                else process.env[name] = value;
+            }
         }
     });
 
