@@ -507,6 +507,24 @@ export async function speedupRounds(npm: string, env: NodeJS.ProcessEnv, reps: n
             "The commands as this bench runs them (runTyped, its marks read after each run) " +
             "took 1.83-2.02 s with nothing to change where the shell's `npm run up` took " +
             "1.85-2.04 s in the same minutes (8 runs and 4), and 2.91 s in the report made at " +
-            "0e5a625 half an hour before: a report's seconds are the machine's at the time.",
+            "0e5a625 half an hour before: a report's seconds are the machine's at the time. " +
+            "At c311ed4 (a loop of 3e8 additions 1.81 s), kept: a Pulumi CLI that build.sh " +
+            "built here earlier used without asking the network whether to build it (since " +
+            "560a71b every command on a machine without a `pulumi` on PATH started a Node.js " +
+            "process for a DNS lookup: its 'toolchain checked' mark 85-120 ms instead of 5 ms), " +
+            "`npm run up` with nothing to change 2.71 -> 2.60 s (8 paired rounds, no kube " +
+            "context). At 6c9f727, kept, for a machine with no kube context (this one's README " +
+            "commands): the engine started before the bundled cluster is chosen, as for a " +
+            "user's context, given that cluster's kubeconfig where it was created here before, " +
+            "and that kubeconfig named without `cluster.sh kubeconfig` (0.2 s of bash): " +
+            "2.64 -> 2.22 s (8 paired rounds). Tried there and dropped, again: a Kubernetes " +
+            "invoke as the program starts, which launched the provider 37 ms sooner (the " +
+            "component's constructor now takes 38 ms before its first child registers), " +
+            "2.28 against 2.26 s (10 paired rounds). Read in the same engine log: from the CLI's " +
+            "first line to the operation's start, 0.2 s go to the passphrase's key and the VCS " +
+            "metadata (`git status` 10 ms) one after the other, while the engine's call to the " +
+            "language host's About() waits 80 ms on the command's process (loading the client), " +
+            "off that path; the Go-built provider's package initialization is 117 ms of its " +
+            "start (GODEBUG=inittrace=1).",
     ];
 }
