@@ -101,6 +101,9 @@ export const mochaHooks = {
         acceptResourceHooks();
     },
     beforeEach(): void {
+        // Again before each test: one that sets KUBECONFIG and restores what it read before the
+        // root hook ran would leave the developer's kube context to the tests after it.
+        readNoKubeconfig();
         registrations.length = 0;
         hookBindings.clear();
         clock = 0;

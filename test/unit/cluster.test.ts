@@ -17,7 +17,10 @@ import { kubeconfig } from "../helpers/fake-api-server";
 import { tempDir } from "../helpers/temp-dirs";
 
 describe("the cluster a user chose is the cluster used", () => {
-    const saved = process.env.KUBECONFIG;
+    // Read once the root hook has pointed KUBECONFIG at no file (test/helpers/mocks.ts): read as
+    // the suite is defined, it was the caller's, which later suites then ran with.
+    let saved: string | undefined;
+    before(() => (saved = process.env.KUBECONFIG));
     afterEach(() => {
         process.env.KUBECONFIG = saved;
     });
