@@ -5,6 +5,7 @@ import { join } from "node:path";
 
 import { localClusterKubeconfig } from "../../scripts/lib/cluster";
 import { REPO_ROOT, toolchainDirs } from "../../scripts/lib/toolchain";
+import { withEnv } from "../helpers/env";
 import { TRANSPILE_CACHE } from "../helpers/node-eval";
 import { tempDir } from "../helpers/temp-dirs";
 
@@ -226,19 +227,14 @@ describe("the toolchain's folders", () => {
 });
 
 describe("the bundled cluster's kubeconfig", () => {
-    const saved = process.env.SA_WORKLOAD_CACHE;
-    after(() => {
-        if (saved === undefined) delete process.env.SA_WORKLOAD_CACHE;
-        else process.env.SA_WORKLOAD_CACHE = saved;
-    });
-
     it("is named by the commands as cluster.sh names it, without running it", () => {
-        process.env.SA_WORKLOAD_CACHE = tempDir("sa-toolchain-");
-        const printed = spawnSync("bash", ["scripts/cluster.sh", "kubeconfig"], {
-            cwd: REPO_ROOT,
-            encoding: "utf8",
+        withEnv({ SA_WORKLOAD_CACHE: tempDir("sa-toolchain-") }, () => {
+            const printed = spawnSync("bash", ["scripts/cluster.sh", "kubeconfig"], {
+                cwd: REPO_ROOT,
+                encoding: "utf8",
+            });
+            assert.equal(printed.status, 0, printed.stderr);
+            assert.equal(localClusterKubeconfig(), printed.stdout.trim());
         });
-        assert.equal(printed.status, 0, printed.stderr);
-        assert.equal(localClusterKubeconfig(), printed.stdout.trim());
     });
 });

@@ -13,17 +13,12 @@ import {
     SelectedCluster,
 } from "../../scripts/lib/cluster";
 import { CLUSTER_UID_ENV } from "../../components/kube-context";
+import { withEnv } from "../helpers/env";
 import { kubeconfig } from "../helpers/fake-api-server";
 import { tempDir } from "../helpers/temp-dirs";
 
 describe("the cluster a user chose is the cluster used", () => {
-    // Read once the root hook has pointed KUBECONFIG at no file (test/helpers/mocks.ts): read as
-    // the suite is defined, it was the caller's, which later suites then ran with.
-    let saved: string | undefined;
-    before(() => (saved = process.env.KUBECONFIG));
-    afterEach(() => {
-        process.env.KUBECONFIG = saved;
-    });
+    // Each test starts with KUBECONFIG at no file (the root hook, test/helpers/mocks.ts).
 
     /**
      * Points KUBECONFIG at a file with one context `name` on a server where nothing listens (port
@@ -83,31 +78,25 @@ describe("the cluster a user chose is the cluster used", () => {
         const dir = tempDir("sa-cluster-");
         const file = join(dir, "config");
         writeFileSync(file, "apiVersion: v1\nkind: Config\n");
-        const asked = process.env[CLUSTER_ENV];
-        try {
-            delete process.env[CLUSTER_ENV];
+        withEnv({ [CLUSTER_ENV]: undefined }, () => {
             assert.equal(bundledClusterCertain(join(dir, "none")), true);
             // A file may still name no usable context: only selectCluster() can tell.
             assert.equal(bundledClusterCertain(file), false);
-            process.env[CLUSTER_ENV] = "local";
+        });
+        withEnv({ [CLUSTER_ENV]: "local" }, () => {
             assert.equal(bundledClusterCertain(file), true);
-        } finally {
-            if (asked === undefined) delete process.env[CLUSTER_ENV];
-            else process.env[CLUSTER_ENV] = asked;
-        }
+        });
     });
 
     it("gives the engine the bundled cluster's kubeconfig ahead only where that cluster is certain and was created here", () => {
         const dir = tempDir("sa-cluster-");
         const userConfig = join(dir, "config");
         writeFileSync(userConfig, "apiVersion: v1\nkind: Config\n");
-        const saved = { cache: process.env.SA_WORKLOAD_CACHE, asked: process.env[CLUSTER_ENV] };
-        try {
-            process.env.SA_WORKLOAD_CACHE = join(dir, "cache");
-            delete process.env[CLUSTER_ENV];
-            const created = localClusterKubeconfig();
-            const none = join(dir, "none");
-            const built = () => true;
+        const cache = { SA_WORKLOAD_CACHE: join(dir, "cache") };
+        const created = withEnv(cache, localClusterKubeconfig);
+        const none = join(dir, "none");
+        const built = () => true;
+        withEnv({ ...cache, [CLUSTER_ENV]: undefined }, () => {
             assert.equal(bundledKubeconfigAhead(none, built), undefined, "never created");
             mkdirSync(dirname(created), { recursive: true });
             writeFileSync(created, "apiVersion: v1\nkind: Config\n");
@@ -120,17 +109,10 @@ describe("the cluster a user chose is the cluster used", () => {
             );
             // The user's kubeconfig may name a context: only selectCluster() can tell.
             assert.equal(bundledKubeconfigAhead(userConfig, built), undefined);
-            process.env[CLUSTER_ENV] = "local";
+        });
+        withEnv({ ...cache, [CLUSTER_ENV]: "local" }, () => {
             assert.equal(bundledKubeconfigAhead(userConfig, built), created);
-        } finally {
-            for (const [name, value] of [
-                ["SA_WORKLOAD_CACHE", saved.cache],
-                [CLUSTER_ENV, saved.asked],
-            ] as const) {
-                if (value === undefined) delete process.env[name];
-                else process.env[name] = value;
-            }
-        }
+        });
     });
 
     it("stops a stack from moving to another cluster than the one it was deployed to", () => {

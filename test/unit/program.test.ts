@@ -105,12 +105,7 @@ describe("the program", () => {
     });
 
     describe("records the cluster it deployed to", () => {
-        let isolated: string | undefined;
-        before(() => (isolated = process.env.KUBECONFIG));
-        afterEach(() => {
-            process.env.KUBECONFIG = isolated;
-        });
-
+        // Each test starts with KUBECONFIG at no file (the root hook, test/helpers/mocks.ts).
         /** The program's outputs with a kubeconfig whose server answers kube-system's read so. */
         async function withApiServer(route: { status: number; body: object }) {
             const api = await fakeApiServer({ [KUBE_SYSTEM]: route });
