@@ -525,6 +525,14 @@ export async function speedupRounds(npm: string, env: NodeJS.ProcessEnv, reps: n
             "metadata (`git status` 10 ms) one after the other, while the engine's call to the " +
             "language host's About() waits 80 ms on the command's process (loading the client), " +
             "off that path; the Go-built provider's package initialization is 117 ms of its " +
-            "start (GODEBUG=inittrace=1).",
+            "start (GODEBUG=inittrace=1). " +
+            "At f566872, tried and dropped before measuring a command: a V8 startup snapshot " +
+            "(`node --build-snapshot`, Node.js 22.23.5) of the policy pack's modules, so that " +
+            "its process would deserialize @pulumi/pulumi and @pulumi/policy instead of " +
+            "evaluating them (about 0.14 s of its start to serving): Node.js aborts building a " +
+            "snapshot that holds `node:http2`, which @grpc/grpc-js loads, and a snapshot that " +
+            "loaded any package through `node:module` failed its internal assertion when it " +
+            "started (google-protobuf alone), so neither the modules as installed nor one " +
+            "bundle of them can be snapshotted.",
     ];
 }

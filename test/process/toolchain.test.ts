@@ -193,36 +193,30 @@ describe("a user's machine: their pulumi, Pulumi's plugin download, no Go", () =
 });
 
 describe("the toolchain's folders", () => {
-    const saved = { ...process.env };
-    afterEach(() => {
-        for (const name of ["SA_WORKLOAD_CACHE", "HOME"]) {
-            if (saved[name] === undefined) delete process.env[name];
-            else process.env[name] = saved[name];
-        }
-    });
-
     it("are named as build.sh env prints them, which runs again only when what it reads changes", () => {
-        process.env.SA_WORKLOAD_CACHE = tempDir("sa-toolchain-");
-        let runs = 0;
-        const env = () => {
-            runs++;
-            const run = spawnSync("bash", ["scripts/toolchain/build.sh", "env"], {
-                cwd: REPO_ROOT,
-                encoding: "utf8",
-            });
-            assert.equal(run.status, 0, run.stderr);
-            return run.stdout;
-        };
-        const printed = env();
-        const dirs = toolchainDirs(env);
-        assert.equal(runs, 2);
-        assert.match(printed, new RegExp(`^PULUMI_BIN_DIR=${dirs.pulumi}$`, "m"));
-        assert.match(printed, new RegExp(`^CLUSTER_BIN_DIRS=${dirs.cluster}$`, "m"));
-        assert.deepEqual(toolchainDirs(env), dirs);
-        assert.equal(runs, 2, "asked again with nothing changed");
-        process.env.HOME = tempDir("sa-toolchain-");
-        toolchainDirs(env);
-        assert.equal(runs, 3, "not asked again after HOME changed");
+        // HOME is put back too: the test changes it partway through.
+        withEnv({ SA_WORKLOAD_CACHE: tempDir("sa-toolchain-"), HOME: process.env.HOME }, () => {
+            let runs = 0;
+            const env = () => {
+                runs++;
+                const run = spawnSync("bash", ["scripts/toolchain/build.sh", "env"], {
+                    cwd: REPO_ROOT,
+                    encoding: "utf8",
+                });
+                assert.equal(run.status, 0, run.stderr);
+                return run.stdout;
+            };
+            const printed = env();
+            const dirs = toolchainDirs(env);
+            assert.equal(runs, 2);
+            assert.match(printed, new RegExp(`^PULUMI_BIN_DIR=${dirs.pulumi}$`, "m"));
+            assert.match(printed, new RegExp(`^CLUSTER_BIN_DIRS=${dirs.cluster}$`, "m"));
+            assert.deepEqual(toolchainDirs(env), dirs);
+            assert.equal(runs, 2, "asked again with nothing changed");
+            process.env.HOME = tempDir("sa-toolchain-");
+            toolchainDirs(env);
+            assert.equal(runs, 3, "not asked again after HOME changed");
+        });
     });
 });
 
