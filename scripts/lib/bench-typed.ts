@@ -69,7 +69,9 @@ function treeRssMiB(root: number): number {
  * Runs a command to the end; fails on a non-zero exit. With `sampleMemory`, samples its process
  * tree's memory every 100 ms (a `ps` run each time: timed runs go without, since it slows the side
  * it watches and kubectl's side has none). With `engineBackend` (the stack's backend URL), reads
- * the engine's marks from the CLI's log once the command has ended.
+ * the engine's marks from the CLI's log once the command has ended. It runs with the PATH of the
+ * shell that started the bench (SA_WORKLOAD_SHELL_PATH, which scripts/run.mjs keeps), as typed
+ * there: not with the Node.js 22 that run.mjs put first on this process's PATH.
  */
 export function runTyped(
     command: string,
@@ -81,7 +83,12 @@ export function runTyped(
     const started = Date.now();
     const child = spawn(command, args, {
         cwd: REPO_ROOT,
-        env: { ...env, SA_WORKLOAD_TIMING: "1", SA_WORKLOAD_T0: String(started) },
+        env: {
+            ...env,
+            PATH: env.SA_WORKLOAD_SHELL_PATH ?? env.PATH,
+            SA_WORKLOAD_TIMING: "1",
+            SA_WORKLOAD_T0: String(started),
+        },
         stdio: ["ignore", "ignore", "pipe"],
     });
     let stderr = "";
@@ -533,6 +540,15 @@ export async function speedupRounds(npm: string, env: NodeJS.ProcessEnv, reps: n
             "snapshot that holds `node:http2`, which @grpc/grpc-js loads, and a snapshot that " +
             "loaded any package through `node:module` failed its internal assertion when it " +
             "started (google-protobuf alone), so neither the modules as installed nor one " +
-            "bundle of them can be snapshotted.",
+            "bundle of them can be snapshotted. " +
+            "At 158d96b (a loop of 3e8 additions 1.6-1.7 s alone; two at once 1.7 and 3.0 s), " +
+            "kept: for a machine whose Node.js is older than 22 (this one's, Debian's 20), " +
+            "node_modules/.bin/node, written by scripts/run.mjs, which starts the Node.js 22 it " +
+            "installed, so that npm's scripts no longer start Node.js 20 to run run.mjs, which " +
+            "then started Node.js 22 (run.mjs to a one-line file, 10 runs each: 0.26-0.33 s " +
+            "against 0.12-0.13 s): `npm run up` with nothing to change, typed in the shell, " +
+            "2.94 -> 2.77 s (12 paired rounds, faster in 8). Until then this bench had run the " +
+            "commands as typed with the Node.js 22 that run.mjs put first on its own PATH, so " +
+            "without that hop; they run with the shell's PATH now.",
     ];
 }

