@@ -9,6 +9,7 @@
  * CLI's own log of the run (scripts/lib/engine-log.ts).
  */
 import { spawn, spawnSync } from "node:child_process";
+import { delimiter } from "node:path";
 
 import { median } from "./bench-report";
 import { engineRunMarks } from "./engine-log";
@@ -66,12 +67,23 @@ function treeRssMiB(root: number): number {
 }
 
 /**
+ * The PATH a command typed in the shell that started the bench has: that shell's (which
+ * scripts/run.mjs keeps in SA_WORKLOAD_SHELL_PATH before it puts its Node.js 22 first), without
+ * what `npm run bench` added to it (node_modules/.bin folders and npm's node-gyp-bin).
+ */
+export function shellPath(env: NodeJS.ProcessEnv): string {
+    const npmAdded = /[\\/](node_modules[\\/]\.bin|node-gyp-bin)[\\/]?$/;
+    return (env.SA_WORKLOAD_SHELL_PATH ?? env.PATH ?? "")
+        .split(delimiter)
+        .filter((dir) => !npmAdded.test(dir))
+        .join(delimiter);
+}
+
+/**
  * Runs a command to the end; fails on a non-zero exit. With `sampleMemory`, samples its process
  * tree's memory every 100 ms (a `ps` run each time: timed runs go without, since it slows the side
  * it watches and kubectl's side has none). With `engineBackend` (the stack's backend URL), reads
- * the engine's marks from the CLI's log once the command has ended. It runs with the PATH of the
- * shell that started the bench (SA_WORKLOAD_SHELL_PATH, which scripts/run.mjs keeps), as typed
- * there: not with the Node.js 22 that run.mjs put first on this process's PATH.
+ * the engine's marks from the CLI's log once the command has ended. It runs with shellPath().
  */
 export function runTyped(
     command: string,
@@ -85,7 +97,7 @@ export function runTyped(
         cwd: REPO_ROOT,
         env: {
             ...env,
-            PATH: env.SA_WORKLOAD_SHELL_PATH ?? env.PATH,
+            PATH: shellPath(env),
             SA_WORKLOAD_TIMING: "1",
             SA_WORKLOAD_T0: String(started),
         },

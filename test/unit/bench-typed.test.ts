@@ -1,6 +1,8 @@
 import * as assert from "node:assert/strict";
 
-import { TYPED, TypedSamples } from "../../scripts/lib/bench-typed";
+import { delimiter } from "node:path";
+
+import { shellPath, TYPED, TypedSamples } from "../../scripts/lib/bench-typed";
 
 /**
  * Samples of every typed command: `npm` seconds with these engine marks on the npm side, `kubectl`
@@ -65,5 +67,25 @@ describe("the benchmark's report of the commands as typed", () => {
             /\| `npm run preview` \| program running 1\.50; engine finished 1\.95 \|/,
         );
         assert.doesNotMatch(samples([]).report().join("\n"), /engine timeline/);
+    });
+});
+
+describe("the PATH of the commands the benchmark types", () => {
+    it("is the shell's, before scripts/run.mjs put its Node.js first, without what npm run bench added", () => {
+        const shell = [
+            "/work/main/node_modules/.bin",
+            "/work/node_modules/.bin",
+            "/usr/lib/node_modules/npm/node_modules/@npmcli/run-script/lib/node-gyp-bin",
+            "/root/.cache/sa-workload/toolchain/bin",
+            "/usr/bin",
+        ].join(delimiter);
+        const env = {
+            PATH: ["/root/.cache/sa-workload/node-22/bin", shell].join(delimiter),
+            SA_WORKLOAD_SHELL_PATH: shell,
+        };
+        assert.equal(
+            shellPath(env),
+            ["/root/.cache/sa-workload/toolchain/bin", "/usr/bin"].join(delimiter),
+        );
     });
 });
