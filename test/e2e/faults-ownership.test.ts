@@ -61,6 +61,29 @@ describe("fault: objects the stack did not create", () => {
         deleteNamespace();
     });
 
+    /**
+     * Waits for what the cluster adds to a namespace just made by hand (its default ServiceAccount,
+     * kube-root-ca.crt, each pod's status), so that only preview and up could change it later.
+     */
+    async function settled(namespace: string): Promise<void> {
+        await eventually(
+            `${namespace} has its default ServiceAccount and kube-root-ca.crt`,
+            () =>
+                objectExists("serviceaccount", "default", namespace) &&
+                objectExists("configmap", "kube-root-ca.crt", namespace),
+        );
+        const pods = kubectl("get", "pods", "-n", namespace, "-o", "name").trim();
+        if (pods)
+            kubectl(
+                "wait",
+                "--for=condition=Ready",
+                "--timeout=120s",
+                "-n",
+                namespace,
+                ...pods.split("\n"),
+            );
+    }
+
     const walkthroughs = [
         {
             what: "the whole walk-through (namespace, ServiceAccount, pod) and a ConfigMap",
@@ -97,6 +120,7 @@ describe("fault: objects the stack did not create", () => {
         it(`refuses to take over ${w.what}, in preview and up, changing nothing`, async () => {
             const [stack, backend] = await newStack("e2e-own-walkthrough");
             w.make();
+            await settled(NS);
             const before = clusterObjects(NS);
 
             const preview = await npmRun("preview", stack.name, backend);

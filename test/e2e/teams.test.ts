@@ -167,7 +167,11 @@ describe("teams: the dev stack's state in an S3 bucket, shared by two clones", (
         for (const clone of [a, b]) setLegacyToken(clone, false);
         const runs = await Promise.all([a.run(team, "up"), b.run(team, "up")]);
         for (const run of runs) {
-            assert.ok(run.status === 0 || /currently locked/.test(run.output), run.output);
+            // Refused on the lock, or on another runner's lock file that came and went meanwhile.
+            assert.ok(
+                run.status === 0 || /currently locked|came and went/.test(run.output),
+                run.output,
+            );
         }
         // The change (deleting the token Secret) applied once at most: the other run was refused
         // or, having started after the first ended, found nothing left to do.
