@@ -16,7 +16,13 @@ import * as path from "node:path";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 
-import { LocalWorkspace, PulumiCommand, Stack, Workspace } from "@pulumi/pulumi/automation";
+import {
+    LocalWorkspace,
+    PulumiCommand,
+    Stack,
+    StackAlreadyExistsError,
+    Workspace,
+} from "@pulumi/pulumi/automation";
 
 import { DEFAULTS } from "../../components/defaults";
 import { isObject } from "../../components/problems";
@@ -267,7 +273,7 @@ export async function openStack(options: StackOptions = {}): Promise<Stack> {
     const config = options.config ?? (await repoStackConfig(stackName, ws.pulumiCommand));
     if (config) await saveConfig(ws, stackName, config);
     if (fileState && stateFileExists(fileState, stackName)) return existingStack(stackName, ws);
-    if (options.create ?? true) return Stack.createOrSelect(stackName, ws);
+    if (options.create ?? true) return createOrSelectStack(stackName, ws);
     const missing = new Error(
         `Stack ${stackName} does not exist on ${backendName(backendUrl)}: check STACK (and ` +
             "PULUMI_BACKEND_URL), or run `npm run up` first.",
@@ -276,6 +282,20 @@ export async function openStack(options: StackOptions = {}): Promise<Stack> {
     return Stack.select(stackName, ws).catch((error: unknown) => {
         throw /no stack named/i.test(String(error)) ? missing : error;
     });
+}
+
+/**
+ * Stack.createOrSelect, where another runner creates the stack between its select and its create
+ * (two first ups at once, on one backend): the create fails as the stack already exists, and
+ * selecting it then works. The stack's lock decides, as for any two updates, which one runs.
+ */
+export async function createOrSelectStack(stackName: string, ws: Workspace): Promise<Stack> {
+    try {
+        return await Stack.createOrSelect(stackName, ws);
+    } catch (error) {
+        if (!(error instanceof StackAlreadyExistsError)) throw error;
+        return Stack.select(stackName, ws);
+    }
 }
 
 /**

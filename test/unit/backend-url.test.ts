@@ -4,7 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 
+import { StackAlreadyExistsError, StackNotFoundError, Workspace } from "@pulumi/pulumi/automation";
+
 import {
+    createOrSelectStack,
     fileBackendDir,
     fileBackendUrl,
     kubeContextOf,
@@ -63,6 +66,45 @@ describe("file backend URLs, as the Pulumi CLI parses them", () => {
         assert.match(a, /^\/repo\/\.pulumi\/workspaces\/[0-9a-f]{12}$/);
         assert.notEqual(a, b, "two buckets share a workspace (and its secrets settings)");
         assert.equal(workspaceDir("s3://team-a?region=eu-west-1", "/repo/.pulumi"), a);
+    });
+});
+
+describe("opening a stack that another runner may be creating", () => {
+    // As the Automation API throws them (their constructors are not public).
+    const notFound = Object.create(StackNotFoundError.prototype) as Error;
+    const exists = Object.create(StackAlreadyExistsError.prototype) as Error;
+
+    /** A workspace whose stack appears, made by another runner, as this one first looks for it. */
+    function racedWorkspace(createError: Error) {
+        const calls: string[] = [];
+        let created = false;
+        const ws = {
+            selectStack: (name: string) => {
+                calls.push(`select ${name}`);
+                if (created) return Promise.resolve();
+                created = true;
+                return Promise.reject(notFound);
+            },
+            createStack: (name: string) => {
+                calls.push(`create ${name}`);
+                return Promise.reject(createError);
+            },
+        } as unknown as Workspace;
+        return { ws, calls };
+    }
+
+    it("selects the stack where its create finds it made meanwhile", async () => {
+        const { ws, calls } = racedWorkspace(exists);
+        const stack = await createOrSelectStack("dev", ws);
+        assert.equal(stack.name, "dev");
+        assert.deepEqual(calls, ["select dev", "create dev", "select dev"]);
+    });
+
+    it("fails as the create did on any other error", async () => {
+        const refused = new Error('blob (key ".pulumi/stacks/sa-workload/dev.json") AccessDenied');
+        const { ws, calls } = racedWorkspace(refused);
+        await assert.rejects(createOrSelectStack("dev", ws), refused);
+        assert.deepEqual(calls, ["select dev", "create dev"]);
     });
 });
 
