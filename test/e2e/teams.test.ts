@@ -28,6 +28,12 @@ const NO_CHANGES = / to (create|update|delete|replace)\b/;
 /** The engine's line for a resource step in progress: it has read the state and holds the lock. */
 const STEP = /kubernetes:\S+ \S+ (creating|deleting|updating) \(/;
 
+/** Sets the token Secret's finalizers (null removes them), as a controller that owns it would. */
+function holdSecret(finalizers: string[] | null): void {
+    const patch = JSON.stringify({ metadata: { finalizers } });
+    kubectl("patch", "secret", "my-sa-token", "-n", "my-ns", "--type=merge", "-p", patch);
+}
+
 /** Fails with the run's output unless it ended with `status`. */
 function ended(result: Result, status: number): string {
     assert.equal(result.status, status, result.output);
@@ -249,12 +255,19 @@ describe("teams: the dev stack's state in an S3 bucket, shared by two clones", (
 
     it("says an up that lost the S3 server stopped part-way, and converges with recover once it is back", async () => {
         for (const clone of [a, b]) setLegacyToken(clone, false);
+        // A finalizer holds the Secret's delete until the S3 server is stopped, so the step's own
+        // state write always comes after, however fast the run goes past its "deleting (" line.
+        holdSecret(["sa-workload.test/hold"]);
         const started = Date.now();
         const run = a.start(team, "up");
-        await pauseWhen(run, "a resource step began", () => STEP.test(run.output()));
         let output: string;
         try {
-            await whilePaused(run, () => s3.stop());
+            try {
+                await pauseWhen(run, "a resource step began", () => STEP.test(run.output()));
+                await whilePaused(run, () => s3.stop());
+            } finally {
+                holdSecret(null);
+            }
             output = ended(await run.done, 1);
         } finally {
             s3.start();
@@ -283,7 +296,7 @@ describe("teams: the dev stack's state in an S3 bucket, shared by two clones", (
         ended(await b.run(team, "verify"), 0);
         recordCase({
             name: "S3 server stopped mid-update",
-            done: "`npm run up` (deleting the token Secret) paused at its first step; MinIO stopped; the run resumed",
+            done: "`npm run up` (deleting the token Secret, which a test finalizer held) paused at its first step; MinIO stopped; the run resumed; the finalizer removed",
             happened: `up failed after ${seconds.toFixed(0)} s (Pulumi's 11 tries of the state write, each with the S3 client's retries), saying the backend could not be written, the update stopped part-way and to run recover; with MinIO back, up refused on the left lock, recover refused without --force (the lock may be a teammate's) and removed it with it, up converged; verify passed from the other clone`,
             left: "the stack converged, no lock",
         });
