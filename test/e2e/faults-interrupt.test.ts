@@ -17,6 +17,7 @@ import {
     eventually,
     killTree,
     namespaceExists,
+    NEVER_READY,
     npmRun,
     npmStart,
     objectExists,
@@ -29,7 +30,6 @@ import { stateResourceCount } from "../helpers/stack-state";
 import { recordCase } from "../helpers/reliability";
 
 const CLUSTER = join(REPO_ROOT, "scripts", "cluster.sh");
-const NEVER_READY = "example.invalid/never-ready:1.0";
 
 /** Whether the stack's state holds a resource with this provider ID. */
 async function stateHasId(stack: Stack, id: string): Promise<boolean> {

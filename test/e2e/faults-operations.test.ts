@@ -5,7 +5,6 @@
  */
 import * as assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
-import { join } from "node:path";
 
 import { Stack } from "@pulumi/pulumi/automation";
 
@@ -19,6 +18,7 @@ import {
     kubectl,
     objectExists,
     namespaceExists,
+    NEVER_READY,
     npmRun,
     podUid,
     TempBackend,
@@ -26,8 +26,6 @@ import {
 } from "../helpers/e2e";
 import { stateResourceCount, stateResources } from "../helpers/stack-state";
 import { recordCase } from "../helpers/reliability";
-
-const NEVER_READY_IMAGE = "example.invalid/never-ready:1.0";
 
 async function setWorkloads(stack: Stack, workloads: unknown[]): Promise<void> {
     await writeStackConfig(stack, { "sa-workload:workloads": workloads });
@@ -141,7 +139,7 @@ describe("fault: operations on a live stack", () => {
     it("fails a pod that never becomes ready within its timeout, with the pod's reason", async () => {
         const stuck = {
             namespace: "e2e-never-ready",
-            image: NEVER_READY_IMAGE,
+            image: NEVER_READY,
             readyTimeoutSeconds: 15,
         };
         const stack = await newStack("e2e-never-ready", [stuck]);
@@ -163,7 +161,7 @@ describe("fault: operations on a live stack", () => {
         assert.equal(await stateResourceCount(stack), 0);
         recordCase({
             name: "pod never ready",
-            done: `npm run up with image ${NEVER_READY_IMAGE} (kwok keeps it in CrashLoopBackOff), readyTimeoutSeconds 15`,
+            done: `npm run up with image ${NEVER_READY} (kwok keeps it in CrashLoopBackOff), readyTimeoutSeconds 15`,
             happened: `npm run up failed after ${seconds.toFixed(0)} s: the engine's timeout, then the pod's reason (CrashLoopBackOff) and the kubectl commands; destroy succeeded`,
             left: "nothing",
         });
@@ -265,10 +263,7 @@ describe("fault: operations on a live stack", () => {
             (r) => r.status === "fulfilled" && (r.value.summary.resourceChanges?.create ?? 0) > 0,
         ).length;
         assert.ok(applied <= 1, "both updates created the workload");
-        const locks = readdirSync(backend.dir, { recursive: true, encoding: "utf8" }).filter(
-            (f) => f.startsWith(join(".pulumi", "locks")) && f.endsWith(".json"),
-        );
-        assert.deepEqual(locks, [], "a lock file was left behind");
+        assert.deepEqual(backend.locks(), [], "a lock file was left behind");
         if (applied === 0) await stack.up();
         assert.ok(namespaceExists("e2e-concurrent"));
         await stack.preview({ expectNoChanges: true });

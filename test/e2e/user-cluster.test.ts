@@ -12,14 +12,18 @@ import { parse, stringify } from "yaml";
 import {
     clusterObjects,
     e2eStack,
+    eventually,
+    killTree,
     kubectl,
     namespaceExists,
+    NEVER_READY,
     npmRun,
     npmStart,
     objectExists,
     TempBackend,
     testKubeconfig,
 } from "../helpers/e2e";
+import { writeStackConfig } from "../../scripts/lib/stack";
 import { stateResourceCount, stateResources } from "../helpers/stack-state";
 import { recordCase } from "../helpers/reliability";
 
@@ -269,6 +273,85 @@ describe("fault: the kube context a user chose", () => {
             done: "npm run up; the state's kube-system UID changed to another cluster's (a teammate's minikube, or this one recreated); npm run up, down and preview; the namespace deleted; npm run up -- --cluster-replaced, twice; the UID changed again; npm run down -- --cluster-replaced",
             happened: `up, down and preview exited ${statuses.join(", ")}, naming both UIDs and --cluster-replaced; with it, up forgot the 5 objects, wrote the old state to a file, and created them again; the second time it was refused (same cluster); down with it forgot them and deleted nothing`,
             left: "the objects untouched and the state unchanged by the refusals; after down -- --cluster-replaced, the objects in place (then deleted by the test) and an empty state",
+        });
+    });
+
+    it("recovers an update killed on a cluster that was replaced since, with recover -- --cluster-replaced", async () => {
+        const [kept, killed] = ["e2e-killed-first", "e2e-killed-second"];
+        // Both namespaces named, so that one an aborted earlier run left is deleted first.
+        const stack = await e2eStack(backend, "e2e-killed-replaced", {
+            "sa-workload:workloads": [{ namespace: kept }, { namespace: killed }],
+        });
+        // Deployed with one workload; the update adding the second, whose pod can never become
+        // ready, is killed while it waits: the state keeps the pod's create pending, and the lock.
+        await writeStackConfig(stack, { "sa-workload:workloads": [{ namespace: kept }] });
+        const first = await npmRun("up", stack.name, backend);
+        assert.equal(first.status, 0, first.output);
+        await writeStackConfig(stack, {
+            "sa-workload:workloads": [
+                { namespace: kept },
+                { namespace: killed, image: NEVER_READY, readyTimeoutSeconds: 120 },
+            ],
+        });
+        const run = npmStart("up", stack.name, backend);
+        await eventually("the pod exists", () => objectExists("pod", "my-pod", killed), 60_000);
+        killTree(run.child.pid!);
+        await run.done;
+        assert.equal(backend.locks().length, 1, "the killed run left no lock");
+        // Then the cluster went, with all it held, and one of its name and address came back.
+        const file = join(backend.dir, ".pulumi", "stacks", "sa-workload", `${stack.name}.json`);
+        const state = JSON.parse(readFileSync(file, "utf8")) as {
+            checkpoint: { latest: { resources: StackResource[]; pending_operations?: unknown[] } };
+        };
+        const { resources, pending_operations: pending } = state.checkpoint.latest;
+        assert.equal(pending?.length, 1, "the pod's create is not pending in the state");
+        const root = resources.find((r) => r.type === "pulumi:pulumi:Stack")!;
+        assert.equal(typeof root.outputs.clusterUid, "string", "the state records no cluster");
+        root.outputs.clusterUid = "uid-of-the-first-cluster";
+        writeFileSync(file, JSON.stringify(state));
+        for (const namespace of [kept, killed]) {
+            kubectl("delete", "namespace", namespace, "--wait=true", "--timeout=120s");
+        }
+        const before = clusterObjects();
+
+        const plain = await npmRun("recover", stack.name, backend);
+        assert.notEqual(plain.status, 0, plain.output);
+        assert.match(plain.output, /--cluster-replaced/);
+        assert.equal(backend.locks().length, 1, "the refused recover removed the lock");
+        assert.equal(readFileSync(file, "utf8"), JSON.stringify(state), "the refusal wrote state");
+        const recovered = await npmRun("recover", stack.name, backend, "--cluster-replaced");
+        assert.equal(recovered.status, 0, recovered.output);
+        assert.match(recovered.output, /forgot what it recorded on the replaced cluster \(/);
+        assert.match(recovered.output, new RegExp(`Namespace ${killed}\\b`));
+        assert.match(recovered.output, /Nothing else to do: run `npm run up`/);
+        assert.deepEqual(backend.locks(), [], "recover left the lock");
+        assert.equal(await stateResourceCount(stack), 0);
+        const after = (await stack.exportStack()).deployment as { pending_operations?: unknown[] };
+        assert.equal(after.pending_operations?.length ?? 0, 0);
+        assert.equal(clusterObjects(), before, "recover changed the cluster");
+        const backup = /The state as it was: (\S+) \(to put it back/.exec(recovered.output)?.[1];
+        assert.ok(backup && existsSync(backup), `no backup named:\n${recovered.output}`);
+        rmSync(backup);
+
+        // The image fixed, up deploys both workloads anew on this cluster; down removes them.
+        await writeStackConfig(stack, {
+            "sa-workload:workloads": [{ namespace: kept }, { namespace: killed }],
+        });
+        const up = await npmRun("up", stack.name, backend);
+        assert.equal(up.status, 0, up.output);
+        for (const namespace of [kept, killed]) {
+            assert.ok(objectExists("pod", "my-pod", namespace), up.output);
+        }
+        const uid = kubectl("get", "namespace", "kube-system", "-o", "jsonpath={.metadata.uid}");
+        assert.equal((await stack.outputs()).clusterUid?.value, uid);
+        const down = await npmRun("down", stack.name, backend);
+        assert.equal(down.status, 0, down.output);
+        assert.ok(!namespaceExists(kept) && !namespaceExists(killed), down.output);
+        recordCase({
+            name: "a killed update, its cluster replaced since",
+            done: "npm run up; an up adding a workload whose pod never gets ready, SIGKILLed while it waited; the state's kube-system UID changed to another cluster's and both namespaces deleted; npm run recover, then npm run recover -- --cluster-replaced; npm run up; npm run down",
+            happened: `recover exited ${plain.status}, naming --cluster-replaced; with it, recover removed the killed run's lock, forgot the objects and the pending create, wrote the old state to a file and deleted nothing; up then created both workloads on this cluster`,
+            left: "nothing after down: no lock, an empty state",
         });
     });
 });

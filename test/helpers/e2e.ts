@@ -4,7 +4,7 @@
  */
 import * as assert from "node:assert/strict";
 import { ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -114,6 +114,12 @@ export function kubectlWithToken(
 export class TempBackend {
     readonly dir = mkdtempSync(join(tmpdir(), "sa-workload-state-"));
     readonly url = fileBackendUrl(this.dir);
+    /** The lock files its stacks hold now (the CLI's `.pulumi/locks/<org>/<project>/<stack>/`). */
+    locks(): string[] {
+        return readdirSync(this.dir, { recursive: true, encoding: "utf8" }).filter(
+            (f) => f.startsWith(join(".pulumi", "locks")) && f.endsWith(".json"),
+        );
+    }
     dispose(): void {
         rmSync(this.dir, { recursive: true, force: true });
     }
@@ -138,6 +144,9 @@ export async function e2eStack(
     }
     return stack;
 }
+
+/** An image the test cluster's node never makes ready (scripts/cluster.sh NEVER_READY_IMAGE). */
+export const NEVER_READY = "example.invalid/never-ready:1.0";
 
 /** Polls until `condition` holds, or fails after `timeoutMs`. */
 export async function eventually(
