@@ -38,25 +38,23 @@ export interface Forgotten {
 export const BACKUP_DIR = join(REPO_ROOT, ".pulumi", "forgotten");
 
 /**
- * Forgets what the state of `stack` (`deployment`, as read when the command started) records on
- * the cluster `selected` replaced; throws, forgetting nothing, where it is not a replaced cluster
- * or the state changed since it was read.
+ * Throws, naming `--cluster-replaced` and why, unless the cluster `selected` replaced the one the
+ * stack's state (`deployment`) records: a check of what the command read, changing nothing.
  */
-export async function forgetReplacedCluster(
-    stack: Stack,
+export function refuseUnlessReplaced(
+    stackName: string,
     deployment: unknown,
     selected: SelectedCluster,
-    backupDir: string = BACKUP_DIR,
-): Promise<Forgotten> {
+): void {
     const refuse = (why: string): Error =>
         new Error(
-            `${CLUSTER_REPLACED}: stack ${stack.name} ${why}; nothing was forgotten. Run the ` +
+            `${CLUSTER_REPLACED}: stack ${stackName} ${why}; nothing was forgotten. Run the ` +
                 "command without it.",
         );
     const deployed = deployedCluster(deployment);
     if (typeof deployed.identity !== "string") throw refuse("records no cluster to replace");
     // A cluster of another name or address is a move, not a replacement: that refusal says so.
-    refuseOtherCluster(stack.name, { identity: deployed.identity }, selected);
+    refuseOtherCluster(stackName, { identity: deployed.identity }, selected);
     if (!isReplacedCluster(deployed, selected)) {
         throw refuse(
             typeof deployed.uid === "string" && deployed.uid === selected.uid
@@ -69,6 +67,20 @@ export async function forgetReplacedCluster(
                             "or by credentials that may not read it)"),
         );
     }
+}
+
+/**
+ * Forgets what the state of `stack` (`deployment`, as read when the command started) records on
+ * the cluster `selected` replaced; throws, forgetting nothing, where it is not a replaced cluster
+ * or the state changed since it was read.
+ */
+export async function forgetReplacedCluster(
+    stack: Stack,
+    deployment: unknown,
+    selected: SelectedCluster,
+    backupDir: string = BACKUP_DIR,
+): Promise<Forgotten> {
+    refuseUnlessReplaced(stack.name, deployment, selected);
     const exported = await stack.exportStack();
     // A teammate's run since the state was read (it is not locked yet): forget nothing of it.
     if (canonical(resourcesOf(exported.deployment)) !== canonical(resourcesOf(deployment))) {

@@ -298,6 +298,11 @@ describe("fault: the kube context a user chose", () => {
         killTree(run.child.pid!);
         await run.done;
         assert.equal(backend.locks().length, 1, "the killed run left no lock");
+        // On the stack's own cluster the flag is refused before anything, the lock included.
+        const same = await npmRun("recover", stack.name, backend, "--cluster-replaced");
+        assert.notEqual(same.status, 0, same.output);
+        assert.match(same.output, /was deployed to this very cluster .*nothing was forgotten/s);
+        assert.equal(backend.locks().length, 1, "the refused recover removed the lock");
         // Then the cluster went, with all it held, and one of its name and address came back.
         const file = join(backend.dir, ".pulumi", "stacks", "sa-workload", `${stack.name}.json`);
         const state = JSON.parse(readFileSync(file, "utf8")) as {
@@ -349,8 +354,8 @@ describe("fault: the kube context a user chose", () => {
         assert.ok(!namespaceExists(kept) && !namespaceExists(killed), down.output);
         recordCase({
             name: "a killed update, its cluster replaced since",
-            done: "npm run up; an up adding a workload whose pod never gets ready, SIGKILLed while it waited; the state's kube-system UID changed to another cluster's and both namespaces deleted; npm run recover, then npm run recover -- --cluster-replaced; npm run up; npm run down",
-            happened: `recover exited ${plain.status}, naming --cluster-replaced; with it, recover removed the killed run's lock, forgot the objects and the pending create, wrote the old state to a file and deleted nothing; up then created both workloads on this cluster`,
+            done: "npm run up; an up adding a workload whose pod never gets ready, SIGKILLed while it waited; npm run recover -- --cluster-replaced on that cluster; the state's kube-system UID changed to another cluster's and both namespaces deleted; npm run recover, then npm run recover -- --cluster-replaced; npm run up; npm run down",
+            happened: `recover with the flag on the stack's own cluster exited ${same.status}, the lock left in place; once the UID changed, recover exited ${plain.status}, naming --cluster-replaced; with it, recover removed the killed run's lock, forgot the objects and the pending create, wrote the old state to a file and deleted nothing; up then created both workloads on this cluster`,
             left: "nothing after down: no lock, an empty state",
         });
     });
