@@ -1,15 +1,20 @@
 import * as assert from "node:assert/strict";
 
+import { KubeConfig } from "@kubernetes/client-node";
+import type { Stack } from "@pulumi/pulumi/automation";
+
 import {
     adoptPendingCreates,
     madeByPendingCreate,
     pendingCreates,
+    recover,
 } from "../../scripts/lib/recover";
+import { fakeApiServer } from "../helpers/fake-api-server";
 
 const URN = "urn:pulumi:dev::sa-workload::sa-workload:components:ServiceAccountWorkload$";
 
-function creating(type: string, inputs: Record<string, unknown>, custom = true) {
-    return { type: "creating", resource: { urn: `${URN}${type}::x`, custom, inputs } };
+function creating(type: string, inputs: Record<string, unknown>, custom = true, name = "x") {
+    return { type: "creating", resource: { urn: `${URN}${type}::${name}`, custom, inputs } };
 }
 
 describe("recover's reading of pending operations", () => {
@@ -123,5 +128,135 @@ describe("recover's reading of pending operations", () => {
         it("is someone else's when another stack's provider made it, labels and all", () => {
             assert.ok(!madeByPendingCreate(create, found(labels, "pulumi-kubernetes-99999999")));
         });
+    });
+});
+
+describe("npm run recover against the cluster", () => {
+    const MANAGER = "pulumi-kubernetes-1a2b3c4d";
+    const LABELS = { "app.kubernetes.io/managed-by": "pulumi" };
+    /** A pending create of Pod my-ns/`name`, as the killed run recorded it. */
+    const podCreate = (name: string) =>
+        creating(
+            "kubernetes:core/v1:Pod",
+            {
+                apiVersion: "v1",
+                kind: "Pod",
+                metadata: { name, namespace: "my-ns", labels: LABELS },
+                __fieldManager: MANAGER,
+            },
+            true,
+            name,
+        );
+    /** The killed run's state: three pod creates pending, nothing tracked yet. */
+    const killed = {
+        resources: [],
+        pending_operations: ["ours", "gone", "theirs"].map(podCreate),
+    };
+    const livePod = (name: string, labels: Record<string, string>, manager: string) => ({
+        status: 200,
+        body: {
+            apiVersion: "v1",
+            kind: "Pod",
+            metadata: { name, namespace: "my-ns", labels, managedFields: [{ manager }] },
+        },
+    });
+    /** The cluster: "ours" made by the killed run, "gone" never made, "theirs" made by kubectl. */
+    const routes = {
+        "/api/v1": {
+            status: 200,
+            body: {
+                kind: "APIResourceList",
+                groupVersion: "v1",
+                resources: [{ name: "pods", namespaced: true, kind: "Pod", verbs: ["get"] }],
+            },
+        },
+        "/api/v1/namespaces/my-ns/pods/ours": livePod("ours", LABELS, MANAGER),
+        "/api/v1/namespaces/my-ns/pods/theirs": livePod("theirs", {}, "kubectl-run"),
+    };
+
+    /** A stack whose exports give `exports` in turn, recording what recover asks of it. */
+    function fakeStack(...exports: unknown[]): {
+        stack: Stack;
+        calls: string[];
+        imported: unknown[];
+    } {
+        const calls: string[] = [];
+        const imported: unknown[] = [];
+        let next = 0;
+        const stack = {
+            name: "dev",
+            cancel: () => Promise.resolve(void calls.push("cancel")),
+            exportStack: () => {
+                calls.push("export");
+                const deployment = exports[Math.min(next++, exports.length - 1)];
+                return Promise.resolve({ version: 3, deployment: structuredClone(deployment) });
+            },
+            importStack: (state: { deployment: unknown }) => {
+                calls.push("import");
+                return Promise.resolve(void imported.push(state.deployment));
+            },
+            refresh: (options: { clearPendingCreates?: boolean }) => {
+                calls.push(
+                    `refresh${options.clearPendingCreates ? " --clear-pending-creates" : ""}`,
+                );
+                return Promise.resolve();
+            },
+        } as unknown as Stack;
+        return { stack, calls, imported };
+    }
+
+    async function recoverWith(stack: Stack) {
+        const api = await fakeApiServer(routes);
+        try {
+            const admin = new KubeConfig();
+            admin.loadFromClusterAndUser(
+                { name: "fake", server: api.url, skipTLSVerify: true },
+                { name: "nobody" },
+            );
+            return await recover(stack, admin, () => undefined);
+        } finally {
+            api.close();
+        }
+    }
+
+    it("tracks only the object the killed run made, drops the one never made, and leaves someone else's alone", async () => {
+        const { stack, calls, imported } = fakeStack(killed);
+        const result = await recoverWith(stack);
+        assert.deepEqual(result, {
+            tracked: ["Pod my-ns/ours"],
+            dropped: ["Pod my-ns/gone"],
+            foreign: ["Pod my-ns/theirs"],
+        });
+        assert.deepEqual(calls, [
+            "cancel",
+            "export",
+            "export",
+            "import",
+            "refresh --clear-pending-creates",
+        ]);
+        const [state] = imported as { resources: { urn: string; id: string }[] }[];
+        assert.deepEqual(
+            state.resources.map((r) => r.id),
+            ["my-ns/ours"],
+            "anything but the killed run's own object is tracked",
+        );
+    });
+
+    it("imports nothing where the state changed while it read the cluster (another run began)", async () => {
+        const since = { ...killed, resources: [{ urn: "urn:a-teammate's-run", custom: true }] };
+        const { stack, calls, imported } = fakeStack(killed, since);
+        await assert.rejects(
+            recoverWith(stack),
+            /changed while recover read it.*nothing was imported/,
+        );
+        assert.deepEqual(imported, []);
+        assert.ok(!calls.some((c) => c.startsWith("refresh")), calls.join(", "));
+    });
+
+    it("imports nothing where no object of a pending create was made, and still clears them", async () => {
+        const { stack, calls } = fakeStack({ ...killed, pending_operations: [podCreate("gone")] });
+        const result = await recoverWith(stack);
+        assert.deepEqual(result, { tracked: [], dropped: ["Pod my-ns/gone"], foreign: [] });
+        assert.deepEqual(calls, ["cancel", "export", "refresh --clear-pending-creates"]);
     });
 });
