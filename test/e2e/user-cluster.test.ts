@@ -99,7 +99,7 @@ describe("fault: the kube context a user chose", () => {
         });
     });
 
-    it("uses the bundled cluster where the kubeconfig selects no context, showing one run", async () => {
+    it("uses the bundled cluster where the kubeconfig selects no context, showing one run of each command", async () => {
         const stack = await e2eStack(backend, "e2e-no-context", {
             "sa-workload:workloads": [{ namespace: "e2e-no-context" }],
         });
@@ -118,12 +118,22 @@ describe("fault: the kube context a user chose", () => {
         const runs = result.output.split("Previewing update (").length - 1;
         assert.equal(runs, 1, result.output);
         assert.equal(clusterObjects(), before);
+        // So do up and down, whose engines hold the stack's lock when they stop.
+        const up = await runWith(empty, "up", stack.name, backend);
+        assert.equal(up.status, 0, up.output);
+        assert.equal(up.output.split("Updating (").length - 1, 1, up.output);
+        assert.ok(objectExists("pod", "my-pod", "e2e-no-context"), up.output);
+        const down = await runWith(empty, "down", stack.name, backend);
+        assert.equal(down.status, 0, down.output);
+        assert.equal(down.output.split("Destroying (").length - 1, 1, down.output);
+        assert.ok(!namespaceExists("e2e-no-context"), down.output);
+        assert.deepEqual(backend.locks(), []);
         recordCase({
             name: "a kubeconfig file that selects no context",
-            done: "npm run preview with KUBECONFIG naming a kubeconfig without contexts (as minikube delete leaves one)",
+            done: "npm run preview, then up and down, with KUBECONFIG naming a kubeconfig without contexts (as minikube delete leaves one)",
             happened:
-                "the preview ran on the bundled local cluster, its engine started again once the cluster was chosen; one preview shown",
-            left: "every cluster object as before",
+                "each ran on the bundled local cluster, its engine started again once the cluster was chosen; one preview, one update and one destroy shown",
+            left: "every cluster object as before the preview; after down, no namespace and no lock",
         });
     });
 
@@ -202,7 +212,7 @@ describe("fault: the kube context a user chose", () => {
         const before = clusterObjects();
         const saved = JSON.stringify(await stateResources(stack));
         const statuses: (number | null)[] = [];
-        for (const script of ["up", "down", "preview"]) {
+        for (const script of ["up", "down", "preview", "verify"]) {
             const refused = await npmRun(script, stack.name, backend);
             statuses.push(refused.status);
             assert.notEqual(refused.status, 0, refused.output);
@@ -270,8 +280,8 @@ describe("fault: the kube context a user chose", () => {
         kubectl("delete", "namespace", "e2e-replaced", "--wait=true", "--timeout=120s");
         recordCase({
             name: "a cluster of the same name and address, not the stack's",
-            done: "npm run up; the state's kube-system UID changed to another cluster's (a teammate's minikube, or this one recreated); npm run up, down and preview; the namespace deleted; npm run up -- --cluster-replaced, twice; the UID changed again; npm run down -- --cluster-replaced",
-            happened: `up, down and preview exited ${statuses.join(", ")}, naming both UIDs and --cluster-replaced; with it, up forgot the 5 objects, wrote the old state to a file, and created them again; the second time it was refused (same cluster); down with it forgot them and deleted nothing`,
+            done: "npm run up; the state's kube-system UID changed to another cluster's (a teammate's minikube, or this one recreated); npm run up, down, preview and verify; the namespace deleted; npm run up -- --cluster-replaced, twice; the UID changed again; npm run down -- --cluster-replaced",
+            happened: `up, down, preview and verify exited ${statuses.join(", ")}, naming both UIDs and --cluster-replaced; with it, up forgot the 5 objects, wrote the old state to a file, and created them again; the second time it was refused (same cluster); down with it forgot them and deleted nothing`,
             left: "the objects untouched and the state unchanged by the refusals; after down -- --cluster-replaced, the objects in place (then deleted by the test) and an empty state",
         });
     });

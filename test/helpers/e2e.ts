@@ -212,16 +212,24 @@ export function collect(child: ChildProcess): NpmRun {
     return { child, done, output: () => output };
 }
 
-/** Starts `npm run <up|down|recover|...>` as a user would, against `backend` and the test cluster. */
+/**
+ * Starts `npm run <script>` (up, preview, down, recover, verify) as a user would, against `backend`
+ * and the test cluster.
+ */
 export function npmStart(
     script: string,
     stack: string,
     backend: TempBackend,
     ...args: string[]
 ): NpmRun {
+    // `verify` is a script of its own; the others are actions of deploy.ts.
+    const command =
+        script === "verify"
+            ? [join("scripts", "verify.ts")]
+            : [join("scripts", "deploy.ts"), script];
     const child = spawn(
         process.execPath,
-        [join(REPO_ROOT, "scripts", "run.mjs"), join("scripts", "deploy.ts"), script, ...args],
+        [join(REPO_ROOT, "scripts", "run.mjs"), ...command, ...args],
         {
             cwd: REPO_ROOT,
             env: {
