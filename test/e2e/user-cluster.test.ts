@@ -29,7 +29,7 @@ import { recordCase } from "../helpers/reliability";
 
 interface Kubeconfig {
     clusters: { name: string; cluster: { server: string } }[];
-    contexts: { name: string; context: { cluster: string } }[];
+    contexts: { name: string; context: { cluster: string; user?: string } }[];
     "current-context": string;
 }
 
@@ -52,12 +52,13 @@ async function runWith(
     script: string,
     stack: string,
     backend: TempBackend,
+    ...args: string[]
 ): Promise<{ status: number | null; output: string }> {
     const saved = process.env.KUBECONFIG;
     process.env.KUBECONFIG = kubeconfig;
     try {
         // npmStart passes KUBECONFIG as testKubeconfig() reads it, so this run gets `kubeconfig`.
-        const run = npmStart(script, stack, backend);
+        const run = npmStart(script, stack, backend, ...args);
         return await run.done;
     } finally {
         process.env.KUBECONFIG = saved;
@@ -158,6 +159,55 @@ describe("fault: the kube context a user chose", () => {
             happened:
                 "both ran on the bundled local cluster, its engine started before the cluster was chosen; one update shown",
             left: "nothing: the namespace and its objects deleted",
+        });
+    });
+
+    it("works on the context sa-workload:kubeContext names, not the kubeconfig's current one", async () => {
+        // The test cluster's context beside a stopped minikube, which is the current context.
+        const config = parse(readFileSync(testKubeconfig(), "utf8")) as Kubeconfig & {
+            users: { name: string; user: object }[];
+        };
+        const named = config["current-context"];
+        config.clusters.push({ name: "minikube", cluster: { server: "https://127.0.0.1:1" } });
+        config.users.push({ name: "minikube", user: { token: "t" } });
+        config.contexts.push({
+            name: "minikube",
+            context: { cluster: "minikube", user: "minikube" },
+        });
+        config["current-context"] = "minikube";
+        const both = join(dir, "two-contexts.yaml");
+        writeFileSync(both, stringify(config));
+        const ns = "e2e-named-context";
+        const stack = await e2eStack(backend, ns, {
+            "sa-workload:workloads": [{ namespace: ns }],
+            "sa-workload:kubeContext": named,
+        });
+        const up = await runWith(both, "up", stack.name, backend);
+        assert.equal(up.status, 0, up.output);
+        assert.match(up.output, new RegExp(`up on kube context ${named} \\(`));
+        assert.ok(objectExists("pod", "my-pod", ns), up.output);
+        const verify = await runWith(both, "verify", stack.name, backend);
+        assert.equal(verify.status, 0, verify.output);
+        assert.match(verify.output, /verify: all \d+ checks passed/);
+        // down reads that cluster too: it stops on an object the stack did not make there.
+        kubectl("-n", ns, "create", "configmap", "precious", "--from-literal=a=b");
+        const down = await runWith(both, "down", stack.name, backend);
+        assert.notEqual(down.status, 0, down.output);
+        assert.ok(down.output.includes(`ConfigMap ${ns}/precious`), down.output);
+        assert.ok(objectExists("pod", "my-pod", ns), "down deleted objects before it stopped");
+        const confirmed = await runWith(both, "down", stack.name, backend, "--delete-foreign");
+        assert.equal(confirmed.status, 0, confirmed.output);
+        assert.ok(!namespaceExists(ns), confirmed.output);
+        assert.doesNotMatch(
+            [up, verify, down, confirmed].map((r) => r.output).join("\n"),
+            /127\.0\.0\.1:1\b/,
+            "a command turned to the current context",
+        );
+        recordCase({
+            name: "a kube context named in the stack's config",
+            done: `sa-workload:kubeContext = ${named}, the kubeconfig's current context a stopped minikube (https://127.0.0.1:1); npm run up, verify; kubectl made ConfigMap precious in the namespace; npm run down; npm run down -- --delete-foreign`,
+            happened: `up and verify worked on ${named}; down exited ${down.status} before deleting anything, naming ConfigMap ${ns}/precious; with the flag, down deleted everything; no command reached the current context`,
+            left: "no namespace",
         });
     });
 
