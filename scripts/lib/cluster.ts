@@ -118,6 +118,15 @@ export function bundledClusterCertain(kubeconfigEnv = process.env.KUBECONFIG): b
  */
 export async function selectCluster(context?: string, start = true): Promise<SelectedCluster> {
     const useLocal = process.env[CLUSTER_ENV] === "local";
+    if (useLocal && context) {
+        // The program's provider and the commands' clients would go to the context: say so first.
+        throw new Error(
+            `${CLUSTER_ENV}=local asks for the bundled local cluster, but config ` +
+                `sa-workload:kubeContext is "${context}", another cluster; nothing was done. Fix: ` +
+                `unset ${CLUSTER_ENV} to use that context, or remove the key ` +
+                "(pulumi config rm sa-workload:kubeContext) to use the bundled cluster.",
+        );
+    }
     const chosen = useLocal ? undefined : loadKubeConfig(context);
     // A current context that names nothing usable is a choice gone stale, not the absence of one
     // (read again only where no context was usable, off the path of every other command).

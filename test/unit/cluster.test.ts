@@ -55,6 +55,37 @@ describe("the cluster a user chose is the cluster used", () => {
         ]);
     });
 
+    it("refuses a kube context in the config that the kubeconfig does not have, naming the key", async () => {
+        process.env.KUBECONFIG = kubeconfig(
+            tempDir("sa-cluster-"),
+            "minikube",
+            "https://127.0.0.1:1",
+        );
+        await assert.rejects(
+            selectCluster("minikueb"),
+            /kube context "minikueb" \(config sa-workload:kubeContext\) is not in your kubeconfig/,
+        );
+    });
+
+    it("refuses the bundled cluster asked for by the variable where the config names a context", async () => {
+        const file = kubeconfig(tempDir("sa-cluster-"), "minikube", "https://127.0.0.1:1");
+        process.env.KUBECONFIG = file;
+        await withEnv({ [CLUSTER_ENV]: "local" }, async () => {
+            await assert.rejects(selectCluster("minikube", false), (error: Error) => {
+                for (const text of [
+                    `${CLUSTER_ENV}=local`,
+                    'sa-workload:kubeContext is "minikube"',
+                    "nothing was done",
+                    "pulumi config rm sa-workload:kubeContext",
+                ]) {
+                    assert.ok(error.message.includes(text), `"${text}" missing: ${error.message}`);
+                }
+                return true;
+            });
+        });
+        assert.equal(process.env.KUBECONFIG, file, "switched to the bundled cluster");
+    });
+
     const selected: SelectedCluster = {
         target: {
             context: "kwok-sa-workload",
