@@ -123,8 +123,8 @@ export async function selectCluster(context?: string, start = true): Promise<Sel
         throw new Error(
             `${CLUSTER_ENV}=local asks for the bundled local cluster, but config ` +
                 `sa-workload:kubeContext is "${context}", another cluster; nothing was done. Fix: ` +
-                `unset ${CLUSTER_ENV} to use that context, or remove the key ` +
-                "(pulumi config rm sa-workload:kubeContext) to use the bundled cluster.",
+                `unset ${CLUSTER_ENV} to use that context, or remove the key from the stack's ` +
+                "Pulumi.<stack>.yaml to use the bundled cluster.",
         );
     }
     const chosen = useLocal ? undefined : loadKubeConfig(context);

@@ -76,7 +76,7 @@ describe("the cluster a user chose is the cluster used", () => {
                     `${CLUSTER_ENV}=local`,
                     'sa-workload:kubeContext is "minikube"',
                     "nothing was done",
-                    "pulumi config rm sa-workload:kubeContext",
+                    "remove the key from the stack's Pulumi.<stack>.yaml",
                 ]) {
                     assert.ok(error.message.includes(text), `"${text}" missing: ${error.message}`);
                 }
