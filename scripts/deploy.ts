@@ -34,7 +34,7 @@ import { destroy, preview, up } from "./lib/operations";
 import { workloadCommands, WorkloadOutputs } from "./lib/next-steps";
 import { policyPack } from "./lib/policy";
 import { recover } from "./lib/recover";
-import { forgetReplacedCluster, refuseUnlessReplaced } from "./lib/replaced-cluster";
+import { forgetReplacedCluster } from "./lib/replaced-cluster";
 import {
     defaultBackendUrl,
     kubeContextOf,
@@ -133,13 +133,10 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
             return deployment;
         }
         // After a killed run the stack is locked, and the record cannot be replaced until the
-        // lock is gone (on a shared backend, --force has been given for that): removed only once
-        // the clusters are known to differ, so a refusal leaves the lock as it was.
-        if (action === "recover") {
-            refuseUnlessReplaced(stack.name, deployment, cluster);
-            await stack.cancel();
-        }
-        const forgotten = await forgetReplacedCluster(stack, deployment, cluster);
+        // lock is gone (on a shared backend, --force has been given for that).
+        const forgotten = await forgetReplacedCluster(stack, deployment, cluster, {
+            unlock: action === "recover",
+        });
         console.log(
             `Stack ${stack.name}: forgot what it recorded on the replaced cluster ` +
                 `(${forgotten.objects.join(", ") || "no objects"}); nothing was deleted on ` +

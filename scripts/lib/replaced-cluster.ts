@@ -37,24 +37,36 @@ export interface Forgotten {
 /** Where the states forgotten are kept (inside .pulumi/, which git ignores). */
 export const BACKUP_DIR = join(REPO_ROOT, ".pulumi", "forgotten");
 
+export interface ForgetOptions {
+    /**
+     * Remove the stack's lock (a killed run's) first, once the clusters are known to differ: the
+     * state cannot be replaced while it is held. `recover` asks for it. @default false
+     */
+    readonly unlock?: boolean;
+    /** Where the state as it was is written. @default BACKUP_DIR */
+    readonly backupDir?: string;
+}
+
 /**
- * Throws, naming `--cluster-replaced` and why, unless the cluster `selected` replaced the one the
- * stack's state (`deployment`) records: a check of what the command read, changing nothing.
+ * Forgets what the state of `stack` (`deployment`, as read when the command started) records on
+ * the cluster `selected` replaced; throws, forgetting nothing, where it is not a replaced cluster
+ * (any lock left as it was) or the state changed since it was read.
  */
-export function refuseUnlessReplaced(
-    stackName: string,
+export async function forgetReplacedCluster(
+    stack: Stack,
     deployment: unknown,
     selected: SelectedCluster,
-): void {
+    { unlock = false, backupDir = BACKUP_DIR }: ForgetOptions = {},
+): Promise<Forgotten> {
     const refuse = (why: string): Error =>
         new Error(
-            `${CLUSTER_REPLACED}: stack ${stackName} ${why}; nothing was forgotten. Run the ` +
+            `${CLUSTER_REPLACED}: stack ${stack.name} ${why}; nothing was forgotten. Run the ` +
                 "command without it.",
         );
     const deployed = deployedCluster(deployment);
     if (typeof deployed.identity !== "string") throw refuse("records no cluster to replace");
     // A cluster of another name or address is a move, not a replacement: that refusal says so.
-    refuseOtherCluster(stackName, { identity: deployed.identity }, selected);
+    refuseOtherCluster(stack.name, { identity: deployed.identity }, selected);
     if (!isReplacedCluster(deployed, selected)) {
         throw refuse(
             typeof deployed.uid === "string" && deployed.uid === selected.uid
@@ -67,20 +79,7 @@ export function refuseUnlessReplaced(
                             "or by credentials that may not read it)"),
         );
     }
-}
-
-/**
- * Forgets what the state of `stack` (`deployment`, as read when the command started) records on
- * the cluster `selected` replaced; throws, forgetting nothing, where it is not a replaced cluster
- * or the state changed since it was read.
- */
-export async function forgetReplacedCluster(
-    stack: Stack,
-    deployment: unknown,
-    selected: SelectedCluster,
-    backupDir: string = BACKUP_DIR,
-): Promise<Forgotten> {
-    refuseUnlessReplaced(stack.name, deployment, selected);
+    if (unlock) await stack.cancel();
     const exported = await stack.exportStack();
     // A teammate's run since the state was read (it is not locked yet): forget nothing of it.
     if (canonical(resourcesOf(exported.deployment)) !== canonical(resourcesOf(deployment))) {

@@ -10,6 +10,7 @@ import {
     recover,
 } from "../../scripts/lib/recover";
 import { fakeApiServer } from "../helpers/fake-api-server";
+import { fakeStack } from "../helpers/fake-stack";
 
 const URN = "urn:pulumi:dev::sa-workload::sa-workload:components:ServiceAccountWorkload$";
 
@@ -174,37 +175,6 @@ describe("npm run recover against the cluster", () => {
         "/api/v1/namespaces/my-ns/pods/theirs": livePod("theirs", {}, "kubectl-run"),
     };
 
-    /** A stack whose exports give `exports` in turn, recording what recover asks of it. */
-    function fakeStack(...exports: unknown[]): {
-        stack: Stack;
-        calls: string[];
-        imported: unknown[];
-    } {
-        const calls: string[] = [];
-        const imported: unknown[] = [];
-        let next = 0;
-        const stack = {
-            name: "dev",
-            cancel: () => Promise.resolve(void calls.push("cancel")),
-            exportStack: () => {
-                calls.push("export");
-                const deployment = exports[Math.min(next++, exports.length - 1)];
-                return Promise.resolve({ version: 3, deployment: structuredClone(deployment) });
-            },
-            importStack: (state: { deployment: unknown }) => {
-                calls.push("import");
-                return Promise.resolve(void imported.push(state.deployment));
-            },
-            refresh: (options: { clearPendingCreates?: boolean }) => {
-                calls.push(
-                    `refresh${options.clearPendingCreates ? " --clear-pending-creates" : ""}`,
-                );
-                return Promise.resolve();
-            },
-        } as unknown as Stack;
-        return { stack, calls, imported };
-    }
-
     async function recoverWith(stack: Stack) {
         const api = await fakeApiServer(routes);
         try {
@@ -234,7 +204,9 @@ describe("npm run recover against the cluster", () => {
             "import",
             "refresh --clear-pending-creates",
         ]);
-        const [state] = imported as { resources: { urn: string; id: string }[] }[];
+        const [{ deployment: state }] = imported as {
+            deployment: { resources: { urn: string; id: string }[] };
+        }[];
         assert.deepEqual(
             state.resources.map((r) => r.id),
             ["my-ns/ours"],

@@ -2,10 +2,9 @@ import * as assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
-import type { Stack } from "@pulumi/pulumi/automation";
-
 import { SelectedCluster } from "../../scripts/lib/cluster";
 import { forgetReplacedCluster } from "../../scripts/lib/replaced-cluster";
+import { fakeStack } from "../helpers/fake-stack";
 import { tempDir } from "../helpers/temp-dirs";
 
 const SECRETS = { type: "passphrase", state: { salt: "v1:abc" } };
@@ -50,17 +49,6 @@ const minikube = (uid?: string): SelectedCluster => ({
     description: "kube context minikube",
 });
 
-/** A stack whose export gives `exported` (as the CLI would, a new copy each time). */
-function fakeStack(exported: unknown): { stack: Stack; imported: unknown[] } {
-    const imported: unknown[] = [];
-    const stack = {
-        name: "dev",
-        exportStack: () => Promise.resolve({ version: 3, deployment: structuredClone(exported) }),
-        importStack: (state: unknown) => Promise.resolve(void imported.push(state)),
-    } as unknown as Stack;
-    return { stack, imported };
-}
-
 describe("forgetting a replaced cluster's record", () => {
     it("empties the state of a cluster replaced by another of its name, keeping the old state in a file", async () => {
         const state = deployedState("uid-of-the-deleted-cluster");
@@ -68,7 +56,9 @@ describe("forgetting a replaced cluster's record", () => {
         const dir = tempDir("sa-forgotten-");
         // As read from a file backend's state file: the same state, its keys in another order.
         const read = Object.fromEntries(Object.entries(state).reverse());
-        const forgotten = await forgetReplacedCluster(stack, read, minikube("uid-now"), dir);
+        const forgotten = await forgetReplacedCluster(stack, read, minikube("uid-now"), {
+            backupDir: dir,
+        });
         assert.deepEqual(forgotten.objects, ["Namespace my-ns", "Pod my-ns/my-pod"]);
         assert.equal(imported.length, 1);
         const { deployment } = imported[0] as { deployment: Record<string, unknown> };
@@ -81,17 +71,33 @@ describe("forgetting a replaced cluster's record", () => {
         });
     });
 
-    /** Asserts that forgetting `state` on `selected` is refused with `message`, changing nothing. */
+    it("removes a killed run's lock, when asked, only once the clusters are known to differ", async () => {
+        const { stack, calls } = fakeStack(deployedState("uid-old"));
+        const selected = minikube("uid-now");
+        const options = { backupDir: tempDir("sa-forgotten-"), unlock: true };
+        await forgetReplacedCluster(stack, deployedState("uid-old"), selected, options);
+        assert.deepEqual(calls, ["cancel", "export", "import"]);
+    });
+
+    /**
+     * Asserts that forgetting `state` on `selected`, as recover asks it (unlocking), is refused with
+     * `message`: nothing imported, no backup, and the lock left unless `unlocked`.
+     */
     async function refused(
         state: unknown,
         selected: SelectedCluster,
         message: RegExp,
         exported: unknown = state,
+        unlocked = false,
     ): Promise<void> {
-        const { stack, imported } = fakeStack(exported);
+        const { stack, calls, imported } = fakeStack(exported);
         const dir = join(tempDir("sa-forgotten-"), "backups");
-        await assert.rejects(forgetReplacedCluster(stack, state, selected, dir), message);
+        await assert.rejects(
+            forgetReplacedCluster(stack, state, selected, { backupDir: dir, unlock: true }),
+            message,
+        );
         assert.deepEqual(imported, [], "the state was replaced");
+        assert.equal(calls.includes("cancel"), unlocked, `the lock: ${calls.join(", ")}`);
         assert.ok(!existsSync(dir) || readdirSync(dir).length === 0, "a backup was written");
     }
 
@@ -126,6 +132,8 @@ describe("forgetting a replaced cluster's record", () => {
             minikube("uid-b"),
             /changed while this command read it/,
             now,
+            // Read again only once unlocked, just before the import, as recover reads it.
+            true,
         );
     });
 
