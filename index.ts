@@ -20,8 +20,10 @@ import {
 export = function program() {
     // Throws on bad config before any resource, the provider included, is registered.
     const config = readProgramConfig(new pulumi.Config());
+    // The SDK would give the provider KUBECONFIG as a kubeconfig's path or contents, which a list
+    // of files (a:b) is neither; empty, the provider reads KUBECONFIG itself as kubectl does.
     const provider = config.kubeContext
-        ? new k8s.Provider("kube", { context: config.kubeContext })
+        ? new k8s.Provider("kube", { context: config.kubeContext, kubeconfig: "" })
         : undefined;
     const workloads = config.workloads.map(
         ({ name, args }) => [name, new ServiceAccountWorkload(name, args, { provider })] as const,

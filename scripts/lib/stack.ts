@@ -308,7 +308,7 @@ export function stateFileExists(fileState: string, stackName: string): boolean {
 }
 
 /** The uncompressed state file of a stack named without its project (a qualified name: none). */
-function stateFile(fileState: string, stackName: string): string | undefined {
+export function stateFile(fileState: string, stackName: string): string | undefined {
     if (stackName.includes("/")) return undefined; // the CLI resolves a qualified name
     return join(fileState, ".pulumi", "stacks", PROJECT, `${stackName}.json`);
 }

@@ -5,7 +5,7 @@
 import * as assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 
 import { parse, stringify } from "yaml";
 
@@ -23,13 +23,14 @@ import {
     TempBackend,
     testKubeconfig,
 } from "../helpers/e2e";
-import { writeStackConfig } from "../../scripts/lib/stack";
+import { stateFile, writeStackConfig } from "../../scripts/lib/stack";
+import { kubeconfig as standIn } from "../helpers/fake-api-server";
 import { stateResourceCount, stateResources } from "../helpers/stack-state";
 import { recordCase } from "../helpers/reliability";
 
 interface Kubeconfig {
     clusters: { name: string; cluster: { server: string } }[];
-    contexts: { name: string; context: { cluster: string; user?: string } }[];
+    contexts: { name: string; context: { cluster: string } }[];
     "current-context": string;
 }
 
@@ -45,6 +46,10 @@ function variant(dir: string, cluster: string, server?: string): string {
     writeFileSync(file, stringify(config));
     return file;
 }
+
+/** The test cluster's kube-system UID, which tells it from others of its name and address. */
+const kubeSystemUid = (): string =>
+    kubectl("get", "namespace", "kube-system", "-o", "jsonpath={.metadata.uid}");
 
 /** `npm run <script>` of a stack with KUBECONFIG set to `kubeconfig`. */
 async function runWith(
@@ -163,20 +168,14 @@ describe("fault: the kube context a user chose", () => {
     });
 
     it("works on the context sa-workload:kubeContext names, not the kubeconfig's current one", async () => {
-        // The test cluster's context beside a stopped minikube, which is the current context.
-        const config = parse(readFileSync(testKubeconfig(), "utf8")) as Kubeconfig & {
-            users: { name: string; user: object }[];
-        };
-        const named = config["current-context"];
-        config.clusters.push({ name: "minikube", cluster: { server: "https://127.0.0.1:1" } });
-        config.users.push({ name: "minikube", user: { token: "t" } });
-        config.contexts.push({
-            name: "minikube",
-            context: { cluster: "minikube", user: "minikube" },
-        });
-        config["current-context"] = "minikube";
-        const both = join(dir, "two-contexts.yaml");
-        writeFileSync(both, stringify(config));
+        // A stopped minikube's file first, whose current context wins, and the test cluster's.
+        const named = kubectl("config", "current-context").trim();
+        const stopped = standIn(
+            mkdtempSync(join(dir, "stopped-")),
+            "minikube",
+            "https://127.0.0.1:1",
+        );
+        const both = [stopped, testKubeconfig()].join(delimiter);
         const ns = "e2e-named-context";
         const stack = await e2eStack(backend, ns, {
             "sa-workload:workloads": [{ namespace: ns }],
@@ -205,7 +204,7 @@ describe("fault: the kube context a user chose", () => {
         );
         recordCase({
             name: "a kube context named in the stack's config",
-            done: `sa-workload:kubeContext = ${named}, the kubeconfig's current context a stopped minikube (https://127.0.0.1:1); npm run up, verify; kubectl made ConfigMap precious in the namespace; npm run down; npm run down -- --delete-foreign`,
+            done: `sa-workload:kubeContext = ${named}, KUBECONFIG listing a stopped minikube's file first (its current context, https://127.0.0.1:1) and the test cluster's; npm run up, verify; kubectl made ConfigMap precious in the namespace; npm run down; npm run down -- --delete-foreign`,
             happened: `up and verify worked on ${named}; down exited ${down.status} before deleting anything, naming ConfigMap ${ns}/precious; with the flag, down deleted everything; no command reached the current context`,
             left: "no namespace",
         });
@@ -246,7 +245,7 @@ describe("fault: the kube context a user chose", () => {
         const first = await npmRun("up", stack.name, backend);
         assert.equal(first.status, 0, first.output);
         const tracked = await stateResourceCount(stack);
-        const uid = kubectl("get", "namespace", "kube-system", "-o", "jsonpath={.metadata.uid}");
+        const uid = kubeSystemUid();
         assert.equal((await stack.outputs()).clusterUid?.value, uid);
         // The state as a teammate's minikube left it, or this cluster before it was deleted and
         // created again: the same name and address, another kube-system namespace.
@@ -363,8 +362,9 @@ describe("fault: the kube context a user chose", () => {
         assert.notEqual(same.status, 0, same.output);
         assert.match(same.output, /was deployed to this very cluster .*nothing was forgotten/s);
         assert.equal(backend.locks().length, 1, "the refused recover removed the lock");
-        // Then the cluster went, with all it held, and one of its name and address came back.
-        const file = join(backend.dir, ".pulumi", "stacks", "sa-workload", `${stack.name}.json`);
+        // Then the cluster went, with all it held, and one of its name and address came back: its
+        // record changed in the state file itself (`pulumi stack import` waits for the lock).
+        const file = stateFile(backend.dir, stack.name)!;
         const state = JSON.parse(readFileSync(file, "utf8")) as {
             checkpoint: { latest: { resources: StackResource[]; pending_operations?: unknown[] } };
         };
@@ -407,7 +407,7 @@ describe("fault: the kube context a user chose", () => {
         for (const namespace of [kept, killed]) {
             assert.ok(objectExists("pod", "my-pod", namespace), up.output);
         }
-        const uid = kubectl("get", "namespace", "kube-system", "-o", "jsonpath={.metadata.uid}");
+        const uid = kubeSystemUid();
         assert.equal((await stack.outputs()).clusterUid?.value, uid);
         const down = await npmRun("down", stack.name, backend);
         assert.equal(down.status, 0, down.output);

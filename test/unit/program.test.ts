@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { delimiter } from "node:path";
 
 import * as pulumi from "@pulumi/pulumi";
 
@@ -94,11 +95,14 @@ describe("the program", () => {
         );
     });
 
-    it("deploys through an explicit provider when a kube context is configured", async () => {
+    it("deploys through an explicit provider when a kube context is configured, reading KUBECONFIG as kubectl does", async () => {
         setConfig({ "sa-workload:kubeContext": "minikube" });
+        // A list of files, which the SDK would hand the provider as one kubeconfig's contents.
+        process.env.KUBECONFIG = ["/a/config", "/b/config"].join(delimiter);
         await run();
         const provider = only(TYPES.provider);
         assert.equal(provider.inputs.context, "minikube");
+        assert.equal(provider.inputs.kubeconfig, "", "the provider was given KUBECONFIG");
         for (const child of registrations.filter((r) => r.type.startsWith("kubernetes:"))) {
             assert.ok(child.provider?.includes("pulumi:providers:kubernetes::kube::"), child.type);
         }
