@@ -21,6 +21,7 @@ import {
     NEVER_READY,
     npmRun,
     podUid,
+    setFinalizers,
     TempBackend,
     verified,
 } from "../helpers/e2e";
@@ -172,16 +173,7 @@ describe("fault: operations on a live stack", () => {
         const stack = await newStack("e2e-held", [held]);
         await stack.up();
         kubectl("create", "configmap", "held", "-n", "e2e-held");
-        kubectl(
-            "patch",
-            "configmap",
-            "held",
-            "-n",
-            "e2e-held",
-            "--type=merge",
-            "-p",
-            '{"metadata":{"finalizers":["sa-workload.test/hold"]}}',
-        );
+        setFinalizers("configmap", "held", "e2e-held", ["sa-workload.test/hold"]);
 
         const started = Date.now();
         // The ConfigMap is not the stack's: down deletes it with the namespace only when told to.
@@ -207,16 +199,7 @@ describe("fault: operations on a live stack", () => {
         );
 
         // The owner finishes its cleanup; the next down succeeds.
-        kubectl(
-            "patch",
-            "configmap",
-            "held",
-            "-n",
-            "e2e-held",
-            "--type=merge",
-            "-p",
-            '{"metadata":{"finalizers":null}}',
-        );
+        setFinalizers("configmap", "held", "e2e-held", null);
         const again = await npmRun("down", "e2e-held", backend);
         assert.equal(again.status, 0, again.output);
         assert.ok(!namespaceExists("e2e-held"));

@@ -18,6 +18,7 @@ import {
     NpmRun as Run,
     objectExists,
     Result,
+    setFinalizers,
 } from "../helpers/e2e";
 import { recordCase } from "../helpers/reliability";
 import { Clone, killRuns, S3Server, signalRun } from "../helpers/teams";
@@ -27,12 +28,6 @@ const LOCKS = ".pulumi/locks/";
 const NO_CHANGES = / to (create|update|delete|replace)\b/;
 /** The engine's line for a resource step in progress: it has read the state and holds the lock. */
 const STEP = /kubernetes:\S+ \S+ (creating|deleting|updating) \(/;
-
-/** Sets the token Secret's finalizers (null removes them), as a controller that owns it would. */
-function holdSecret(finalizers: string[] | null): void {
-    const patch = JSON.stringify({ metadata: { finalizers } });
-    kubectl("patch", "secret", "my-sa-token", "-n", "my-ns", "--type=merge", "-p", patch);
-}
 
 /** Fails with the run's output unless it ended with `status`. */
 function ended(result: Result, status: number): string {
@@ -257,7 +252,7 @@ describe("teams: the dev stack's state in an S3 bucket, shared by two clones", (
         for (const clone of [a, b]) setLegacyToken(clone, false);
         // A finalizer holds the Secret's delete until the S3 server is stopped, so the step's own
         // state write always comes after, however fast the run goes past its "deleting (" line.
-        holdSecret(["sa-workload.test/hold"]);
+        setFinalizers("secret", "my-sa-token", "my-ns", ["sa-workload.test/hold"]);
         const started = Date.now();
         const run = a.start(team, "up");
         let output: string;
@@ -266,7 +261,7 @@ describe("teams: the dev stack's state in an S3 bucket, shared by two clones", (
                 await pauseWhen(run, "a resource step began", () => STEP.test(run.output()));
                 await whilePaused(run, () => s3.stop());
             } finally {
-                holdSecret(null);
+                setFinalizers("secret", "my-sa-token", "my-ns", null);
             }
             output = ended(await run.done, 1);
         } finally {

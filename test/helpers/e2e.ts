@@ -40,6 +40,17 @@ export function kubectl(...args: string[]): string {
     });
 }
 
+/** Sets an object's finalizers (null removes them all), as the controller that owns it would. */
+export function setFinalizers(
+    kind: string,
+    name: string,
+    namespace: string,
+    finalizers: string[] | null,
+): void {
+    const patch = JSON.stringify({ metadata: { finalizers } });
+    kubectl("patch", kind, name, "-n", namespace, "--type=merge", "-p", patch);
+}
+
 /** `kubectl apply` of one object, given as data on kubectl's standard input. */
 export function kubectlApply(object: object): string {
     return execFileSync("kubectl", ["--kubeconfig", testKubeconfig(), "apply", "-f", "-"], {

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 
@@ -10,15 +10,13 @@ import { TRANSPILE_CACHE } from "../helpers/node-eval";
 import { tempDir } from "../helpers/temp-dirs";
 
 /** scripts/deploy.ts as `npm run <action> -- <flags>` runs it; its exit status and stderr. */
-function deploy(
-    backend: string,
-    ...args: string[]
-): Promise<{ status: number | null; stderr: string }> {
-    const child = spawn(
+function deploy(backend: string, ...args: string[]): { status: number | null; stderr: string } {
+    return spawnSync(
         process.execPath,
         ["-r", TRANSPILE_CACHE, join(REPO_ROOT, "scripts", "deploy.ts"), ...args],
         {
             cwd: REPO_ROOT,
+            encoding: "utf8",
             env: {
                 ...process.env,
                 PULUMI_BACKEND_URL: fileBackendUrl(backend),
@@ -31,9 +29,6 @@ function deploy(
             },
         },
     );
-    let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    return new Promise((resolve) => child.on("close", (status) => resolve({ status, stderr })));
 }
 
 describe("npm run up | preview | down | recover, given an option its action does not take", () => {
@@ -43,18 +38,18 @@ describe("npm run up | preview | down | recover, given an option its action does
         ["up", "--delete-foreign", "only down deletes namespaces"],
         ["down", "--force", "only recover removes a lock"],
     ]) {
-        it(`refuses ${action} ${flag} before it opens the stack (${why})`, async () => {
+        it(`refuses ${action} ${flag} before it opens the stack (${why})`, () => {
             const backend = tempDir("sa-usage-");
-            const { status, stderr } = await deploy(backend, action, flag);
+            const { status, stderr } = deploy(backend, action, flag);
             assert.equal(status, 1, stderr);
             assert.match(stderr, new RegExp(`unknown option ${flag}; usage: deploy\\.ts up \\|`));
             assert.deepEqual(readdirSync(backend), [], "the command wrote to the backend");
         });
     }
 
-    it("refuses an action it does not know, with the usage", async () => {
+    it("refuses an action it does not know, with the usage", () => {
         const backend = tempDir("sa-usage-");
-        const { status, stderr } = await deploy(backend, "destroy");
+        const { status, stderr } = deploy(backend, "destroy");
         assert.equal(status, 1, stderr);
         assert.match(stderr, /^usage: deploy\.ts up \| preview \| down \| recover /m);
         assert.deepEqual(readdirSync(backend), []);
