@@ -30,6 +30,14 @@ export type Verb = (typeof KNOWN_VERBS)[number];
 /** Matches every verb, resource or API group: refused unless a workload opts in. */
 export const WILDCARD = "*";
 
+// Whether an entry of a rule's `field` is a wildcard: `*`, or in resources `*/<subresource>` too,
+// which the API server's authorizer matches against that subresource of every resource (`*/exec`
+// is pods/exec, `*/token` is serviceaccounts/token). Line comments: `*/` would end a block one.
+export function isWildcard(field: string, entry: unknown): boolean {
+    if (entry === WILDCARD) return true;
+    return field === "resources" && typeof entry === "string" && entry.startsWith(`${WILDCARD}/`);
+}
+
 /** The read-only verbs. */
 export const READ_VERBS: readonly Verb[] = ["get", "list", "watch"];
 

@@ -15,7 +15,7 @@ import {
     isQualifiedName,
 } from "./kubernetes-names";
 import { ConfigError, isObject, Problem } from "./problems";
-import { KNOWN_VERBS, type Verb, WILDCARD } from "./rbac";
+import { isWildcard, KNOWN_VERBS, type Verb, WILDCARD } from "./rbac";
 import { TOKEN_MODES } from "./token";
 
 const EXAMPLE_IMAGE = d.PROFILES.restricted.image;
@@ -37,8 +37,9 @@ const M = {
     rules: "not a list of rules | give a list",
     rule: `not a rule object | ${RULE}`,
     ruleField: `not a rule field | ${RULE}`,
-    apiGroups: `must be a list of strings | use [""] for the core group (pods, secrets)`,
+    apiGroups: `must be a non-empty list of API group names, without a version | use [""] for the core group (pods, secrets), "apps" for deployments (not "core" or "apps/v1")`,
     nonEmpty: `must be a list of strings, not empty | ${RULE}`,
+    ruleResources: `must be a non-empty list of resource types | use plural, lower-case types, e.g. ["pods", "pods/log"] (not ["Pod"])`,
     verb: `not a Kubernetes verb | use some of ${KNOWN_VERBS.join(", ")}`,
     resourceNames: "must be a list of object names | give a list of strings or leave it out",
     token: `not a token object | use { mode: "automount" }`,
@@ -66,7 +67,7 @@ const M = {
         "only a whole number of seconds, with effect NoExecute | remove it, or set effect NoExecute",
     root: `root (0) contradicts podSecurity "restricted", which requires a non-root user | use a non-root user (e.g. 101), or set podSecurity: "baseline" and an image that needs root`,
     wildcard:
-        "contains the wildcard `*`, which grants everything now and in the future | list exactly what the workload needs, or set allowWildcards: true to accept it",
+        "contains the wildcard `*` (alone, or in resources as `*/<subresource>`), which grants everything it matches now and in the future | list exactly what the workload needs, or set allowWildcards: true to accept it",
     context: "not a context name | name a context from your kubeconfig, or leave it out",
 };
 const timeout = (fallback: number) =>
@@ -82,6 +83,9 @@ const oneOf = <T extends readonly [string, ...string[]]>(values: T, problem: str
     z.enum(values, `${problem} | use one of ${values.join(", ")}`);
 const isStrings = (v: unknown): v is string[] =>
     Array.isArray(v) && v.every((s) => typeof s === "string");
+/** `""` (the core group), `*`, or a group's DNS name; "core" is how people misname `""`. */
+const isApiGroup = (g: string) =>
+    g === "" || g === WILDCARD || (g !== "core" && g.length <= 253 && DNS1123_SUBDOMAIN.test(g));
 /** A list of strings, checked and reported as one value. */
 const strings = <T extends string = string>(ok: (l: string[]) => boolean, m: string) =>
     z.custom<readonly T[]>((v) => isStrings(v) && ok(v), m);
@@ -119,9 +123,12 @@ const image = z.string(M.image).superRefine((ref, ctx) => {
 const rule = z.strictObject(
     {
         /** API groups of the resources; `""` is the core group (pods, secrets, configmaps). */
-        apiGroups: strings(() => true, M.apiGroups),
+        apiGroups: strings((l) => l.length > 0 && l.every(isApiGroup), M.apiGroups),
         /** Resource types, plural and lower-case (`pods`, `pods/log`, `configmaps`). */
-        resources: strings((l) => l.length > 0, M.nonEmpty),
+        resources: strings(
+            (l) => l.length > 0 && l.every((r) => /^[a-z0-9*][a-z0-9.*/-]*$/.test(r)),
+            M.ruleResources,
+        ),
         /** What may be done with them. `*` only with the workload's `allowWildcards`. */
         verbs: strings<Verb | typeof WILDCARD>((l) => l.length > 0, M.nonEmpty).superRefine(
             (verbs, ctx) => {
@@ -429,7 +436,7 @@ function betweenSettings(a: unknown): z.core.$ZodIssue[] {
     rules.forEach((r, i) => {
         for (const field of ["apiGroups", "resources", "verbs"]) {
             const list = isObject(r) ? r[field] : undefined;
-            if (Array.isArray(list) && list.includes(WILDCARD))
+            if (Array.isArray(list) && list.some((entry) => isWildcard(field, entry)))
                 issues.push(issue(list, M.wildcard, "rules", i, field));
         }
     });

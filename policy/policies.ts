@@ -98,7 +98,7 @@ export const POLICIES: readonly PolicySpec[] = [
     resource({
         name: "rbac-no-sensitive-access",
         description:
-            "Roles grant no access to Secrets, no bind, escalate or impersonate, and no token creation.",
+            "Roles grant no access to Secrets, no bind, escalate or impersonate, no token creation, no exec into pods, and no creation of pods or their controllers.",
         enforcementLevel: mandatory,
         check: rbacNoSensitiveAccess,
     }),

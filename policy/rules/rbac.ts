@@ -31,12 +31,22 @@ const WILDCARD_FIELDS = [
     { field: "apiGroups", noun: "API group", example: `[""] for the core group` },
 ];
 
+// A wildcard entry: "*", or in resources "*/<subresource>", which the API server's authorizer
+// matches against that subresource of every resource ("*/exec" is pods/exec).
+const wildcardIn = (field: string, list: unknown): string | undefined =>
+    items(list).find(
+        (e) => e === "*" || (field === "resources" && typeof e === "string" && e.startsWith("*/")),
+    ) as string | undefined;
+
 /** No `*` in the verbs, resources or API groups of a Role or ClusterRole. */
 export function rbacNoWildcards(type: string, props: Props): string[] {
     return rulesOf(type, props).flatMap(({ rule, at }) =>
-        WILDCARD_FIELDS.filter(({ field }) => items(get(rule, field)).includes("*")).map(
-            ({ field, noun, example }) =>
-                `${at} has "*" in ${field}: a wildcard grants every ${noun} there is, including ` +
+        WILDCARD_FIELDS.flatMap(({ field, ...f }) => {
+            const entry = wildcardIn(field, get(rule, field));
+            return entry === undefined ? [] : [{ field, entry, ...f }];
+        }).map(
+            ({ field, entry, noun, example }) =>
+                `${at} has "${entry}" in ${field}: a wildcard grants every ${noun} there is, including ` +
                 `those that later Kubernetes versions and CRDs add, so the grant grows without ` +
                 `anyone changing it. Fix: list exactly the ${noun}s the workload needs (e.g. ` +
                 `${example}), ${deliberate("rbac-no-wildcards", "wildcard")}.`,
@@ -127,11 +137,33 @@ const SENSITIVE: readonly Sensitive[] = [
         why: "it lets the workload mint tokens for other ServiceAccounts and act as them",
         fix: "remove serviceaccounts/token from the rule; the pod's own token comes from its spec",
     },
+    {
+        apiGroups: [""],
+        resources: ["pods/exec", "pods/attach"],
+        grants: "access to pods/exec or pods/attach",
+        why: "it lets the workload run commands in the namespace's other pods and read their ServiceAccounts' tokens there",
+        fix: "remove pods/exec and pods/attach from the rule",
+    },
+    ...[
+        { group: "", resources: ["pods"] },
+        { group: "apps", resources: ["deployments", "replicasets", "statefulsets", "daemonsets"] },
+        { group: "batch", resources: ["jobs", "cronjobs"] },
+    ].map(({ group, resources }) => ({
+        verb: "create",
+        apiGroups: [group],
+        resources,
+        grants: `create on ${resources.join(" or ")}`,
+        why: "it lets the workload start pods as any ServiceAccount of the namespace, with their rights",
+        fix: `remove create on ${resources.join(" and ")} from the rule`,
+    })),
 ];
 
-// Whether a rule's list covers `value`, itself or through "*"; an unknown element never does.
+// Whether a rule's list covers `value`, itself or through "*" (a subresource also through
+// "*/<subresource>"); an unknown element never does.
 const covers = (list: unknown, value: string): boolean =>
-    includes(list, value) === true || includes(list, "*") === true;
+    includes(list, value) === true ||
+    includes(list, "*") === true ||
+    (value.includes("/") && includes(list, `*/${value.split("/")[1]}`) === true);
 
 function grants(rule: unknown, s: Sensitive): boolean {
     const verbs = get(rule, "verbs");
@@ -146,8 +178,8 @@ function grants(rule: unknown, s: Sensitive): boolean {
 }
 
 /**
- * No access to Secrets, no bind, escalate or impersonate, no create on serviceaccounts/token,
- * whether named or implied by a wildcard, unless the pack's config allows sensitive access.
+ * No access to Secrets, no bind, escalate or impersonate, no create on serviceaccounts/token, no
+ * exec or attach into pods, no create on pods or the controllers that start them, whether named or implied by a wildcard, unless the pack's config allows sensitive access.
  */
 export function rbacNoSensitiveAccess(type: string, props: Props): string[] {
     return rulesOf(type, props).flatMap(({ rule, at }) =>

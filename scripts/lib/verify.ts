@@ -40,9 +40,12 @@ type Rule = k8s.V1PolicyRule;
 function grants(rule: Rule, access: Access, name?: string): boolean {
     const has = (list: string[] | undefined, value: string): boolean =>
         (list ?? []).some((v) => v === "*" || v === value);
+    // "*/<subresource>" matches that subresource of every resource, as the authorizer reads it.
+    const sub = access.resource.includes("/") ? `*/${access.resource.split("/")[1]}` : undefined;
     return (
         has(rule.apiGroups, access.group) &&
-        has(rule.resources, access.resource) &&
+        (has(rule.resources, access.resource) ||
+            (sub !== undefined && rule.resources?.includes(sub) === true)) &&
         has(rule.verbs, access.verb) &&
         (!rule.resourceNames?.length || (name !== undefined && rule.resourceNames.includes(name)))
     );
@@ -77,7 +80,7 @@ export function ruleAccesses(rules: readonly Rule[], namespace: string): Access[
                 ),
             ),
         )
-        .filter((a) => a.verb !== "*" && a.group !== "*" && a.resource !== "*");
+        .filter((a) => a.verb !== "*" && a.group !== "*" && !a.resource.startsWith("*"));
 }
 
 /** What every account may do in any namespace: ask who it is and what it may (system:basic-user). */

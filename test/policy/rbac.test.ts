@@ -17,6 +17,12 @@ describe("rbac-no-wildcards", () => {
         });
     }
 
+    it("flags a subresource wildcard, which matches that subresource of every resource", () => {
+        const r = role();
+        r.rules[0].resources = ["pods", "*/exec"];
+        assertViolation(check(name, TYPES.role, r), `rule 0 has "*/exec" in resources`);
+    });
+
     it("flags a wildcard in a cluster role too", () => {
         const r = role();
         r.rules[0].verbs = ["*"];
@@ -110,9 +116,42 @@ describe("rbac-no-sensitive-access", () => {
         assert.deepEqual(check(name, TYPES.role, r), []);
     });
 
-    it("flags secrets reached through a wildcard resource", () => {
-        const r = withRule({ resources: ["*"] });
-        assertViolation(check(name, TYPES.role, r), "grants access to Secrets");
+    it("flags secrets and pods/exec reached through a wildcard resource", () => {
+        const messages = check(name, TYPES.role, withRule({ resources: ["*"] }));
+        assert.equal(messages.length, 2, JSON.stringify(messages));
+        assert.ok(messages[0].includes("grants access to Secrets"), messages[0]);
+        assert.ok(messages[1].includes("grants access to pods/exec or pods/attach"), messages[1]);
+    });
+
+    it("flags minting tokens through the subresource wildcard */token", () => {
+        const r = withRule({ resources: ["*/token"], verbs: ["create"] });
+        assertViolation(check(name, TYPES.role, r), "grants create on serviceaccounts/token");
+    });
+
+    for (const resource of ["pods/exec", "pods/attach", "*/exec"]) {
+        it(`flags ${resource}, a shell in the namespace's other pods`, () => {
+            const r = withRule({ resources: [resource], verbs: ["get"] });
+            assertViolation(
+                check(name, TYPES.role, r),
+                "grants access to pods/exec or pods/attach",
+            );
+        });
+    }
+
+    for (const [group, resource] of [
+        ["", "pods"],
+        ["apps", "deployments"],
+        ["batch", "cronjobs"],
+    ]) {
+        it(`flags create on ${resource}, which runs pods as any ServiceAccount of the namespace`, () => {
+            const r = withRule({ apiGroups: [group], resources: [resource], verbs: ["create"] });
+            assertViolation(check(name, TYPES.role, r), "grants create on", resource);
+        });
+    }
+
+    it("passes reading deployments, which starts nothing", () => {
+        const r = withRule({ apiGroups: ["apps"], resources: ["deployments"] });
+        assert.deepEqual(check(name, TYPES.role, r), []);
     });
 
     it("flags bind and escalate reached through a wildcard verb on roles", () => {

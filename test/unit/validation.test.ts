@@ -126,6 +126,29 @@ describe("validation", () => {
             });
         }
 
+        for (const entry of ["*/exec", "*/token"]) {
+            it(`refuses the subresource wildcard ${entry}, which the authorizer matches on every resource`, () => {
+                const bad = { ...rule, resources: ["pods", entry] };
+                refuses({ rules: [bad] }, "rules[0].resources", bad.resources, "allowWildcards");
+            });
+        }
+
+        it("refuses an empty apiGroups list, which the API server refuses mid-update", () => {
+            refuses({ rules: [{ ...rule, apiGroups: [] }] }, "rules[0].apiGroups", [], `[""]`);
+        });
+
+        for (const group of ["core", "apps/v1", "Apps"]) {
+            it(`refuses the API group "${group}", which names no group`, () => {
+                const bad = { ...rule, apiGroups: [group] };
+                refuses({ rules: [bad] }, "rules[0].apiGroups", [group], `"apps" for deployments`);
+            });
+        }
+
+        it("refuses a resource written as a kind, which matches nothing", () => {
+            const bad = { ...rule, resources: ["Pod"] };
+            refuses({ rules: [bad] }, "rules[0].resources", ["Pod"], "plural, lower-case");
+        });
+
         it("refuses a rule with no verbs", () => {
             refuses({ rules: [{ ...rule, verbs: [] }] }, "rules[0].verbs", [], "write a rule as");
         });

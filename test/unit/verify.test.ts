@@ -21,6 +21,15 @@ describe("verify's expectations", () => {
         );
     });
 
+    it("reads */<subresource> as that subresource of every resource, as the authorizer does", () => {
+        const exec = { apiGroups: [""], resources: ["*/exec"], verbs: ["create"] };
+        const access = { verb: "create", group: "", resource: "pods/exec" };
+        assert.equal(ruleAllows([exec], access), true);
+        assert.equal(ruleAllows([exec], { ...access, resource: "pods/log" }), false);
+        assert.equal(ruleAllows([exec], { ...access, resource: "pods" }), false);
+        assert.deepEqual(ruleAccesses([exec], "my-ns"), []);
+    });
+
     it("never counts a rule limited to named objects as a general grant", () => {
         const named = { ...readPods, resourceNames: ["web"] };
         assert.equal(ruleAllows([named], { verb: "get", group: "", resource: "pods" }), false);
