@@ -72,6 +72,9 @@ export const DEFAULTS = {
 /** The shortest lifetime the API server accepts for a requested ServiceAccount token. */
 export const MIN_TOKEN_EXPIRATION_SECONDS = 600;
 
+/** Ends the name of the legacy token Secret: `<serviceAccountName>-token`. */
+export const LEGACY_TOKEN_SUFFIX = "-token";
+
 /** Namespaces a workload may never be created in or take over. */
 export const RESERVED_NAMESPACES: readonly string[] = [
     "default",

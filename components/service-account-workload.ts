@@ -7,7 +7,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
-import { DEFAULTS, PROFILES } from "./defaults";
+import { DEFAULTS, LEGACY_TOKEN_SUFFIX, PROFILES } from "./defaults";
 import { ownershipHooks } from "./ownership";
 import { PolicyRule } from "./rbac";
 import {
@@ -154,7 +154,7 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
                 `${name}-token`,
                 {
                     metadata: {
-                        name: pulumi.interpolate`${serviceAccountName}-token`,
+                        name: pulumi.interpolate`${serviceAccountName}${LEGACY_TOKEN_SUFFIX}`,
                         namespace,
                         labels,
                         annotations: {

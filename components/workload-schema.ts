@@ -68,6 +68,7 @@ const M = {
     root: `root (0) contradicts podSecurity "restricted", which requires a non-root user | use a non-root user (e.g. 101), or set podSecurity: "baseline" and an image that needs root`,
     wildcard:
         "contains the wildcard `*` (alone, or in resources as `*/<subresource>`), which grants everything it matches now and in the future | list exactly what the workload needs, or set allowWildcards: true to accept it",
+    legacyName: `longer than ${253 - d.LEGACY_TOKEN_SUFFIX.length} characters with legacyTokenSecret: true, which names its Secret "<serviceAccountName>${d.LEGACY_TOKEN_SUFFIX}", past the API server's 253 | use a shorter name, e.g. "${d.DEFAULTS.serviceAccountName}"`,
     context: "not a context name | name a context from your kubeconfig, or leave it out",
 };
 const timeout = (fallback: number) =>
@@ -432,6 +433,13 @@ function betweenSettings(a: unknown): z.core.$ZodIssue[] {
                 ),
             );
     }
+    const sa = a.serviceAccountName;
+    if (
+        a.legacyTokenSecret === true &&
+        typeof sa === "string" &&
+        sa.length > 253 - d.LEGACY_TOKEN_SUFFIX.length
+    )
+        issues.push(issue(sa, M.legacyName, "serviceAccountName"));
     const rules: unknown[] = a.allowWildcards !== true && Array.isArray(a.rules) ? a.rules : [];
     rules.forEach((r, i) => {
         for (const field of ["apiGroups", "resources", "verbs"]) {

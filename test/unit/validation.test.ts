@@ -103,6 +103,18 @@ describe("validation", () => {
         });
     });
 
+    it("refuses a ServiceAccount name whose legacy token Secret would pass 253 characters", async () => {
+        const long = `${"a".repeat(240)}.${"b".repeat(8)}`;
+        refuses(
+            { serviceAccountName: long, legacyTokenSecret: true },
+            "serviceAccountName",
+            long,
+            "shorter name",
+        );
+        // Without the Secret, the same name is the API server's to take.
+        await newWorkload({ serviceAccountName: long }, "long");
+    });
+
     describe("RBAC rules", () => {
         const rule = { apiGroups: [""], resources: ["pods"], verbs: ["get"] };
 
