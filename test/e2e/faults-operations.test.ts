@@ -228,7 +228,7 @@ describe("fault: operations on a live stack", () => {
         });
     });
 
-    it("lets at most one of two concurrent updates of a stack apply, the other failing on the lock", async () => {
+    it("lets at most one of two concurrent updates of a stack apply, and fails any other only on the lock", async () => {
         const stack = await newStack("e2e-concurrent", [{ namespace: "e2e-concurrent" }]);
         // The same stack, opened a second time, as a second user would.
         const second = await e2eStack(backend, stack.name);

@@ -25,7 +25,8 @@ import { Clone, killRuns, S3Server, signalRun } from "../helpers/teams";
 
 const STATE = ".pulumi/stacks/sa-workload/dev.json";
 const LOCKS = ".pulumi/locks/";
-const NO_CHANGES = / to (create|update|delete|replace)\b/;
+/** What a preview prints for each change it would make: nothing of it where there is none. */
+const PENDING_CHANGES = / to (create|update|delete|replace)\b/;
 /** The engine's line for a resource step in progress: it has read the state and holds the lock. */
 const STEP = /kubernetes:\S+ \S+ (creating|deleting|updating) \(/;
 
@@ -97,14 +98,14 @@ describe("teams: the dev stack's state in an S3 bucket, shared by two clones", (
         assert.deepEqual(s3.keys(LOCKS), [], "a lock was left");
         assert.ok(!existsSync(join(a.dir, ".pulumi", "stacks")), "state was written in the clone");
         assert.ok(!existsSync(join(a.dir, ".pulumi", "passphrase")), "a passphrase was made");
-        assert.doesNotMatch(ended(await a.run(team, "preview"), 0), NO_CHANGES);
+        assert.doesNotMatch(ended(await a.run(team, "preview"), 0), PENDING_CHANGES);
         ended(await a.run(team, "verify"), 0);
     });
 
     it("previews from a second clone, with no local state, and sees no changes", async () => {
         assert.ok(!existsSync(join(b.dir, ".pulumi")), "the second clone has local state");
         const output = ended(await b.run(team, "preview"), 0);
-        assert.doesNotMatch(output, NO_CHANGES);
+        assert.doesNotMatch(output, PENDING_CHANGES);
         assert.match(output, /\d+ unchanged/);
     });
 
@@ -130,7 +131,7 @@ describe("teams: the dev stack's state in an S3 bucket, shared by two clones", (
             objectExists("secret", "my-sa-token", "my-ns"),
             "the first run's change is missing",
         );
-        assert.doesNotMatch(ended(await b.run(team, "preview"), 0), NO_CHANGES);
+        assert.doesNotMatch(ended(await b.run(team, "preview"), 0), PENDING_CHANGES);
         recordCase({
             name: "Two runners, one stack in a bucket",
             done: "`npm run up` from clone A paused while it held the lock in the bucket; `npm run up` from clone B",
@@ -164,7 +165,7 @@ describe("teams: the dev stack's state in an S3 bucket, shared by two clones", (
         assert.ok(secret, "the Secret's data is not a ciphertext in the state");
     });
 
-    it("lets at most one of two ups started together apply a change, the other failing on the lock", async () => {
+    it("lets at most one of two ups started together apply a change, and fails any other only on the lock", async () => {
         for (const clone of [a, b]) setLegacyToken(clone, false);
         const runs = await Promise.all([a.run(team, "up"), b.run(team, "up")]);
         for (const run of runs) {
@@ -181,7 +182,7 @@ describe("teams: the dev stack's state in an S3 bucket, shared by two clones", (
         assert.deepEqual(s3.keys(LOCKS), []);
         if (applied === 0) ended(await a.run(team, "up"), 0);
         assert.ok(!objectExists("secret", "my-sa-token", "my-ns"), "the token Secret is left");
-        assert.doesNotMatch(ended(await a.run(team, "preview"), 0), NO_CHANGES);
+        assert.doesNotMatch(ended(await a.run(team, "preview"), 0), PENDING_CHANGES);
         const refused = runs.filter((r) => r.status !== 0).length;
         recordCase({
             name: "Two runners start together, stack in a bucket",
@@ -238,7 +239,7 @@ describe("teams: the dev stack's state in an S3 bucket, shared by two clones", (
         ended(await run.done, 0);
         assert.ok(objectExists("secret", "my-sa-token", "my-ns"), "the token Secret is missing");
         assert.deepEqual(s3.keys(LOCKS), []);
-        assert.doesNotMatch(ended(await b.run(team, "preview"), 0), NO_CHANGES);
+        assert.doesNotMatch(ended(await b.run(team, "preview"), 0), PENDING_CHANGES);
         recordCase({
             name: "S3 server gone for 5 s mid-update",
             done: "`npm run up` (creating the token Secret) paused at its first step; MinIO stopped; the run resumed; MinIO started again 5 s later",
@@ -287,7 +288,7 @@ describe("teams: the dev stack's state in an S3 bucket, shared by two clones", (
         ended(await a.run(team, "up"), 0);
         assert.ok(!objectExists("secret", "my-sa-token", "my-ns"), "the token Secret is left");
         assert.deepEqual(s3.keys(LOCKS), []);
-        assert.doesNotMatch(ended(await b.run(team, "preview"), 0), NO_CHANGES);
+        assert.doesNotMatch(ended(await b.run(team, "preview"), 0), PENDING_CHANGES);
         ended(await b.run(team, "verify"), 0);
         recordCase({
             name: "S3 server stopped mid-update",

@@ -49,7 +49,7 @@ describe("the pull-request workflow's minikube job, replayed", () => {
     const clone = join(work, "clone");
     after(() => rmSync(work, { recursive: true, force: true }));
 
-    it("runs every step of the job in a fresh clone, leaving nothing behind", async () => {
+    it("runs the job's shell steps and its Pulumi action's login and stack in a fresh clone, leaving nothing behind", async () => {
         const workflow = parse(
             readFileSync(join(REPO_ROOT, ".github", "workflows", "pr.yml"), "utf8"),
         ) as { jobs: Record<string, Job> };

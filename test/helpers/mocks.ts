@@ -32,6 +32,13 @@ export const registrations: Registration[] = [];
 /** Delays the engine's answer to registrations of these types, in milliseconds. */
 export const delays = new Map<string, number>();
 
+/**
+ * Types whose objects the mocked API server answers under another name than the one asked for
+ * (`<name>-as-answered`): a reference that reads the answer differs then from one that repeats
+ * the program's input, which a data-flow assertion must tell apart.
+ */
+export const renamed = new Set<string>();
+
 /** The resource hooks bound to each resource, by resource name (the engine's hook names). */
 export const hookBindings = new Map<string, { beforeCreate: string[]; beforeDelete: string[] }>();
 
@@ -64,6 +71,10 @@ interface RegisterRequest {
     getHooks(): { getBeforeCreateList(): string[]; getBeforeDeleteList(): string[] } | undefined;
 }
 
+const SA_TOKEN_TYPE = "kubernetes.io/service-account-token";
+/** The token the mocked token controller writes into the legacy token Secret `name`. */
+export const legacyTokenOf = (name: string): string => `token-of-${name}`;
+
 export const mocks: pulumi.runtime.Mocks = {
     async newResource(args) {
         // The SDK types the inputs `any`: they are the registration's plain data.
@@ -82,12 +93,18 @@ export const mocks: pulumi.runtime.Mocks = {
         // A synthesized metadata.name (as the API server would echo back) keeps references between
         // resources defined, so data-flow assertions compare real values.
         const given = inputs.metadata;
-        return {
-            id: args.custom ? `${args.name}-id` : undefined,
-            state: isObject(given)
-                ? { ...inputs, metadata: { name: `${args.name}-generated`, ...given } }
-                : inputs,
-        };
+        const state = isObject(given)
+            ? { ...inputs, metadata: { name: `${args.name}-generated`, ...given } }
+            : inputs;
+        if (renamed.has(args.type) && isObject(state.metadata))
+            state.metadata = {
+                ...state.metadata,
+                name: `${String(state.metadata.name)}-as-answered`,
+            };
+        // The token controller fills a service-account-token Secret's data.token, in base64.
+        if (inputs.type === SA_TOKEN_TYPE)
+            state.data = { token: Buffer.from(legacyTokenOf(args.name)).toString("base64") };
+        return { id: args.custom ? `${args.name}-id` : undefined, state };
     },
     call(args) {
         throw new Error(`unexpected invoke of ${args.token}: the program must not call functions`);
@@ -108,6 +125,7 @@ export const mochaHooks = {
         hookBindings.clear();
         clock = 0;
         delays.clear();
+        renamed.clear();
         pulumi.runtime.setAllConfig({});
     },
 };

@@ -142,7 +142,10 @@ describe("kubeconfig files, as kubectl reads them", () => {
 
         it("and fails, rather than guess, when the API server errs", async () => {
             const failure = { kind: "Status", status: "Failure", code: 500 };
-            await assert.rejects(uidFrom({ status: 500, body: failure }));
+            await assert.rejects(uidFrom({ status: 500, body: failure }), (error: unknown) => {
+                assert.equal((error as { code?: number }).code, 500);
+                return true;
+            });
         });
     });
 });

@@ -208,6 +208,32 @@ describe("in-pod checks against a pod", () => {
         assert.equal(http?.actual, "failed: no answer within 15 s");
     });
 
+    it("fails each in-pod check that /proc contradicts: root, a writable root, capabilities, no seccomp", async () => {
+        const root = [
+            "Uid:\t0\t0\t0\t0",
+            "CapEff:\t00000000a80425fb",
+            "NoNewPrivs:\t0",
+            "Seccomp:\t0",
+            "overlay / overlay rw,relatime 0 0",
+        ].join("\n");
+        const makeExec = (): PodExec => (command) =>
+            Promise.resolve(
+                command[0] === "cat"
+                    ? ok(command[1] === "/proc/1/status" ? root : `${token}\n`)
+                    : ok(""),
+            );
+        const failed = (await rows(makeExec)).filter((r) => r.expected !== r.actual);
+        assert.deepEqual(
+            failed.map((r) => r.check),
+            [
+                "nginx runs as user (inside the pod)",
+                "root filesystem (inside the pod)",
+                "effective capabilities (inside the pod)",
+                "no new privileges, seccomp filter (inside the pod)",
+            ],
+        );
+    });
+
     it("checks user, root, capabilities, the token file and the token's own identity", async () => {
         const files: Record<string, ExecResult> = { wget: ok("") };
         const makeExec = (): PodExec => (command) =>

@@ -3,7 +3,7 @@ import * as assert from "node:assert/strict";
 import * as k8s from "@pulumi/kubernetes";
 
 import { DEFAULTS, PROFILES } from "../../components/defaults";
-import { delays, registrations } from "../helpers/mocks";
+import { delays, registrations, renamed } from "../helpers/mocks";
 import { only, promiseOf, settled, TYPES } from "../helpers/outputs";
 import { newWorkload } from "../helpers/workload";
 
@@ -184,20 +184,27 @@ describe("ServiceAccountWorkload", () => {
         });
 
         it("runs the pod as the service account it creates", async () => {
+            renamed.add(TYPES.serviceAccount);
             await newWorkload({ serviceAccountName: "api-reader" });
-            assert.equal(only(TYPES.pod).inputs.spec.serviceAccountName, "api-reader");
+            assert.equal(only(TYPES.pod).inputs.spec.serviceAccountName, "api-reader-as-answered");
         });
 
         it("binds the role it creates to the service account of its own namespace", async () => {
+            for (const type of [TYPES.namespace, TYPES.serviceAccount, TYPES.role])
+                renamed.add(type);
             await newWorkload({ namespace: "team-a", serviceAccountName: "api-reader" });
             const binding = only(TYPES.roleBinding).inputs;
             assert.deepEqual(binding.roleRef, {
                 apiGroup: "rbac.authorization.k8s.io",
                 kind: "Role",
-                name: only(TYPES.role).inputs.metadata.name,
+                name: `${only(TYPES.role).inputs.metadata.name}-as-answered`,
             });
             assert.deepEqual(binding.subjects, [
-                { kind: "ServiceAccount", name: "api-reader", namespace: "team-a" },
+                {
+                    kind: "ServiceAccount",
+                    name: "api-reader-as-answered",
+                    namespace: "team-a-as-answered",
+                },
             ]);
         });
 

@@ -21,6 +21,10 @@ describe("the workload schema", () => {
 
     it("refuses every wrong kind of value of every setting with its key, value and own fix", () => {
         for (const key of settings) {
+            // Each setting takes at most one of them as a value of its type (7 as a port, [] as
+            // rules): a loop below that met no refusal would prove nothing.
+            const accepted = WRONG.filter((value) => problemsOf({ [key]: value }).length === 0);
+            assert.ok(accepted.length <= 1, `${key} takes ${JSON.stringify(accepted)}`);
             for (const value of WRONG) {
                 for (const p of problemsOf({ [key]: value })) {
                     assert.ok(
