@@ -94,6 +94,30 @@ const EVERY_ACCOUNT: readonly Rule[] = [
 ];
 
 /**
+ * The URLs outside the API's resources that every ServiceAccount may get, from the API server's
+ * bootstrap roles: system:discovery, system:public-info-viewer, and the ServiceAccount issuer's
+ * discovery documents (system:service-account-issuer-discovery, bound to system:serviceaccounts).
+ * A Role grants no such URL; one listed beyond these comes from a ClusterRole bound elsewhere.
+ */
+const EVERY_ACCOUNT_URLS: readonly string[] = [
+    ...["/api", "/api/*", "/apis", "/apis/*", "/openapi", "/openapi/*"],
+    ...["/healthz", "/livez", "/readyz", "/version", "/version/"],
+    ...["/.well-known/openid-configuration", "/.well-known/openid-configuration/"],
+    ...["/openid/v1/jwks", "/openid/v1/jwks/"],
+];
+
+/** What `listed` non-resource rules allow past EVERY_ACCOUNT_URLS, one `verb url` each. */
+export function undeclaredUrls(listed: readonly k8s.V1NonResourceRule[]): string[] {
+    return listed.flatMap((r) =>
+        (r.nonResourceURLs ?? []).flatMap((url) =>
+            r.verbs
+                .filter((verb) => verb !== "get" || !EVERY_ACCOUNT_URLS.includes(url))
+                .map((verb) => `${verb} ${url}`),
+        ),
+    );
+}
+
+/**
  * What `listed` (the API server's SelfSubjectRulesReview) grants past the `declared` rules and
  * what every account may, one `verb resource[.group][/name]` each: nothing, for an identity
  * that may do exactly what its Role allows.
@@ -279,11 +303,28 @@ export async function verifyWorkload(admin: k8s.KubeConfig, w: WorkloadNames): P
     const review = await authz.createSelfSubjectRulesReview({
         body: { spec: { namespace: w.namespace } },
     });
-    const extra = undeclaredGrants(review.status?.resourceRules ?? [], rules);
-    add(
-        `token's rules in ${w.namespace}, as the API server lists them`,
-        "the declared ones only",
-        extra.length ? `also ${extra.join(", ")}` : "the declared ones only",
+    const extra = [
+        ...undeclaredGrants(review.status?.resourceRules ?? [], rules),
+        ...undeclaredUrls(review.status?.nonResourceRules ?? []),
+    ];
+    const listedRules = {
+        workload: w.namespace,
+        check: `token's rules in ${w.namespace}, as the API server lists them`,
+        expected: "the declared ones only",
+        actual: extra.length ? `also ${extra.join(", ")}` : "the declared ones only",
+    };
+    // An authorizer that cannot list its rules (a webhook's) leaves the list incomplete: nothing
+    // beyond it is proven then, and the row says so, counted neither way unless it found more.
+    const incomplete = review.status?.incomplete === true && extra.length === 0;
+    checks.push(
+        incomplete
+            ? {
+                  ...listedRules,
+                  actual: `not proven: the list is incomplete (${review.status?.evaluationError ?? "no reason given"})`,
+                  note: true,
+                  ok: true,
+              }
+            : { ...listedRules, ok: extra.length === 0 },
     );
 
     // One real request each way, not only the authorizer's opinion.

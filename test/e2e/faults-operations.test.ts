@@ -127,13 +127,31 @@ describe("fault: operations on a live stack", () => {
             pod: "drift-pod",
             rules: READ_PODS,
         });
+        // A grant from outside the stack, of a URL no Role can name: the API server lists it.
+        const grant = "e2e-drift-metrics";
+        kubectl("create", "clusterrole", grant, "--verb=get", "--non-resource-url=/metrics");
+        kubectl(
+            "create",
+            "clusterrolebinding",
+            grant,
+            `--clusterrole=${grant}`,
+            "--serviceaccount=e2e-drift:drift-sa",
+        );
+        try {
+            const listed = (
+                await verifyWorkload(adminConfig(), { ...ids(drift), rules: READ_PODS })
+            ).find((c) => c.check.startsWith("token's rules"));
+            assert.deepEqual([listed?.actual, listed?.ok], ["also get /metrics", false]);
+        } finally {
+            kubectl("delete", "clusterrolebinding,clusterrole", grant);
+        }
         await stack.destroy({ runProgram: true });
         recordCase({
             name: "drift: verb appended to a rule",
             done: "kubectl appended `delete` to the Role's verbs",
             happened:
-                "`preview --refresh` saw no change (pulumi-kubernetes 4.25 prunes live lists to the declared length); `npm run verify` reported `delete pods` allowed where denied was declared; `up --replace <Role URN>` restored it",
-            left: "nothing after destroy",
+                "`preview --refresh` saw no change (pulumi-kubernetes 4.25 prunes live lists to the declared length); `npm run verify` reported `delete pods` allowed where denied was declared; `up --replace <Role URN>` restored it. A ClusterRoleBinding made with kubectl granting `get /metrics`: verify reported `also get /metrics`",
+            left: "nothing after destroy; the ClusterRole and its binding deleted",
         });
     });
 

@@ -1,6 +1,11 @@
 import * as assert from "node:assert/strict";
 
-import { ruleAccesses, ruleAllows, undeclaredGrants } from "../../scripts/lib/verify";
+import {
+    ruleAccesses,
+    ruleAllows,
+    undeclaredGrants,
+    undeclaredUrls,
+} from "../../scripts/lib/verify";
 import { formatTable } from "../../scripts/lib/verify-table";
 
 const readPods = { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] };
@@ -77,6 +82,24 @@ describe("verify's expectations", () => {
                 "create pods/exec",
                 "* *.*",
             ]);
+        });
+
+        it("holds no URL beyond the discovery and health ones every account may get", () => {
+            const discovery = {
+                nonResourceURLs: ["/api", "/api/*", "/apis", "/apis/*", "/healthz", "/version/"],
+                verbs: ["get"],
+            };
+            const issuer = { nonResourceURLs: ["/openid/v1/jwks"], verbs: ["get"] };
+            assert.deepEqual(undeclaredUrls([discovery, issuer]), []);
+        });
+
+        it("names each URL past them, and each verb but get on theirs", () => {
+            const listed = [
+                { nonResourceURLs: ["/metrics", "/healthz"], verbs: ["get"] },
+                { nonResourceURLs: ["/api"], verbs: ["post"] },
+                { nonResourceURLs: ["*"], verbs: ["*"] },
+            ];
+            assert.deepEqual(undeclaredUrls(listed), ["get /metrics", "post /api", "* *"]);
         });
 
         it("covers a named grant only by a rule for that name, or one for every name", () => {
