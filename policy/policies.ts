@@ -22,6 +22,7 @@ import {
     namespaceNotWeakerThanItsPods,
 } from "./rules/namespace";
 import {
+    podBaselineControls,
     podDropsAllCapabilities,
     podNoHostNamespaces,
     podNoHostPath,
@@ -185,6 +186,13 @@ export const POLICIES: readonly PolicySpec[] = [
             "Pods share none of the node's namespaces: no hostNetwork, hostPID or hostIPC.",
         enforcementLevel: mandatory,
         check: podNoHostNamespaces,
+    }),
+    resource({
+        name: "pod-baseline-controls",
+        description:
+            "Pods meet the rest of Pod Security baseline: no unconfined AppArmor, own SELinux user, role or type, unmasked /proc, unsafe sysctl, probe to another host or Windows HostProcess.",
+        enforcementLevel: mandatory,
+        check: podBaselineControls,
     }),
     resource({
         name: "pod-has-resources",

@@ -2,6 +2,7 @@
  * The Pod Security level a pod meets: the strictest one none of its findings breaks. Namespace
  * rules compare it with the level the pod's namespace enforces.
  */
+import { BASELINE_CHECKS } from "./pod-baseline";
 import {
     addsFewCapabilities,
     Check,
@@ -37,6 +38,7 @@ export const CHECKS: readonly Check[] = [
     noHostNamespaces,
     noHostPorts,
     safeVolumes,
+    ...BASELINE_CHECKS,
 ];
 
 /** The Pod Security level a pod spec meets, as far as it is known. */

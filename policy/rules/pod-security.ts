@@ -9,6 +9,7 @@
  * namespace rules make it binding: a pod that does not meet `restricted` must sit in a namespace
  * of this stack that enforces `baseline`.
  */
+import { BASELINE_CHECKS } from "./pod-baseline";
 import { Container, containersOf, effective, podSpecOf } from "./pod-spec";
 import { get, includes, isUnknown, items, Props, show, Unknown, UNKNOWN } from "./values";
 
@@ -273,3 +274,5 @@ export const podNoHostPath = rule((spec) =>
 );
 /** No hostNetwork, hostPID or hostIPC. */
 export const podNoHostNamespaces = rule(noHostNamespaces);
+/** The rest of baseline: AppArmor, SELinux, /proc, sysctls, probes' hosts, HostProcess. */
+export const podBaselineControls = rule((spec) => BASELINE_CHECKS.flatMap((check) => check(spec)));

@@ -125,6 +125,84 @@ describe("pod-no-host-namespaces", () => {
     }
 });
 
+describe("pod-baseline-controls", () => {
+    const name = "pod-baseline-controls";
+    const flags = (change: (p: Pod) => void, ...says: string[]) => {
+        const p = pod();
+        change(p);
+        assertViolation(check(name, TYPES.pod, p), ...says);
+        assert.equal(podLevel(p.spec).level, "privileged", "the pod's level");
+    };
+
+    it("passes the component's pod", () => {
+        assert.deepEqual(check(name, TYPES.pod, pod()), []);
+    });
+
+    it("flags an AppArmor profile of type Unconfined, on the pod or a container", () => {
+        flags(
+            (p) => (p.spec.securityContext.appArmorProfile = { type: "Unconfined" }),
+            "the pod runs unconfined by AppArmor",
+        );
+        flags(
+            (p) => (container(p).securityContext.appArmorProfile = { type: "Unconfined" }),
+            `container "my-pod" runs unconfined by AppArmor`,
+        );
+    });
+
+    it("flags an SELinux type other than the container ones, and any user or role", () => {
+        flags(
+            (p) => (p.spec.securityContext.seLinuxOptions = { type: "spc_t" }),
+            `seLinuxOptions.type to "spc_t"`,
+            "container_t",
+        );
+        flags(
+            (p) => (container(p).securityContext.seLinuxOptions = { user: "system_u" }),
+            `seLinuxOptions.user to "system_u"`,
+        );
+        const p = pod();
+        p.spec.securityContext.seLinuxOptions = { type: "container_t", level: "s0:c1,c2" };
+        assert.deepEqual(check(name, TYPES.pod, p), []);
+    });
+
+    it("flags an unmasked /proc", () => {
+        flags(
+            (p) => (container(p).securityContext.procMount = "Unmasked"),
+            `procMount is "Unmasked"`,
+        );
+    });
+
+    it("flags a sysctl outside the safe set, and passes one inside it", () => {
+        flags(
+            (p) => (p.spec.securityContext.sysctls = [{ name: "kernel.msgmax", value: "1" }]),
+            `sysctl "kernel.msgmax"`,
+        );
+        const p = pod();
+        p.spec.securityContext.sysctls = [{ name: "net.ipv4.tcp_syncookies", value: "1" }];
+        assert.deepEqual(check(name, TYPES.pod, p), []);
+    });
+
+    it("flags a probe or lifecycle hook sent to another host", () => {
+        flags(
+            (p) => (container(p).readinessProbe = { httpGet: { port: 8080, host: "10.0.0.1" } }),
+            `readinessProbe httpGet goes to host "10.0.0.1"`,
+        );
+        flags(
+            (p) =>
+                (container(p).lifecycle = {
+                    preStop: { tcpSocket: { port: 22, host: "169.254.169.254" } },
+                }),
+            "lifecycle.preStop tcpSocket",
+        );
+    });
+
+    it("flags a Windows HostProcess container", () => {
+        flags(
+            (p) => (container(p).securityContext.windowsOptions = { hostProcess: true }),
+            "Windows HostProcess",
+        );
+    });
+});
+
 describe("pod rules on pod templates and init containers", () => {
     it("flag a Deployment's pod template as they flag a pod", () => {
         const template = pod();
