@@ -51,6 +51,9 @@ const M = {
     quantities: `not a map of resource names to quantities | use e.g. { cpu: "50m", memory: "32Mi" }`,
     resourceName: `not a container resource | use cpu, memory, ephemeral-storage, hugepages-<size>, or an extended resource such as example.com/gpu`,
     quantity: `not a Kubernetes quantity | write it as a string such as "250m", "0.5", "64Mi" or "1G"`,
+    notWhole: `not a whole number, which the API server requires of an extended resource | use e.g. "1"`,
+    exactLimit:
+        "a request of a resource that is never overcommitted (hugepages-<size>, extended resources) other than its limit, which the API server refuses | set the same quantity in limits, or leave the request out (it defaults to the limit)",
     overLimit:
         "a request above the limit of the same resource, which the API server refuses | request at most the limit, or raise the limit",
     nodeSelector: `not a map of node labels | use e.g. { "kubernetes.io/os": "linux" }`,
@@ -243,6 +246,10 @@ const isResourceName = (name: string): boolean =>
     (name.startsWith("hugepages-") && quantityValue(name.slice(10)) !== undefined) ||
     (name.includes("/") && isQualifiedName(name));
 
+// Hugepages and extended resources: a request, where given, equals the limit.
+const isNeverOvercommitted = (name: string): boolean =>
+    name.startsWith("hugepages-") || name.includes("/");
+
 // Names and quantities checked in one pass, so every bad entry is reported at once.
 const quantities = z
     .custom<Readonly<Record<string, string>>>(isObject, M.quantities)
@@ -251,6 +258,8 @@ const quantities = z
             if (!isResourceName(name)) refuse(ctx, q, M.resourceName, name);
             else if (typeof q !== "string" || quantityValue(q) === undefined)
                 refuse(ctx, q, M.quantity, name);
+            else if (name.includes("/") && !Number.isInteger(quantityValue(q)))
+                refuse(ctx, q, M.notWhole, name);
         }
     });
 
@@ -265,7 +274,9 @@ const resources = z
             .superRefine(({ requests = {}, limits = {} }, ctx) => {
                 for (const [name, q] of Object.entries(requests)) {
                     const [want, max] = [quantityValue(q), quantityValue(limits[name] ?? "")];
-                    if (want !== undefined && max !== undefined && want > max)
+                    if (isNeverOvercommitted(name) && want !== undefined && want !== max)
+                        refuse(ctx, q, M.exactLimit, "requests", name);
+                    else if (want !== undefined && max !== undefined && want > max)
                         refuse(ctx, q, M.overLimit, "requests", name);
                 }
             }),

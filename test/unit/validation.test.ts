@@ -300,9 +300,37 @@ describe("validation", () => {
             );
         });
 
+        it("refuses an extended resource that is not a whole number", () => {
+            refuses(
+                { resources: { limits: { "example.com/gpu": "500m" } } },
+                `resources.limits["example.com/gpu"]`,
+                "500m",
+                `"1"`,
+            );
+        });
+
+        for (const name of ["example.com/gpu", "hugepages-2Mi"]) {
+            const q = name === "hugepages-2Mi" ? "4Mi" : "2";
+            it(`refuses a request of ${name} without its limit or other than it`, () => {
+                const over = { [name]: name === "hugepages-2Mi" ? "2Mi" : "1" };
+                for (const limits of [{}, over])
+                    refuses(
+                        { resources: { requests: { memory: "64Mi", [name]: q }, limits } },
+                        `resources.requests[${JSON.stringify(name)}]`,
+                        q,
+                        "the same quantity in limits",
+                    );
+            });
+        }
+
         it("accepts requests and limits in every quantity form", async () => {
             const resources = {
-                requests: { cpu: "0.25", memory: "64Mi", "ephemeral-storage": "1e8" },
+                requests: {
+                    cpu: "0.25",
+                    memory: "64Mi",
+                    "ephemeral-storage": "1e8",
+                    "hugepages-2Mi": "2097152",
+                },
                 limits: {
                     cpu: "250m",
                     memory: "67108864",
