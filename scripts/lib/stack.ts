@@ -136,9 +136,24 @@ async function saveConfig(ws: Workspace, stackName: string, config: Record<strin
     await ws.saveStackSettings(stackName, { ...current, config });
 }
 
-/** The file of a local backend's generated passphrase. */
+/**
+ * Where the commands keep their own files for a file backend's state directory: the project's
+ * own `.pulumi/` as it is; any other (a user's `file://~`, a shared folder) only inside the
+ * CLI's `.pulumi/` there, never in the folder itself (`file://~` would have put them in $HOME).
+ */
+export function projectFilesDir(stateDir: string, defaultState: string = DEFAULT_STATE): string {
+    if (path.resolve(stateDir) === path.resolve(defaultState)) return stateDir;
+    return join(stateDir, ".pulumi", "sa-workload");
+}
+
+/**
+ * The file of a local backend's generated passphrase: in projectFilesDir, or where an earlier
+ * version made it beside another backend's state, so that its stacks' secrets still open.
+ */
 export function passphraseFile(stateDir: string = DEFAULT_STATE): string {
-    return join(stateDir, "passphrase");
+    const earlier = join(stateDir, "passphrase");
+    if (existsSync(earlier)) return earlier;
+    return join(projectFilesDir(stateDir), "passphrase");
 }
 
 /**
@@ -161,7 +176,10 @@ export function stackPassphrase(
 /** A passphrase for a local backend's secrets, made once per backend directory. */
 function localPassphrase(stateDir: string): string {
     const file = passphraseFile(stateDir);
-    if (!existsSync(file)) writeFileSync(file, randomBytes(24).toString("base64"), { mode: 0o600 });
+    if (!existsSync(file)) {
+        mkdirSync(path.dirname(file), { recursive: true });
+        writeFileSync(file, randomBytes(24).toString("base64"), { mode: 0o600 });
+    }
     return readFileSync(file, "utf8").trim();
 }
 
@@ -201,13 +219,13 @@ export function defaultBackendUrl(): string {
 }
 
 /**
- * Where the engine runs for a backend: beside a file backend's state; for any other backend, a
- * folder per backend URL beside the default state (its stack files' secrets settings belong to
- * that backend, so two backends never share them).
+ * Where the engine runs for a backend: beside a file backend's state (in projectFilesDir); for
+ * any other backend, a folder per backend URL beside the default state (its stack files' secrets
+ * settings belong to that backend, so two backends never share them).
  */
 export function workspaceDir(backendUrl: string, defaultState: string = DEFAULT_STATE): string {
     const fileState = fileBackendDir(backendUrl);
-    if (fileState) return join(fileState, "workspace");
+    if (fileState) return join(projectFilesDir(fileState, defaultState), "workspace");
     const key = createHash("sha256").update(backendUrl).digest("hex").slice(0, 12);
     return join(defaultState, "workspaces", key);
 }

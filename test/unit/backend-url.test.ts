@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -60,12 +60,35 @@ describe("file backend URLs, as the Pulumi CLI parses them", () => {
     });
 
     it("runs the engine beside a file backend's state, and in a folder per URL for any other", () => {
-        assert.equal(workspaceDir("file:///srv/state", "/repo/.pulumi"), "/srv/state/workspace");
+        assert.equal(
+            workspaceDir("file:///srv/state", "/repo/.pulumi"),
+            "/srv/state/.pulumi/sa-workload/workspace",
+        );
+        assert.equal(
+            workspaceDir("file:///repo/.pulumi", "/repo/.pulumi"),
+            "/repo/.pulumi/workspace",
+        );
         const a = workspaceDir("s3://team-a?region=eu-west-1", "/repo/.pulumi");
         const b = workspaceDir("s3://team-b?region=eu-west-1", "/repo/.pulumi");
         assert.match(a, /^\/repo\/\.pulumi\/workspaces\/[0-9a-f]{12}$/);
         assert.notEqual(a, b, "two buckets share a workspace (and its secrets settings)");
         assert.equal(workspaceDir("s3://team-a?region=eu-west-1", "/repo/.pulumi"), a);
+    });
+});
+
+describe("a file backend's folder that is not the project's", () => {
+    it("keeps the passphrase an earlier version made beside its state", () => {
+        const dir = mkdtempSync(join(tmpdir(), "passphrase-earlier-"));
+        try {
+            writeFileSync(join(dir, "passphrase"), "made-earlier\n");
+            const url = fileBackendUrl(dir);
+            assert.deepEqual(stackPassphrase(url, {}), {
+                PULUMI_CONFIG_PASSPHRASE: "made-earlier",
+            });
+            assert.deepEqual(readdirSync(dir), ["passphrase"]);
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
     });
 });
 
@@ -227,6 +250,8 @@ describe("the passphrase a stack's secrets open with, when the caller sets none"
             const made = stackPassphrase(url, {}).PULUMI_CONFIG_PASSPHRASE;
             assert.ok(made && made.length > 20);
             assert.equal(readFileSync(passphraseFile(dir), "utf8").trim(), made);
+            // Not in the folder itself, which may be the user's ($HOME for file://~).
+            assert.deepEqual(readdirSync(dir), [".pulumi"]);
             assert.deepEqual(stackPassphrase(url, {}), { PULUMI_CONFIG_PASSPHRASE: made });
             assert.deepEqual(stackPassphrase(url, { PULUMI_CONFIG_PASSPHRASE_FILE: "/p" }), {});
             assert.deepEqual(stackPassphrase("s3://bucket", {}), {});
