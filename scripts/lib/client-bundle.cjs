@@ -51,6 +51,7 @@ const CLIENT_NAMES = [
     "KubernetesObjectApi",
     "RbacAuthorizationV1Api",
     "V1Namespace",
+    "V1NonResourceRule",
     "V1Pod",
     "V1PodSpec",
     "V1PolicyRule",

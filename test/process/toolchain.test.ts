@@ -104,7 +104,17 @@ function ensureOn(machine: Machine): { status: number | null; output: string; lo
     };
 }
 
+/**
+ * The toolchain's builds and the bundled cluster exist on Linux only, and these machines are made
+ * of sh stubs and /usr/bin: on macOS and Windows the suite has nothing of its own to prove.
+ */
+function linuxOnly(this: Mocha.Context): void {
+    if (process.platform !== "linux") this.skip();
+}
+
 describe("a user's machine: their pulumi, Pulumi's plugin download, no Go", () => {
+    before(linuxOnly);
+
     it("uses the pulumi on PATH and installs the provider plugin with pulumi plugin install", () => {
         const run = ensureOn({ pulumi: "3.274.1", install: "ok" });
         assert.equal(run.status, 0, run.output);
@@ -193,6 +203,8 @@ describe("a user's machine: their pulumi, Pulumi's plugin download, no Go", () =
 });
 
 describe("the toolchain's folders", () => {
+    before(linuxOnly);
+
     it("are named as build.sh env prints them, which runs again only when what it reads changes", () => {
         // HOME is put back too: the test changes it partway through.
         withEnv({ SA_WORKLOAD_CACHE: tempDir("sa-toolchain-"), HOME: process.env.HOME }, () => {
@@ -221,6 +233,8 @@ describe("the toolchain's folders", () => {
 });
 
 describe("the bundled cluster's kubeconfig", () => {
+    before(linuxOnly);
+
     it("is named by the commands as cluster.sh names it, without running it", () => {
         withEnv({ SA_WORKLOAD_CACHE: tempDir("sa-toolchain-") }, () => {
             const printed = spawnSync("bash", ["scripts/cluster.sh", "kubeconfig"], {
