@@ -7,10 +7,14 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
+    closeSync,
     existsSync,
     mkdirSync,
+    openSync,
     readdirSync,
     readFileSync,
+    readSync,
+    realpathSync,
     renameSync,
     statSync,
     writeFileSync,
@@ -80,9 +84,31 @@ export function cacheRoot(): string {
     return process.env.SA_WORKLOAD_CACHE ?? join(homedir(), ".cache", "sa-workload");
 }
 
-/** `pulumi version` of a binary, remembered by its path, size and time (it costs 0.15 s a run). */
-function pulumiVersion(file: string): string {
-    const { size, mtimeMs } = statSync(file);
+/**
+ * Whether `file` is the Pulumi CLI itself rather than a version manager's shim, which starts
+ * another version in each folder as its config says: mise links its own binary, asdf writes a
+ * script. Only the CLI itself has a version to remember.
+ */
+function isPulumiItself(real: string): boolean {
+    if (!/^pulumi(\.exe)?$/i.test(basename(real))) return false;
+    const head = Buffer.alloc(2);
+    const fd = openSync(real, "r");
+    try {
+        readSync(fd, head, 0, 2, 0);
+    } finally {
+        closeSync(fd);
+    }
+    return head.toString("latin1") !== "#!";
+}
+
+/**
+ * `pulumi version` of a binary, remembered by its real path, size and time (it costs 0.15 s a
+ * run); a shim's is asked every time.
+ */
+export function pulumiVersion(file: string): string {
+    const real = realpathSync(file);
+    const { size, mtimeMs } = statSync(real);
+    const remember = isPulumiItself(real);
     const memo = join(cacheRoot(), "pulumi-versions.json");
     let known: Record<string, { size: number; mtimeMs: number; version: string }> = {};
     try {
@@ -90,14 +116,15 @@ function pulumiVersion(file: string): string {
     } catch {
         // first run, or a damaged file: ask the binary
     }
-    const hit = known[file];
-    if (hit?.size === size && hit.mtimeMs === mtimeMs) return hit.version;
+    const hit = known[real];
+    if (remember && hit?.size === size && hit.mtimeMs === mtimeMs) return hit.version;
     const result = spawnSync(file, ["version"], { encoding: "utf8" });
     const version = result.stdout?.trim().replace(/^v/, "");
     if (result.status !== 0 || !version) {
         throw new Error(`${file} version failed (exit ${result.status}): ${result.stderr}`);
     }
-    known[file] = { size, mtimeMs, version };
+    if (!remember) return version;
+    known[real] = { size, mtimeMs, version };
     mkdirSync(dirname(memo), { recursive: true });
     writeFileSync(memo, JSON.stringify(known));
     return version;

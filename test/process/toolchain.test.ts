@@ -1,10 +1,18 @@
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+    chmodSync,
+    copyFileSync,
+    existsSync,
+    mkdirSync,
+    readFileSync,
+    symlinkSync,
+    writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 
 import { localClusterKubeconfig } from "../../scripts/lib/cluster";
-import { REPO_ROOT, toolchainDirs } from "../../scripts/lib/toolchain";
+import { pulumiVersion, REPO_ROOT, toolchainDirs } from "../../scripts/lib/toolchain";
 import { withEnv } from "../helpers/env";
 import { TRANSPILE_CACHE } from "../helpers/node-eval";
 import { tempDir } from "../helpers/temp-dirs";
@@ -199,6 +207,41 @@ describe("a user's machine: their pulumi, Pulumi's plugin download, no Go", () =
         );
         // The build itself came after (the stub `go` fails it).
         assert.match(run.log, /^go /m);
+    });
+});
+
+describe("the version of the pulumi on PATH", () => {
+    before(linuxOnly);
+
+    // A copy of echo as the binary: it answers `version` with "version", read as v + "ersion".
+    const ECHOED = "ersion";
+    const memo = (cache: string) =>
+        JSON.parse(readFileSync(join(cache, "pulumi-versions.json"), "utf8")) as object;
+
+    it("is remembered for the CLI itself, by its real path", () => {
+        const dir = tempDir("sa-pulumi-version-");
+        copyFileSync("/bin/echo", join(dir, "pulumi"));
+        symlinkSync(join(dir, "pulumi"), join(dir, "link"));
+        withEnv({ SA_WORKLOAD_CACHE: dir }, () => {
+            assert.equal(pulumiVersion(join(dir, "link")), ECHOED);
+            assert.deepEqual(Object.keys(memo(dir)), [join(dir, "pulumi")]);
+        });
+    });
+
+    it("is asked every time of a version manager's shim, a script or a link to another binary", () => {
+        const dir = tempDir("sa-pulumi-version-");
+        writeFileSync(join(dir, "pulumi"), '#!/bin/sh\necho "v$STUB_VERSION"\n', { mode: 0o755 });
+        copyFileSync("/bin/echo", join(dir, "mise"));
+        mkdirSync(join(dir, "shims"));
+        symlinkSync(join(dir, "mise"), join(dir, "shims", "pulumi"));
+        withEnv({ SA_WORKLOAD_CACHE: dir, STUB_VERSION: "3.274.1" }, () =>
+            assert.equal(pulumiVersion(join(dir, "pulumi")), "3.274.1"),
+        );
+        withEnv({ SA_WORKLOAD_CACHE: dir, STUB_VERSION: "3.280.0" }, () => {
+            assert.equal(pulumiVersion(join(dir, "pulumi")), "3.280.0");
+            assert.equal(pulumiVersion(join(dir, "shims", "pulumi")), ECHOED);
+        });
+        assert.ok(!existsSync(join(dir, "pulumi-versions.json")), "a shim's version was kept");
     });
 });
 
