@@ -89,7 +89,7 @@ export function describeBackendFailure(
         return `${where} did not answer. Once it answers, run the command again: npm run up converges from wherever an update stopped.`;
     }
     const old = oldPassphrase
-        ? ` A stack made with an earlier version of this project may use the passphrase it generated in ${oldPassphrase}: PULUMI_CONFIG_PASSPHRASE_FILE=${oldPassphrase}.`
+        ? ` A stack made with an earlier version of this project may use the passphrase it generated in ${oldPassphrase}: PULUMI_CONFIG_PASSPHRASE_FILE=${oldPassphrase} (PowerShell: $env:PULUMI_CONFIG_PASSPHRASE_FILE="${oldPassphrase}").`
         : "";
     if (WRONG_PASSPHRASE.test(message)) {
         return (

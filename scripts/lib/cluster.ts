@@ -55,14 +55,19 @@ export function unreachableMessage(target: KubeTarget, fromConfig: boolean): str
     );
 }
 
-/** Starts the bundled local cluster (building what is missing) and returns its kubeconfig. */
-export function startLocalCluster(): string {
+/** Refuses, before anything is said of starting it, where the bundled cluster cannot run. */
+function refuseLocalClusterOffLinux(): void {
     if (process.platform !== "linux") {
         throw new Error(
             "No kube context is set and the bundled local cluster runs on Linux only. Start a " +
                 "cluster (e.g. `minikube start`), which selects its context, and run the command again.",
         );
     }
+}
+
+/** Starts the bundled local cluster (building what is missing) and returns its kubeconfig. */
+export function startLocalCluster(): string {
+    refuseLocalClusterOffLinux();
     ensureToolchain(["cluster"]);
     runScript(CLUSTER, "start");
     return localClusterKubeconfig();
@@ -160,6 +165,7 @@ export async function selectCluster(context?: string, start = true): Promise<Sel
     if (!(config && (await answers(config)))) {
         if (!start)
             throw new Error("The bundled local cluster is not running: npm run up starts it.");
+        refuseLocalClusterOffLinux();
         console.error(
             useLocal
                 ? `${CLUSTER_ENV}=local: starting the bundled local cluster.`

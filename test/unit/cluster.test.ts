@@ -67,6 +67,23 @@ describe("the cluster a user chose is the cluster used", () => {
         );
     });
 
+    it("says the bundled cluster is Linux-only on macOS and Windows, never that it is starting it", async () => {
+        const said: unknown[] = [];
+        const { error } = console;
+        const platform = Object.getOwnPropertyDescriptor(process, "platform")!;
+        console.error = (...args: unknown[]) => said.push(...args);
+        try {
+            for (const os of ["darwin", "win32"]) {
+                Object.defineProperty(process, "platform", { value: os });
+                await assert.rejects(selectCluster(), /bundled local cluster runs on Linux only/);
+            }
+        } finally {
+            Object.defineProperty(process, "platform", platform);
+            console.error = error;
+        }
+        assert.deepEqual(said, []);
+    });
+
     it("refuses the bundled cluster asked for by the variable where the config names a context", async () => {
         const file = kubeconfig(tempDir("sa-cluster-"), "minikube", "https://127.0.0.1:1");
         process.env.KUBECONFIG = file;
