@@ -444,6 +444,19 @@ function betweenSettings(a: unknown): z.core.$ZodIssue[] {
                 ),
             );
     }
+    // The profile's own image listens where the profile says: another port only fits another image.
+    const profile =
+        typeof level === "string" && Object.hasOwn(d.PROFILES, level)
+            ? d.PROFILES[level as d.PodSecurityLevel]
+            : undefined;
+    if (profile && a.image === undefined && typeof a.port === "number" && a.port !== profile.port)
+        issues.push(
+            issue(
+                a.port,
+                `not where the default image of podSecurity "${level as string}" (${profile.image}) listens, ${profile.port}: its probes would fail until the ready timeout | remove port, or set image to one that listens on ${a.port}`,
+                "port",
+            ),
+        );
     const sa = a.serviceAccountName;
     if (
         a.legacyTokenSecret === true &&

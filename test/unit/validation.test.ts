@@ -97,6 +97,12 @@ describe("validation", () => {
             refuses({ runAsUser: -1 }, "runAsUser", -1, "0 or more");
         });
 
+        it("refuses a port the profile's default image does not listen on, and takes it with an image", async () => {
+            refuses({ port: 80 }, "port", 80, "remove port, or set image");
+            refuses({ podSecurity: "baseline", port: 8080 }, "port", 8080, "listens on 8080");
+            await newWorkload({ port: 80, image: "example.com/web:1.0" }, "own-image");
+        });
+
         it("refuses a port outside 1-65535", () => {
             refuses({ port: 0 }, "port", 0, "1 to 65535");
             refuses({ port: "8080" }, "port", "8080", "1 to 65535");
