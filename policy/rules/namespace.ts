@@ -55,7 +55,7 @@ interface PodInStack {
 function podsOf(resources: readonly StackResource[]): PodInStack[] {
     return resources.flatMap(({ type, props }) => {
         const pod = podSpecOf(type, props);
-        return pod === undefined ? [] : [{ ...pod, level: podLevel(pod.spec) }];
+        return pod === undefined ? [] : [{ ...pod, level: podLevel(pod.spec, pod.metadata) }];
     });
 }
 

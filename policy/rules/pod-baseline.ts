@@ -33,18 +33,51 @@ function baseline(
 
 const unset = (v: unknown) => v === undefined || v === null || v === "";
 
-/** No AppArmor profile of type Unconfined. */
-export const confinedByAppArmor: Check = (spec) =>
-    contexts(spec).flatMap(({ context, label }) => {
+const APPARMOR_WHY =
+    "AppArmor's default profile is what keeps the container from the node's sensitive files and mounts";
+const APPARMOR_ANNOTATION = "container.apparmor.security.beta.kubernetes.io/";
+
+/** No AppArmor profile of type Unconfined, in the security contexts or the older annotations. */
+export const confinedByAppArmor: Check = (spec, metadata): Results => [
+    ...contexts(spec).flatMap(({ context, label }) => {
         const type = get(context, "appArmorProfile", "type");
         return baseline(
             type,
             (t) => t !== "Unconfined",
             `${label} runs unconfined by AppArmor (appArmorProfile.type is ${show(type)})`,
-            "AppArmor's default profile is what keeps the container from the node's sensitive files and mounts",
+            APPARMOR_WHY,
             `remove appArmorProfile, or set it to { type: "RuntimeDefault" }`,
         );
-    });
+    }),
+    ...unknownAnnotations(metadata),
+    ...annotationsOf(metadata).flatMap(([key, value]) =>
+        key.startsWith(APPARMOR_ANNOTATION)
+            ? baseline(
+                  value,
+                  (v) =>
+                      unset(v) ||
+                      v === "runtime/default" ||
+                      (typeof v === "string" && v.startsWith("localhost/")),
+                  `the annotation ${key} is ${show(value)}`,
+                  APPARMOR_WHY,
+                  `remove the annotation, or set it to "runtime/default"`,
+              )
+            : [],
+    ),
+];
+
+/** `UNKNOWN` where the pods' annotations as a whole are not known yet. */
+function unknownAnnotations(metadata: unknown): Results {
+    return isUnknown(get(metadata, "annotations")) ? [UNKNOWN] : [];
+}
+
+/** The annotations of the pods' metadata, as [key, value] pairs (none where unknown). */
+function annotationsOf(metadata: unknown): [string, unknown][] {
+    const annotations = get(metadata, "annotations");
+    if (isUnknown(annotations) || typeof annotations !== "object" || annotations === null)
+        return [];
+    return Object.entries(annotations);
+}
 
 // The SELinux types baseline admits; a user or role of its own is never admitted.
 const SELINUX_TYPES = ["container_t", "container_init_t", "container_kvm_t", "container_engine_t"];
@@ -66,18 +99,23 @@ export const containerSeLinux: Check = (spec) =>
         }),
     );
 
-/** The default /proc mount, which masks the node's sensitive paths. */
-export const defaultProcMount: Check = (spec) =>
-    containersOf(spec).flatMap(({ container, label }) => {
-        const mount = get(container, "securityContext", "procMount");
-        return baseline(
-            mount,
+/**
+ * The default /proc mount, which masks the node's sensitive paths: baseline, but for a pod in a
+ * user namespace of its own (hostUsers: false), where only restricted requires it (1.35 on).
+ */
+export const defaultProcMount: Check = (spec) => {
+    const hostUsers = get(spec, "hostUsers");
+    if (isUnknown(hostUsers)) return [UNKNOWN];
+    return containersOf(spec).flatMap(({ container, label }) =>
+        baseline(
+            get(container, "securityContext", "procMount"),
             (m) => m === undefined || m === null || m === "Default",
-            `${label} mounts /proc unmasked (procMount is ${show(mount)})`,
+            `${label} mounts /proc unmasked (procMount is ${show(get(container, "securityContext", "procMount"))})`,
             "an unmasked /proc shows the kernel's and the node's sensitive files to the container",
             `remove securityContext.procMount, or set it to "Default"`,
-        );
-    });
+        ).map((r) => (isUnknown(r) || hostUsers !== false ? r : { ...r, breaks: "restricted" })),
+    );
+};
 
 // The sysctls baseline admits: namespaced ones that cannot affect other pods or the node.
 const SAFE_SYSCTLS = [
@@ -90,7 +128,9 @@ const SAFE_SYSCTLS = [
     "net.ipv4.tcp_keepalive_intvl",
     "net.ipv4.tcp_keepalive_probes",
     "net.ipv4.tcp_keepalive_time",
+    "net.ipv4.tcp_rmem",
     "net.ipv4.tcp_syncookies",
+    "net.ipv4.tcp_wmem",
 ];
 
 /** Only the safe sysctls. */

@@ -51,9 +51,9 @@ export interface PodLevel {
     readonly findings: readonly Finding[];
 }
 
-/** Runs every check on a pod spec and tells the strictest level it meets. */
-export function podLevel(spec: unknown): PodLevel {
-    const results = isUnknown(spec) ? [UNKNOWN] : CHECKS.flatMap((check) => check(spec));
+/** Runs every check on a pod spec (and its metadata) and tells the strictest level it meets. */
+export function podLevel(spec: unknown, metadata?: unknown): PodLevel {
+    const results = isUnknown(spec) ? [UNKNOWN] : CHECKS.flatMap((check) => check(spec, metadata));
     const findings = results.filter((r): r is Finding => !isUnknown(r));
     const level: Level = findings.some((f) => f.breaks === "baseline")
         ? "privileged"

@@ -28,8 +28,8 @@ export interface Finding {
 /** A check's results: findings, and `UNKNOWN` wherever a value it needed was not known. */
 export type Results = (Finding | Unknown)[];
 
-/** One Pod Security check of a pod spec. */
-export type Check = (spec: unknown) => Results;
+/** One Pod Security check of a pod spec, and of the pods' metadata where it reads annotations. */
+export type Check = (spec: unknown, metadata?: unknown) => Results;
 
 /** The capabilities baseline lets a container add back; restricted allows only NET_BIND_SERVICE. */
 export const BASELINE_CAPABILITIES = [
@@ -252,7 +252,7 @@ function rule(check: Check): (type: string, props: Props) => string[] {
     return (type, props) => {
         const pod = podSpecOf(type, props);
         if (pod === undefined || isUnknown(pod.spec)) return [];
-        return check(pod.spec)
+        return check(pod.spec, pod.metadata)
             .filter((r): r is Finding => !isUnknown(r))
             .map((f) => `${pod.subject} ${f.what}: ${f.why}. Fix: ${f.fix}.`);
     };
@@ -275,4 +275,8 @@ export const podNoHostPath = rule((spec) =>
 /** No hostNetwork, hostPID or hostIPC. */
 export const podNoHostNamespaces = rule(noHostNamespaces);
 /** The rest of baseline: AppArmor, SELinux, /proc, sysctls, probes' hosts, HostProcess. */
-export const podBaselineControls = rule((spec) => BASELINE_CHECKS.flatMap((check) => check(spec)));
+export const podBaselineControls = rule((spec, metadata) =>
+    BASELINE_CHECKS.flatMap((check) => check(spec, metadata)).filter(
+        (r) => isUnknown(r) || r.breaks === "baseline",
+    ),
+);

@@ -37,6 +37,8 @@ export interface PodSpecOf {
     readonly namespace: unknown;
     /** How messages name the resource, e.g. `Pod "my-ns/my-pod"`. */
     readonly subject: string;
+    /** The pods' metadata (a template's own): annotations that Pod Security reads too. */
+    readonly metadata: unknown;
 }
 
 /** The pod spec of a Pod or of a workload controller's template; `undefined` for other types. */
@@ -47,6 +49,7 @@ export function podSpecOf(type: string, props: unknown): PodSpecOf | undefined {
         spec: get(props, ...path),
         namespace: get(props, "metadata", "namespace"),
         subject: subject(type, props),
+        metadata: get(props, ...path.slice(0, -1), "metadata"),
     };
 }
 

@@ -131,7 +131,7 @@ describe("pod-baseline-controls", () => {
         const p = pod();
         change(p);
         assertViolation(check(name, TYPES.pod, p), ...says);
-        assert.equal(podLevel(p.spec).level, "privileged", "the pod's level");
+        assert.equal(podLevel(p.spec, p.metadata).level, "privileged", "the pod's level");
     };
 
     it("passes the component's pod", () => {
@@ -164,10 +164,33 @@ describe("pod-baseline-controls", () => {
         assert.deepEqual(check(name, TYPES.pod, p), []);
     });
 
-    it("flags an unmasked /proc", () => {
+    it("flags an unmasked /proc, but in a user namespace of the pod's own only for restricted", () => {
         flags(
             (p) => (container(p).securityContext.procMount = "Unmasked"),
             `procMount is "Unmasked"`,
+        );
+        const p = pod();
+        p.spec.hostUsers = false;
+        container(p).securityContext.procMount = "Unmasked";
+        assert.deepEqual(check(name, TYPES.pod, p), []);
+        assert.equal(podLevel(p.spec).level, "baseline");
+    });
+
+    it("flags the older AppArmor annotation set to unconfined, on a pod or a template", () => {
+        const key = "container.apparmor.security.beta.kubernetes.io/my-pod";
+        flags((p) => (p.metadata.annotations[key] = "unconfined"), `${key} is "unconfined"`);
+        const p = pod();
+        p.metadata.annotations[key] = "localhost/k8s-nginx";
+        assert.deepEqual(check(name, TYPES.pod, p), []);
+        const template = pod();
+        template.metadata.annotations[key] = "unconfined";
+        const deployment = {
+            metadata: { name: "web", namespace: "my-ns" },
+            spec: { template: { metadata: template.metadata, spec: template.spec } },
+        };
+        assertViolation(
+            check(name, "kubernetes:apps/v1:Deployment", deployment),
+            `Deployment "my-ns/web" the annotation ${key}`,
         );
     });
 
@@ -177,7 +200,10 @@ describe("pod-baseline-controls", () => {
             `sysctl "kernel.msgmax"`,
         );
         const p = pod();
-        p.spec.securityContext.sysctls = [{ name: "net.ipv4.tcp_syncookies", value: "1" }];
+        p.spec.securityContext.sysctls = [
+            { name: "net.ipv4.tcp_syncookies", value: "1" },
+            { name: "net.ipv4.tcp_rmem", value: "4096 87380 6291456" },
+        ];
         assert.deepEqual(check(name, TYPES.pod, p), []);
     });
 
