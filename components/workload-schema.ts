@@ -39,7 +39,7 @@ const M = {
     ruleField: `not a rule field | ${RULE}`,
     apiGroups: `must be a non-empty list of API group names, without a version | use [""] for the core group (pods, secrets), "apps" for deployments (not "core" or "apps/v1")`,
     nonEmpty: `must be a list of strings, not empty | ${RULE}`,
-    ruleResources: `must be a non-empty list of resource types | use plural, lower-case types, e.g. ["pods", "pods/log"] (not ["Pod"])`,
+    ruleResources: `must be a non-empty list of resource types | use plural, lower-case types, e.g. ["pods", "pods/log"] (not ["Pod"]), and "*/<subresource>" rather than "<resource>/*", which RBAC reads only as written`,
     verb: `not a Kubernetes verb | use some of ${KNOWN_VERBS.join(", ")}`,
     resourceNames: "must be a list of object names | give a list of strings or leave it out",
     token: `not a token object | use { mode: "automount" }`,
@@ -130,7 +130,11 @@ const rule = z.strictObject(
         apiGroups: strings((l) => l.length > 0 && l.every(isApiGroup), M.apiGroups),
         /** Resource types, plural and lower-case (`pods`, `pods/log`, `configmaps`). */
         resources: strings(
-            (l) => l.length > 0 && l.every((r) => /^[a-z0-9*][a-z0-9.*/-]*$/.test(r)),
+            // Lower-case at first (not a kind, "Pod"), and no "x/*", which RBAC matches only as
+            // written; metrics APIs name resources with "_" and upper case after that.
+            (l) =>
+                l.length > 0 &&
+                l.every((r) => /^[a-z0-9*][A-Za-z0-9._*/-]*$/.test(r) && !/.\/\*$/.test(r)),
             M.ruleResources,
         ),
         /** What may be done with them. `*` only with the workload's `allowWildcards`. */
@@ -246,9 +250,14 @@ const isResourceName = (name: string): boolean =>
     (name.startsWith("hugepages-") && quantityValue(name.slice(10)) !== undefined) ||
     (name.includes("/") && isQualifiedName(name));
 
+// Extended resources: named with a domain other than the native kubernetes.io ones.
+const isExtended = (name: string): boolean =>
+    name.includes("/") && !/(^|\.)kubernetes\.io\//.test(name);
 // Hugepages and extended resources: a request, where given, equals the limit.
 const isNeverOvercommitted = (name: string): boolean =>
-    name.startsWith("hugepages-") || name.includes("/");
+    name.startsWith("hugepages-") || isExtended(name);
+// Quantities as numbers carry binary rounding (4.1G is 4099999999.9999995): equal within it.
+const same = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
 
 // Names and quantities checked in one pass, so every bad entry is reported at once.
 const quantities = z
@@ -258,7 +267,7 @@ const quantities = z
             if (!isResourceName(name)) refuse(ctx, q, M.resourceName, name);
             else if (typeof q !== "string" || quantityValue(q) === undefined)
                 refuse(ctx, q, M.quantity, name);
-            else if (name.includes("/") && !Number.isInteger(quantityValue(q)))
+            else if (isExtended(name) && !same(quantityValue(q)!, Math.round(quantityValue(q)!)))
                 refuse(ctx, q, M.notWhole, name);
         }
     });
@@ -274,9 +283,18 @@ const resources = z
             .superRefine(({ requests = {}, limits = {} }, ctx) => {
                 for (const [name, q] of Object.entries(requests)) {
                     const [want, max] = [quantityValue(q), quantityValue(limits[name] ?? "")];
-                    if (isNeverOvercommitted(name) && want !== undefined && want !== max)
+                    if (
+                        isNeverOvercommitted(name) &&
+                        want !== undefined &&
+                        (max === undefined || !same(want, max))
+                    )
                         refuse(ctx, q, M.exactLimit, "requests", name);
-                    else if (want !== undefined && max !== undefined && want > max)
+                    else if (
+                        want !== undefined &&
+                        max !== undefined &&
+                        want > max &&
+                        !same(want, max)
+                    )
                         refuse(ctx, q, M.overLimit, "requests", name);
                 }
             }),

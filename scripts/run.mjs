@@ -20,9 +20,10 @@ import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 // Node.js 22.0 to 22.18 start the commands and then fail inside undici (ERR_REQUIRE_ESM before
-// 22.12, no zlib.createZstdDecompress before 22.15, its engines field says 22.19).
+// 22.12, no zlib.createZstdDecompress before 22.15, its engines field says 22.19); so do 23.0 to
+// 23.7, which lack zstd too.
 const MIN_VERSION = "22.19";
-const [MIN_MAJOR, MIN_MINOR] = MIN_VERSION.split(".").map(Number);
+const MIN_MINOR_OF = { 22: 19, 23: 8 };
 const here = dirname(fileURLToPath(import.meta.url));
 
 let pinned;
@@ -47,7 +48,7 @@ function cacheRoot() {
 /** Returns a directory holding a `node` of at least MIN_VERSION, installing one if needed. */
 function nodeBinDir() {
     const [major, minor] = process.versions.node.split(".").map(Number);
-    const newEnough = major > MIN_MAJOR || (major === MIN_MAJOR && minor >= MIN_MINOR);
+    const newEnough = major > 23 || (major in MIN_MINOR_OF && minor >= MIN_MINOR_OF[major]);
     // Started through node_modules/.bin/node (linkProjectNode below), which names the version it
     // starts: where versions.env pins another one since, that one is installed and used instead.
     const linked = process.env[LINKED_NODE];

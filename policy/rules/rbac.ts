@@ -145,7 +145,7 @@ const SENSITIVE: readonly Sensitive[] = [
         fix: "remove pods/exec and pods/attach from the rule",
     },
     ...[
-        { group: "", resources: ["pods"] },
+        { group: "", resources: ["pods", "replicationcontrollers"] },
         { group: "apps", resources: ["deployments", "replicasets", "statefulsets", "daemonsets"] },
         { group: "batch", resources: ["jobs", "cronjobs"] },
     ].map(({ group, resources }) => ({

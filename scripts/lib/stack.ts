@@ -148,11 +148,12 @@ export function projectFilesDir(stateDir: string, defaultState: string = DEFAULT
 
 /**
  * The file of a local backend's generated passphrase: in projectFilesDir, or where an earlier
- * version made it beside another backend's state, so that its stacks' secrets still open.
+ * version made it beside another backend's state, so that its stacks' secrets still open. That
+ * version's `workspace` folder beside it tells its file from one of the user's own.
  */
 export function passphraseFile(stateDir: string = DEFAULT_STATE): string {
     const earlier = join(stateDir, "passphrase");
-    if (existsSync(earlier)) return earlier;
+    if (existsSync(earlier) && existsSync(join(stateDir, "workspace"))) return earlier;
     return join(projectFilesDir(stateDir), "passphrase");
 }
 

@@ -87,10 +87,13 @@ export function cacheRoot(): string {
 /**
  * Whether `file` is the Pulumi CLI itself rather than a version manager's shim, which starts
  * another version in each folder as its config says: mise links its own binary, asdf writes a
- * script. Only the CLI itself has a version to remember.
+ * script. Only the CLI itself has a version to remember, and only where it can be told apart.
  */
 function isPulumiItself(real: string): boolean {
-    if (!/^pulumi(\.exe)?$/i.test(basename(real))) return false;
+    // Windows' shims (scoop, Chocolatey, mise) are executables of their own, copied with their
+    // times: nothing tells one from the CLI there, so its version is asked every time.
+    if (process.platform === "win32") return false;
+    if (!/^pulumi$/.test(basename(real))) return false;
     const head = Buffer.alloc(2);
     const fd = openSync(real, "r");
     try {

@@ -140,6 +140,7 @@ describe("rbac-no-sensitive-access", () => {
 
     for (const [group, resource] of [
         ["", "pods"],
+        ["", "replicationcontrollers"],
         ["apps", "deployments"],
         ["batch", "cronjobs"],
     ]) {

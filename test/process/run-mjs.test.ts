@@ -97,22 +97,24 @@ describe("scripts/run.mjs on a Node.js older than 22 (Linux x64)", () => {
         assert.equal(script.stdout.trim(), "installed scripts/run.mjs b");
     });
 
-    it("installs Node.js on a 22 older than 22.19, whose undici the Kubernetes client cannot load", () => {
-        const node22 = join(dir, "node-22.18");
-        writeFileSync(
-            `${node22}.cjs`,
-            'Object.defineProperty(process.versions, "node", { value: "22.18.0" });\n',
-        );
-        writeFileSync(node22, `#!/bin/sh\nexec '${process.execPath}' -r '${node22}.cjs' "$@"\n`, {
-            mode: 0o755,
+    for (const version of ["22.18.0", "23.7.0"]) {
+        it(`installs Node.js on ${version}, whose zlib the Kubernetes client's undici cannot use`, () => {
+            const node = join(dir, `node-${version}`);
+            writeFileSync(
+                `${node}.cjs`,
+                `Object.defineProperty(process.versions, "node", { value: "${version}" });\n`,
+            );
+            writeFileSync(node, `#!/bin/sh\nexec '${process.execPath}' -r '${node}.cjs' "$@"\n`, {
+                mode: 0o755,
+            });
+            const result = spawnSync(node, [join(dir, "scripts", "run.mjs"), "node", "a"], {
+                encoding: "utf8",
+                env: { ...process.env, SA_WORKLOAD_CACHE: join(dir, "cache") },
+            });
+            assert.equal(result.status, 0, result.stderr);
+            assert.equal(result.stdout.trim(), "installed a");
         });
-        const result = spawnSync(node22, [join(dir, "scripts", "run.mjs"), "node", "a"], {
-            encoding: "utf8",
-            env: { ...process.env, SA_WORKLOAD_CACHE: join(dir, "cache") },
-        });
-        assert.equal(result.status, 0, result.stderr);
-        assert.equal(result.stdout.trim(), "installed a");
-    });
+    }
 
     it("has npm's scripts start the older Node.js where the installed one is gone", () => {
         assert.equal(run("node", "a").status, 0);

@@ -228,6 +228,21 @@ describe("the version of the pulumi on PATH", () => {
         });
     });
 
+    it("is asked every time on Windows, where a shim is an executable of its own", () => {
+        const dir = tempDir("sa-pulumi-version-");
+        copyFileSync("/bin/echo", join(dir, "pulumi"));
+        const platform = Object.getOwnPropertyDescriptor(process, "platform")!;
+        Object.defineProperty(process, "platform", { value: "win32" });
+        try {
+            withEnv({ SA_WORKLOAD_CACHE: dir }, () =>
+                assert.equal(pulumiVersion(join(dir, "pulumi")), ECHOED),
+            );
+        } finally {
+            Object.defineProperty(process, "platform", platform);
+        }
+        assert.ok(!existsSync(join(dir, "pulumi-versions.json")), "a version was kept");
+    });
+
     it("is asked every time of a version manager's shim, a script or a link to another binary", () => {
         const dir = tempDir("sa-pulumi-version-");
         writeFileSync(join(dir, "pulumi"), '#!/bin/sh\necho "v$STUB_VERSION"\n', { mode: 0o755 });

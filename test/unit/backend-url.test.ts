@@ -77,15 +77,21 @@ describe("file backend URLs, as the Pulumi CLI parses them", () => {
 });
 
 describe("a file backend's folder that is not the project's", () => {
-    it("keeps the passphrase an earlier version made beside its state", () => {
+    it("keeps the passphrase an earlier version made beside its state, and no file of the user's", () => {
         const dir = mkdtempSync(join(tmpdir(), "passphrase-earlier-"));
         try {
-            writeFileSync(join(dir, "passphrase"), "made-earlier\n");
+            // A file of the user's own, of the same name: not taken for the stacks' passphrase.
+            writeFileSync(join(dir, "passphrase"), "the-users-own\n");
             const url = fileBackendUrl(dir);
+            assert.notEqual(stackPassphrase(url, {}).PULUMI_CONFIG_PASSPHRASE, "the-users-own");
+            rmSync(join(dir, ".pulumi"), { recursive: true });
+            // Beside the workspace folder an earlier version made there: its passphrase.
+            writeFileSync(join(dir, "passphrase"), "made-earlier\n");
+            mkdirSync(join(dir, "workspace"));
             assert.deepEqual(stackPassphrase(url, {}), {
                 PULUMI_CONFIG_PASSPHRASE: "made-earlier",
             });
-            assert.deepEqual(readdirSync(dir), ["passphrase"]);
+            assert.deepEqual(readdirSync(dir).sort(), ["passphrase", "workspace"]);
         } finally {
             rmSync(dir, { recursive: true, force: true });
         }

@@ -162,6 +162,20 @@ describe("validation", () => {
             });
         }
 
+        it("refuses a subresource wildcard written after the resource, which RBAC reads as written", () => {
+            const bad = { ...rule, resources: ["pods/*"] };
+            refuses({ rules: [bad] }, "rules[0].resources", ["pods/*"], `"*/<subresource>"`);
+        });
+
+        it("takes a metrics API's resources, with '_' and upper case after the first letter", async () => {
+            const metrics = {
+                apiGroups: ["custom.metrics.k8s.io"],
+                resources: ["pods/http_requests", "queue_messagesReady"],
+                verbs: ["get" as const],
+            };
+            await newWorkload({ rules: [metrics] }, "metrics");
+        });
+
         it("refuses a resource written as a kind, which matches nothing", () => {
             const bad = { ...rule, resources: ["Pod"] };
             refuses({ rules: [bad] }, "rules[0].resources", ["Pod"], "plural, lower-case");
@@ -328,6 +342,21 @@ describe("validation", () => {
                     );
             });
         }
+
+        it("refuses a request of an extended resource below its limit, and takes equal ones in any form", async () => {
+            const gpu = "example.com/gpu";
+            refuses(
+                { resources: { requests: { [gpu]: "1" }, limits: { [gpu]: "2" } } },
+                `resources.requests[${JSON.stringify(gpu)}]`,
+                "1",
+                "the same quantity in limits",
+            );
+            const huge = { "hugepages-2Mi": "4.1G" };
+            await newWorkload(
+                { resources: { requests: huge, limits: { "hugepages-2Mi": "4100M" } } },
+                "equal",
+            );
+        });
 
         it("accepts requests and limits in every quantity form", async () => {
             const resources = {
