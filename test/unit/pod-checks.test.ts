@@ -155,6 +155,21 @@ describe("in-pod checks against a pod", () => {
         return Promise.resolve(answer ?? { code: 127, stdout: "", stderr: "not found" });
     };
     const ok = (stdout: string): ExecResult => ({ code: 0, stdout, stderr: "" });
+    /** A pod whose /proc/1/status and /proc/mounts read `status`, its token file `token`. */
+    const inPodWith = (status: string) => (): PodExec => (command) =>
+        Promise.resolve(
+            command[0] === "cat"
+                ? ok(command[1] === "/proc/1/status" ? status : `${token}\n`)
+                : command[0] === "wget"
+                  ? ok("")
+                  : { code: 1, stdout: "", stderr: "" },
+        );
+    const SECURITY_CHECKS = [
+        "nginx runs as user (inside the pod)",
+        "root filesystem (inside the pod)",
+        "effective capabilities (inside the pod)",
+        "no new privileges, seccomp filter (inside the pod)",
+    ];
     const rows = (makeExec: () => PodExec) =>
         inPodRows(
             admin,
@@ -216,33 +231,15 @@ describe("in-pod checks against a pod", () => {
             "Seccomp:\t0",
             "overlay / overlay rw,relatime 0 0",
         ].join("\n");
-        const makeExec = (): PodExec => (command) =>
-            Promise.resolve(
-                command[0] === "cat"
-                    ? ok(command[1] === "/proc/1/status" ? root : `${token}\n`)
-                    : ok(""),
-            );
-        const failed = (await rows(makeExec)).filter((r) => r.expected !== r.actual);
+        const failed = (await rows(inPodWith(root))).filter((r) => r.expected !== r.actual);
         assert.deepEqual(
             failed.map((r) => r.check),
-            [
-                "nginx runs as user (inside the pod)",
-                "root filesystem (inside the pod)",
-                "effective capabilities (inside the pod)",
-                "no new privileges, seccomp filter (inside the pod)",
-            ],
+            SECURITY_CHECKS,
         );
     });
 
     it("checks user, root, capabilities, the token file and the token's own identity", async () => {
-        const files: Record<string, ExecResult> = { wget: ok("") };
-        const makeExec = (): PodExec => (command) =>
-            Promise.resolve(
-                command[0] === "cat"
-                    ? ok(command[1] === "/proc/1/status" ? proc : `${token}\n`)
-                    : (files[command[0]] ?? { code: 1, stdout: "", stderr: "" }),
-            );
-        const result = await rows(makeExec);
+        const result = await rows(inPodWith(proc));
         assert.deepEqual(
             result.filter((r) => r.expected !== r.actual),
             [],
@@ -250,10 +247,7 @@ describe("in-pod checks against a pod", () => {
         assert.deepEqual(
             result.map((r) => r.check),
             [
-                "nginx runs as user (inside the pod)",
-                "root filesystem (inside the pod)",
-                "effective capabilities (inside the pod)",
-                "no new privileges, seccomp filter (inside the pod)",
+                ...SECURITY_CHECKS,
                 "nginx answers on port 8080 (inside the pod)",
                 "automount token file at /var/run/secrets/kubernetes.io/serviceaccount/token",
                 "token audience (JWT aud)",
