@@ -60,8 +60,24 @@ export function readProgramConfig(config: pulumi.Config): ProgramConfig {
             "give a list such as [{ namespace: my-ns }], or remove the key for one default workload",
         )
     ) {
+        const seen = new Map<string, number>();
         (workloads as unknown[]).forEach((w, i) => {
             p.add(workloadProblems(w, `${key}[${i}]`));
+            // One namespace per workload, reported beside every other problem (a namespace that
+            // is not a string is the schema's to report).
+            const namespace =
+                (w as { namespace?: unknown } | null)?.namespace ?? DEFAULTS.namespace;
+            if (typeof namespace === "string") {
+                const first = seen.get(namespace);
+                p.check(
+                    first === undefined,
+                    `${key}[${i}].namespace`,
+                    namespace,
+                    `already used by ${key}[${first}]; each workload needs a namespace of its own`,
+                    "give this workload a different namespace",
+                );
+                seen.set(namespace, first ?? i);
+            }
             // The component's kubeContext names the cluster its checks read; the program's
             // provider deploys to sa-workload:kubeContext, so a workload's own would have them
             // look at one cluster while the stack deploys to another.
@@ -78,20 +94,6 @@ export function readProgramConfig(config: pulumi.Config): ProgramConfig {
     p.throwIfAny();
 
     const list = workloads as ServiceAccountWorkloadArgs[];
-    const seen = new Map<string, number>();
-    list.forEach((w, i) => {
-        const namespace = w.namespace ?? DEFAULTS.namespace;
-        const first = seen.get(namespace);
-        p.check(
-            first === undefined,
-            `${key}[${i}].namespace`,
-            namespace,
-            `already used by ${key}[${first}]; each workload needs a namespace of its own`,
-            "give this workload a different namespace",
-        );
-        seen.set(namespace, first ?? i);
-    });
-    p.throwIfAny();
 
     return {
         kubeContext,

@@ -169,6 +169,18 @@ describe("the program", () => {
             );
         });
 
+        it("reports a namespace used twice beside the workloads' other problems, at once", () => {
+            setConfig({
+                "sa-workload:workloads": [
+                    { namespace: "team-a", image: "nginx" },
+                    { namespace: "team-a" },
+                ],
+            });
+            const { message } = refused();
+            assert.match(message, /workloads\[0\]\.image is "nginx"/);
+            assert.match(message, /workloads\[1\]\.namespace is "team-a": already used/);
+        });
+
         it("refuses two workloads that both default to my-ns", () => {
             setConfig({ "sa-workload:workloads": [{}, { podName: "other" }] });
             assert.match(refused().message, /workloads\[1\]\.namespace is "my-ns": already used/);
