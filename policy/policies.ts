@@ -99,7 +99,7 @@ export const POLICIES: readonly PolicySpec[] = [
     resource({
         name: "rbac-no-sensitive-access",
         description:
-            "Roles grant no access to Secrets, no bind, escalate or impersonate, no token creation, no exec into pods, and no creation of pods or their controllers.",
+            "Roles grant no access to Secrets, no bind, escalate or impersonate, no token creation, no exec or ephemeral containers in pods, and no creation of pods or their controllers.",
         enforcementLevel: mandatory,
         check: rbacNoSensitiveAccess,
     }),

@@ -144,6 +144,14 @@ const SENSITIVE: readonly Sensitive[] = [
         why: "it lets the workload run commands in the namespace's other pods and read their ServiceAccounts' tokens there",
         fix: "remove pods/exec and pods/attach from the rule",
     },
+    ...["update", "patch"].map((verb) => ({
+        verb,
+        apiGroups: [""],
+        resources: ["pods/ephemeralcontainers"],
+        grants: `${verb} on pods/ephemeralcontainers`,
+        why: "it lets the workload add a container of its choosing to the namespace's other pods, which runs with their ServiceAccounts' tokens",
+        fix: `remove "${verb}" on pods/ephemeralcontainers from the rule`,
+    })),
     ...[
         { group: "", resources: ["pods", "replicationcontrollers"] },
         { group: "apps", resources: ["deployments", "replicasets", "statefulsets", "daemonsets"] },
@@ -179,7 +187,8 @@ function grants(rule: unknown, s: Sensitive): boolean {
 
 /**
  * No access to Secrets, no bind, escalate or impersonate, no create on serviceaccounts/token, no
- * exec or attach into pods, no create on pods or the controllers that start them, whether named or implied by a wildcard, unless the pack's config allows sensitive access.
+ * exec or attach into pods, no ephemeral containers added to them, no create on pods or the
+ * controllers that start them, whether named or implied by a wildcard, unless the pack's config allows sensitive access.
  */
 export function rbacNoSensitiveAccess(type: string, props: Props): string[] {
     return rulesOf(type, props).flatMap(({ rule, at }) =>

@@ -138,6 +138,11 @@ describe("rbac-no-sensitive-access", () => {
         });
     }
 
+    it("flags adding ephemeral containers to pods, which run with those pods' tokens", () => {
+        const r = withRule({ resources: ["pods/ephemeralcontainers"], verbs: ["get", "patch"] });
+        assertViolation(check(name, TYPES.role, r), "grants patch on pods/ephemeralcontainers");
+    });
+
     for (const [group, resource] of [
         ["", "pods"],
         ["", "replicationcontrollers"],
