@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { DEFAULTS, LEGACY_TOKEN_SUFFIX, PROFILES } from "./defaults";
 import { ownershipHooks } from "./ownership";
-import { PolicyRule } from "./rbac";
+import { PolicyRule, readPods } from "./rbac";
 import {
     containerSecurityContext,
     podSecurityContext,
@@ -118,7 +118,7 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
         );
         const serviceAccountName = this.serviceAccount.metadata.name;
 
-        this.rules = args.rules ?? DEFAULTS.rules();
+        this.rules = args.rules ?? [readPods()];
         this.role = new k8s.rbac.v1.Role(
             `${name}-role`,
             {
