@@ -38,6 +38,18 @@ export function isWildcard(field: string, entry: unknown): boolean {
     return field === "resources" && typeof entry === "string" && entry.startsWith(`${WILDCARD}/`);
 }
 
+/** Whether a rule's `resources` match `resource` (`pods/exec`) as the authorizer's do. */
+export function resourcesMatch(
+    resources: readonly string[] | undefined,
+    resource: string,
+): boolean {
+    const sub = resource.split("/")[1];
+    return (resources ?? []).some(
+        (r) =>
+            r === WILDCARD || r === resource || (sub !== undefined && r === `${WILDCARD}/${sub}`),
+    );
+}
+
 /** The read-only verbs. */
 export const READ_VERBS: readonly Verb[] = ["get", "list", "watch"];
 

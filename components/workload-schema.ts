@@ -24,6 +24,8 @@ const PROJECTED_ONLY = ["audience", "expirationSeconds", "path"] as const;
 const EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"] as const;
 const MIN_TOKEN = d.MIN_TOKEN_EXPIRATION_SECONDS;
 const MAX_TOKEN = 2 ** 32;
+// The longest ServiceAccount name whose legacy token Secret's name stays within 253.
+const MAX_LEGACY_ACCOUNT_NAME = 253 - d.LEGACY_TOKEN_SUFFIX.length;
 
 /** Every refusal of the schema: "<problem> | <fix>". */
 const M = {
@@ -71,7 +73,7 @@ const M = {
     root: `root (0) contradicts podSecurity "restricted", which requires a non-root user | use a non-root user (e.g. 101), or set podSecurity: "baseline" and an image that needs root`,
     wildcard:
         "contains the wildcard `*` (alone, or in resources as `*/<subresource>`), which grants everything it matches now and in the future | list exactly what the workload needs, or set allowWildcards: true to accept it",
-    legacyName: `longer than ${253 - d.LEGACY_TOKEN_SUFFIX.length} characters with legacyTokenSecret: true, which names its Secret "<serviceAccountName>${d.LEGACY_TOKEN_SUFFIX}", past the API server's 253 | use a shorter name, e.g. "${d.DEFAULTS.serviceAccountName}"`,
+    legacyName: `longer than ${MAX_LEGACY_ACCOUNT_NAME} characters with legacyTokenSecret: true, which names its Secret "<serviceAccountName>${d.LEGACY_TOKEN_SUFFIX}", past the API server's 253 | use a shorter name, e.g. "${d.DEFAULTS.serviceAccountName}"`,
     context: "not a context name | name a context from your kubeconfig, or leave it out",
 };
 const timeout = (fallback: number) =>
@@ -264,10 +266,10 @@ const quantities = z
     .custom<Readonly<Record<string, string>>>(isObject, M.quantities)
     .superRefine((map, ctx) => {
         for (const [name, q] of Object.entries(isObject(map) ? map : {})) {
+            const value = typeof q === "string" ? quantityValue(q) : undefined;
             if (!isResourceName(name)) refuse(ctx, q, M.resourceName, name);
-            else if (typeof q !== "string" || quantityValue(q) === undefined)
-                refuse(ctx, q, M.quantity, name);
-            else if (isExtended(name) && !same(quantityValue(q)!, Math.round(quantityValue(q)!)))
+            else if (value === undefined) refuse(ctx, q, M.quantity, name);
+            else if (isExtended(name) && !same(value, Math.round(value)))
                 refuse(ctx, q, M.notWhole, name);
         }
     });
@@ -479,7 +481,7 @@ function betweenSettings(a: unknown): z.core.$ZodIssue[] {
     if (
         a.legacyTokenSecret === true &&
         typeof sa === "string" &&
-        sa.length > 253 - d.LEGACY_TOKEN_SUFFIX.length
+        sa.length > MAX_LEGACY_ACCOUNT_NAME
     )
         issues.push(issue(sa, M.legacyName, "serviceAccountName"));
     const rules: unknown[] = a.allowWildcards !== true && Array.isArray(a.rules) ? a.rules : [];

@@ -22,8 +22,8 @@ import { fileURLToPath } from "node:url";
 // Node.js 22.0 to 22.18 start the commands and then fail inside undici (ERR_REQUIRE_ESM before
 // 22.12, no zlib.createZstdDecompress before 22.15, its engines field says 22.19); so do 23.0 to
 // 23.7, which lack zstd too.
-const MIN_VERSION = "22.19";
 const MIN_MINOR_OF = { 22: 19, 23: 8 };
+const MIN_VERSION = `22.${MIN_MINOR_OF[22]}`;
 const here = dirname(fileURLToPath(import.meta.url));
 
 let pinned;
@@ -175,15 +175,10 @@ const env = {
     // node_modules/.bin too, as `npm run` would, so the script also works when run directly.
     PATH: [bin, join(here, "..", "node_modules", ".bin"), process.env.PATH ?? ""].join(delimiter),
 };
-// TypeScript from the project's transpile cache where Node.js has module.registerHooks (22.15 and
-// newer; the Node.js installed above has it), else through ts-node, as SA_WORKLOAD_TRANSPILE=ts-node
-// asks too (the bench measures the cache against it).
-function hasRegisterHooks() {
-    if (bin === dirname(process.execPath)) return typeof nodeModule.registerHooks === "function";
-    const [major, minor] = pinnedNodeVersion().split(".").map(Number);
-    return major > 22 || (major === 22 && minor >= 15);
-}
-const cached = process.env.SA_WORKLOAD_TRANSPILE !== "ts-node" && hasRegisterHooks();
+// TypeScript from the project's transpile cache (module.registerHooks, which every Node.js run
+// here has: 22.15 and newer), else through ts-node where SA_WORKLOAD_TRANSPILE=ts-node asks (the
+// bench measures the cache against it).
+const cached = process.env.SA_WORKLOAD_TRANSPILE !== "ts-node";
 const transpiler = cached ? join(here, "lib", "transpile-cache.cjs") : "ts-node/register";
 const preloads = [transpiler, join(here, "lib", "source-maps.ts")];
 // Which of the two, for the test suites' mocha (test/helpers/transpile.cjs), a command of its own.

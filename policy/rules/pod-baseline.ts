@@ -106,15 +106,16 @@ export const containerSeLinux: Check = (spec) =>
 export const defaultProcMount: Check = (spec) => {
     const hostUsers = get(spec, "hostUsers");
     if (isUnknown(hostUsers)) return [UNKNOWN];
-    return containersOf(spec).flatMap(({ container, label }) =>
-        baseline(
-            get(container, "securityContext", "procMount"),
+    return containersOf(spec).flatMap(({ container, label }) => {
+        const mount = get(container, "securityContext", "procMount");
+        return baseline(
+            mount,
             (m) => m === undefined || m === null || m === "Default",
-            `${label} mounts /proc unmasked (procMount is ${show(get(container, "securityContext", "procMount"))})`,
+            `${label} mounts /proc unmasked (procMount is ${show(mount)})`,
             "an unmasked /proc shows the kernel's and the node's sensitive files to the container",
             `remove securityContext.procMount, or set it to "Default"`,
-        ).map((r) => (isUnknown(r) || hostUsers !== false ? r : { ...r, breaks: "restricted" })),
-    );
+        ).map((r) => (isUnknown(r) || hostUsers !== false ? r : { ...r, breaks: "restricted" }));
+    });
 };
 
 // The sysctls baseline admits: namespaced ones that cannot affect other pods or the node.

@@ -41,16 +41,16 @@ const wildcardIn = (field: string, list: unknown): string | undefined =>
 /** No `*` in the verbs, resources or API groups of a Role or ClusterRole. */
 export function rbacNoWildcards(type: string, props: Props): string[] {
     return rulesOf(type, props).flatMap(({ rule, at }) =>
-        WILDCARD_FIELDS.flatMap(({ field, ...f }) => {
+        WILDCARD_FIELDS.flatMap(({ field, noun, example }) => {
             const entry = wildcardIn(field, get(rule, field));
-            return entry === undefined ? [] : [{ field, entry, ...f }];
-        }).map(
-            ({ field, entry, noun, example }) =>
+            if (entry === undefined) return [];
+            return [
                 `${at} has "${entry}" in ${field}: a wildcard grants every ${noun} there is, including ` +
-                `those that later Kubernetes versions and CRDs add, so the grant grows without ` +
-                `anyone changing it. Fix: list exactly the ${noun}s the workload needs (e.g. ` +
-                `${example}), ${deliberate("rbac-no-wildcards", "wildcard")}.`,
-        ),
+                    `those that later Kubernetes versions and CRDs add, so the grant grows without ` +
+                    `anyone changing it. Fix: list exactly the ${noun}s the workload needs (e.g. ` +
+                    `${example}), ${deliberate("rbac-no-wildcards", "wildcard")}.`,
+            ];
+        }),
     );
 }
 

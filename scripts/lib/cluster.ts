@@ -55,19 +55,18 @@ export function unreachableMessage(target: KubeTarget, fromConfig: boolean): str
     );
 }
 
-/** Refuses, before anything is said of starting it, where the bundled cluster cannot run. */
-function refuseLocalClusterOffLinux(): void {
+/**
+ * Starts the bundled local cluster (building what is missing) and returns its kubeconfig; says
+ * `why` first, and only where it can run.
+ */
+export function startLocalCluster(why: string): string {
     if (process.platform !== "linux") {
         throw new Error(
             "No kube context is set and the bundled local cluster runs on Linux only. Start a " +
                 "cluster (e.g. `minikube start`), which selects its context, and run the command again.",
         );
     }
-}
-
-/** Starts the bundled local cluster (building what is missing) and returns its kubeconfig. */
-export function startLocalCluster(): string {
-    refuseLocalClusterOffLinux();
+    console.error(why);
     ensureToolchain(["cluster"]);
     runScript(CLUSTER, "start");
     return localClusterKubeconfig();
@@ -165,14 +164,12 @@ export async function selectCluster(context?: string, start = true): Promise<Sel
     if (!(config && (await answers(config)))) {
         if (!start)
             throw new Error("The bundled local cluster is not running: npm run up starts it.");
-        refuseLocalClusterOffLinux();
-        console.error(
+        process.env.KUBECONFIG = startLocalCluster(
             useLocal
                 ? `${CLUSTER_ENV}=local: starting the bundled local cluster.`
                 : "No kube context is set (no kubeconfig, or no current context): starting the " +
                       "bundled local cluster.",
         );
-        process.env.KUBECONFIG = startLocalCluster();
         config = loadKubeConfig(undefined, process.env.KUBECONFIG);
     } else {
         process.env.KUBECONFIG = local;

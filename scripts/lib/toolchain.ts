@@ -111,22 +111,23 @@ function isPulumiItself(real: string): boolean {
 export function pulumiVersion(file: string): string {
     const real = realpathSync(file);
     const { size, mtimeMs } = statSync(real);
-    const remember = isPulumiItself(real);
-    const memo = join(cacheRoot(), "pulumi-versions.json");
+    // A file of its own: the one before kept shims' versions too, under the path on PATH.
+    const memo = join(cacheRoot(), "pulumi-cli-versions.json");
     let known: Record<string, { size: number; mtimeMs: number; version: string }> = {};
     try {
         known = JSON.parse(readFileSync(memo, "utf8")) as typeof known;
     } catch {
         // first run, or a damaged file: ask the binary
     }
+    // Only the CLI itself is ever remembered, so a hit needs no second look at the file.
     const hit = known[real];
-    if (remember && hit?.size === size && hit.mtimeMs === mtimeMs) return hit.version;
+    if (hit?.size === size && hit.mtimeMs === mtimeMs) return hit.version;
     const result = spawnSync(file, ["version"], { encoding: "utf8" });
     const version = result.stdout?.trim().replace(/^v/, "");
     if (result.status !== 0 || !version) {
         throw new Error(`${file} version failed (exit ${result.status}): ${result.stderr}`);
     }
-    if (!remember) return version;
+    if (!isPulumiItself(real)) return version;
     known[real] = { size, mtimeMs, version };
     mkdirSync(dirname(memo), { recursive: true });
     writeFileSync(memo, JSON.stringify(known));

@@ -7,6 +7,8 @@
  */
 import * as k8s from "@kubernetes/client-node";
 
+import { resourcesMatch } from "../../components/rbac";
+
 import { inPodRows, Row } from "./pod-checks";
 
 /** The names of one deployed workload (the stack outputs of index.ts). */
@@ -40,12 +42,9 @@ type Rule = k8s.V1PolicyRule;
 function grants(rule: Rule, access: Access, name?: string): boolean {
     const has = (list: string[] | undefined, value: string): boolean =>
         (list ?? []).some((v) => v === "*" || v === value);
-    // "*/<subresource>" matches that subresource of every resource, as the authorizer reads it.
-    const sub = access.resource.includes("/") ? `*/${access.resource.split("/")[1]}` : undefined;
     return (
         has(rule.apiGroups, access.group) &&
-        (has(rule.resources, access.resource) ||
-            (sub !== undefined && rule.resources?.includes(sub) === true)) &&
+        resourcesMatch(rule.resources, access.resource) &&
         has(rule.verbs, access.verb) &&
         (!rule.resourceNames?.length || (name !== undefined && rule.resourceNames.includes(name)))
     );

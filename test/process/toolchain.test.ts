@@ -216,7 +216,7 @@ describe("the version of the pulumi on PATH", () => {
     // A copy of echo as the binary: it answers `version` with "version", read as v + "ersion".
     const ECHOED = "ersion";
     const memo = (cache: string) =>
-        JSON.parse(readFileSync(join(cache, "pulumi-versions.json"), "utf8")) as object;
+        JSON.parse(readFileSync(join(cache, "pulumi-cli-versions.json"), "utf8")) as object;
 
     it("is remembered for the CLI itself, by its real path", () => {
         const dir = tempDir("sa-pulumi-version-");
@@ -240,7 +240,7 @@ describe("the version of the pulumi on PATH", () => {
         } finally {
             Object.defineProperty(process, "platform", platform);
         }
-        assert.ok(!existsSync(join(dir, "pulumi-versions.json")), "a version was kept");
+        assert.ok(!existsSync(join(dir, "pulumi-cli-versions.json")), "a version was kept");
     });
 
     it("is asked every time of a version manager's shim, a script or a link to another binary", () => {
@@ -256,7 +256,7 @@ describe("the version of the pulumi on PATH", () => {
             assert.equal(pulumiVersion(join(dir, "pulumi")), "3.280.0");
             assert.equal(pulumiVersion(join(dir, "shims", "pulumi")), ECHOED);
         });
-        assert.ok(!existsSync(join(dir, "pulumi-versions.json")), "a shim's version was kept");
+        assert.ok(!existsSync(join(dir, "pulumi-cli-versions.json")), "a shim's version was kept");
     });
 });
 
