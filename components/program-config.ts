@@ -36,9 +36,38 @@ export function parseWorkloads(raw: unknown): unknown {
     }
 }
 
-/** Reads the stack config; throws a ConfigError, before anything is registered, if it is bad. */
-export function readProgramConfig(config: pulumi.Config): ProgramConfig {
+/**
+ * The Kubernetes provider's own config keys that pick a cluster. The default provider would deploy
+ * where they say while the ownership checks, `down`'s check and the stack's recorded cluster read
+ * the kube context, so one cluster would be checked and another changed.
+ */
+const PROVIDER_TARGET_KEYS: Readonly<Record<string, string>> = {
+    context: `set ${CONFIG_NAMESPACE}:kubeContext to that context instead`,
+    cluster: `choose the kube context that names that cluster with ${CONFIG_NAMESPACE}:kubeContext instead`,
+    kubeconfig: `point KUBECONFIG at that file instead, as kubectl reads it`,
+};
+
+/**
+ * Reads the stack config; throws a ConfigError, before anything is registered, if it is bad.
+ * `provider` is the Kubernetes provider's config (`kubernetes:*`), of which only the keys that
+ * pick a cluster are read, to refuse them.
+ */
+export function readProgramConfig(
+    config: pulumi.Config,
+    provider = new pulumi.Config("kubernetes"),
+): ProgramConfig {
     const p = new Problems();
+    for (const [name, fix] of Object.entries(PROVIDER_TARGET_KEYS)) {
+        const value = provider.get(name);
+        p.check(
+            value === undefined,
+            `kubernetes:${name}`,
+            // A kubeconfig's contents hold credentials: never printed.
+            name === "kubeconfig" && value !== undefined ? "(set; not shown)" : value,
+            "picks the cluster for the provider alone, past the checks that read the kube context",
+            `remove it (pulumi config rm kubernetes:${name}) and ${fix}`,
+        );
+    }
     const key = `${CONFIG_NAMESPACE}:workloads`;
     const raw = config.get("workloads");
     const workloads = raw === undefined ? [{}] : parseWorkloads(raw);

@@ -215,6 +215,20 @@ describe("the program", () => {
             assert.doesNotMatch(message, /workloads\[0\]/);
         });
 
+        it("refuses the provider's own cluster keys, which would deploy past the checks, and never prints a kubeconfig", () => {
+            setConfig({
+                "kubernetes:context": "prod",
+                "kubernetes:cluster": "prod-cluster",
+                "kubernetes:kubeconfig": "apiVersion: v1\nusers: [{ user: { token: s3cret } }]",
+            });
+            const message = refused().message;
+            assert.match(message, /kubernetes:context is "prod": picks the cluster/);
+            assert.match(message, /set sa-workload:kubeContext to that context instead/);
+            assert.match(message, /kubernetes:cluster is "prod-cluster"/);
+            assert.match(message, /kubernetes:kubeconfig is "\(set; not shown\)"/);
+            assert.doesNotMatch(message, /s3cret/);
+        });
+
         it("refuses an empty kube context", () => {
             setConfig({ "sa-workload:kubeContext": " " });
             assert.match(
