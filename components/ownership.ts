@@ -8,8 +8,12 @@
  * program itself (so under a plain `pulumi up` too, and in previews) before the engine creates or
  * deletes an object:
  *
- * - before a create: the object must not exist yet. Updates are not checked, so drift repair of
- *   the stack's own objects (a Role edited with kubectl) still works.
+ * - before a create: the object must not exist yet.
+ * - before an update or a delete: the object of that kind and name, if there is one, must be the
+ *   one the stack created (its uid, recorded in the state). The provider updates and deletes by
+ *   name: after `kubectl delete ns my-ns` and the walk-through made again by hand, or with the kube
+ *   context now naming another cluster, it would take over or delete objects that only share the
+ *   names. Drift repair of the stack's own objects (a Role edited with kubectl) still works.
  * - before a namespace is deleted: everything of the stack's in it has been deleted already, so
  *   whatever else is there (past what the cluster itself makes) is someone else's, and deleting
  *   the namespace would delete it. Delete hooks make a plain `pulumi destroy` refuse to run
@@ -137,13 +141,19 @@ export function madeByCluster(o: LiveObject, uids: ReadonlySet<string>): boolean
 /** What deleting `namespace` would delete that is neither the stack's (`own`) nor the cluster's. */
 export function foreignInNamespace(
     objects: readonly LiveObject[],
-    own: readonly ObjectRef[] = [],
+    own: readonly RecordedObject[] = [],
 ): LiveObject[] {
-    const ours = new Set(own.map((r) => `${r.kind}/${r.namespace ?? ""}/${r.name}`));
+    const key = (r: ObjectRef) => `${r.kind}/${r.namespace ?? ""}/${r.name}`;
+    const ours = new Map(own.map((r) => [key(r), r.uid]));
+    // The stack's by name, and by uid where the state recorded one: an object made since under
+    // the name of one the stack created (and lost) is someone else's.
+    const isOurs = (o: LiveObject): boolean => {
+        if (!ours.has(key(o))) return false;
+        const uid = ours.get(key(o));
+        return uid === undefined || uid === o.uid;
+    };
     const uids = new Set(objects.flatMap((o) => (o.uid ? [o.uid] : [])));
-    return objects.filter(
-        (o) => !madeByCluster(o, uids) && !ours.has(`${o.kind}/${o.namespace ?? ""}/${o.name}`),
-    );
+    return objects.filter((o) => !madeByCluster(o, uids) && !isOurs(o));
 }
 
 /**
@@ -154,7 +164,7 @@ export function foreignInNamespace(
 export function refuseNamespaceDelete(
     namespace: string,
     contents: NamespaceContents,
-    own: readonly ObjectRef[] = [],
+    own: readonly RecordedObject[] = [],
 ): void {
     const foreign = foreignInNamespace(contents.objects, own);
     if (foreign.length) throw foreignInNamespaceError(namespace, foreign);
@@ -195,32 +205,136 @@ export async function checkNamespaceBeforeDelete(
     refuseNamespaceDelete(namespace, await reader.listNamespace(namespace));
 }
 
-// One guard per program run: hooks are registered with the engine under their name, once.
-const guards = new WeakMap<object, pulumi.ResourceHook>();
-const GUARD_NAME = "sa-workload-namespace-guard";
+/** A stack object as its state records it: which object, and the uid of the one it created. */
+export interface RecordedObject extends ObjectRef {
+    /** Unset where the state has none (an entry that recover wrote, until its refresh). */
+    readonly uid?: string;
+}
+
+/** The object recorded in a resource's outputs (a Kubernetes object), if they name one. */
+export function recordedObject(
+    outputs: Record<string, unknown> | undefined,
+): RecordedObject | undefined {
+    const o = outputs as
+        | {
+              apiVersion?: string;
+              kind?: string;
+              metadata?: { name?: string; namespace?: string; uid?: string };
+          }
+        | undefined;
+    const name = o?.metadata?.name;
+    if (!o?.apiVersion || !o.kind || !name) return undefined;
+    const { namespace, uid } = o.metadata ?? {};
+    return {
+        apiVersion: o.apiVersion,
+        kind: o.kind,
+        name,
+        ...(namespace ? { namespace } : {}),
+        ...(uid ? { uid } : {}),
+    };
+}
+
+/**
+ * The live objects that have the names of `recorded` objects but not their uids: the stack's were
+ * deleted and these made since (by hand, by another tool), or the kube context names another
+ * cluster now. Objects gone, or recorded without a uid, are not listed.
+ */
+export async function replacedObjects(
+    reader: ClusterReader,
+    recorded: readonly RecordedObject[],
+): Promise<(LiveObject & { recordedUid: string })[]> {
+    const found = await Promise.all(
+        recorded.map(async (r) => {
+            if (!r.uid) return undefined;
+            const live = await reader.read(r);
+            return live?.uid && live.uid !== r.uid ? { ...live, recordedUid: r.uid } : undefined;
+        }),
+    );
+    return found.filter((o) => o !== undefined);
+}
+
+/** The error for objects that only share the names of the stack's own. */
+export function replacedObjectsError(
+    found: readonly (LiveObject & { recordedUid: string })[],
+    urns: readonly string[] = [],
+): Error {
+    return new Error(
+        `${found.length === 1 ? "This object has" : "These objects have"} the name of an object ` +
+            "this stack created, but not its uid: the stack's was deleted and this one made since " +
+            "(by hand, by another tool), or the kube context names another cluster now. The " +
+            "stack updates and deletes by name, so it would take over or delete someone else's " +
+            "object; nothing was changed or deleted:\n" +
+            found
+                .map(
+                    (o) =>
+                        `  - ${displayRef(o)}: uid ${o.uid ?? "?"}, the stack's was ${o.recordedUid} ` +
+                        `(${describeOwner(o)})`,
+                )
+                .join("\n") +
+            "\nFix: if the kube context changed, switch back to the stack's cluster. Otherwise, " +
+            "if it may go, delete it yourself and run the command again; to keep it, make the " +
+            "stack forget its own deleted object" +
+            (urns.length
+                ? `: pulumi state delete ${urns.map((u) => `'${u}'`).join(" ")}`
+                : " (pulumi state delete with its URN)") +
+            ", or give the workload other names.",
+    );
+}
+
+// One hook of each name per program run: hooks are registered with the engine under their name,
+// once, and a delete hook is looked up by the name stored with the resource, so a workload
+// removed from the config is still checked.
+const hooksOfRun = new WeakMap<object, Map<string, pulumi.ResourceHook>>();
+
+function oncePerRun(name: string, make: () => pulumi.ResourceHook): pulumi.ResourceHook {
+    const run = pulumi.runtime.getStackResource() ?? {};
+    const hooks = hooksOfRun.get(run) ?? new Map<string, pulumi.ResourceHook>();
+    hooksOfRun.set(run, hooks);
+    const hook = hooks.get(name) ?? make();
+    hooks.set(name, hook);
+    return hook;
+}
+
+/** The hook that refuses to update or delete an object that is not the one the stack created. */
+export function sameObjectCheck(reader: ClusterReader): pulumi.ResourceHook {
+    const name = "sa-workload-same-object";
+    return oncePerRun(
+        name,
+        () =>
+            new pulumi.ResourceHook(
+                name,
+                async ({ oldOutputs, urn }) => {
+                    const recorded = recordedObject(oldOutputs);
+                    const found = recorded ? await replacedObjects(reader, [recorded]) : [];
+                    if (found.length) throw replacedObjectsError(found, [urn]);
+                },
+                // A preview says so too: the stack's own objects are there to compare with.
+                { onDryRun: true },
+            ),
+    );
+}
 
 /**
  * The hook that refuses to delete a namespace holding objects the stack did not create. Its name
  * is the same in every run, so a namespace whose workload was removed from the config is still
- * guarded (the engine looks a delete hook up by the name stored with the resource).
+ * guarded.
  */
 export function namespaceGuard(reader: ClusterReader): pulumi.ResourceHook {
-    const run = pulumi.runtime.getStackResource() ?? {};
-    let guard = guards.get(run);
-    if (!guard) {
-        guard = new pulumi.ResourceHook(
-            GUARD_NAME,
-            async ({ oldOutputs }) => {
-                const name = (oldOutputs?.metadata as { name?: string } | undefined)?.name;
-                if (name) await checkNamespaceBeforeDelete(reader, name);
-            },
-            // Not in previews: until the deletes before it have run, the stack's own objects are
-            // still in the namespace, and this hook cannot tell them from anyone else's.
-            { onDryRun: false },
-        );
-        guards.set(run, guard);
-    }
-    return guard;
+    const name = "sa-workload-namespace-guard";
+    return oncePerRun(
+        name,
+        () =>
+            new pulumi.ResourceHook(
+                name,
+                async ({ oldOutputs }) => {
+                    const ns = (oldOutputs?.metadata as { name?: string } | undefined)?.name;
+                    if (ns) await checkNamespaceBeforeDelete(reader, ns);
+                },
+                // Not in previews: until the deletes before it have run, the stack's own objects
+                // are still in the namespace, and this hook cannot tell them from anyone else's.
+                { onDryRun: false },
+            ),
+    );
 }
 
 /** The names of one workload's objects, and whether it takes over objects that exist. */
@@ -255,7 +369,8 @@ export function plannedObjects(n: WorkloadNames): PlannedObject[] {
 
 /**
  * The hooks of each of a workload's objects, by kind: a check before its create (none once the
- * workload adopts existing objects), and on the namespace the guard before its delete.
+ * workload adopts existing objects), one before its update and its delete that it is still the
+ * object the stack created, and on the namespace the guard before its delete.
  */
 export function ownershipHooks(
     workload: string,
@@ -276,7 +391,11 @@ export function ownershipHooks(
                           refuseForeignHook(hookName, workload, reader, mine, newNamespaces),
                       ],
                   }),
-            ...(kind === "Namespace" ? { beforeDelete: [namespaceGuard(reader)] } : {}),
+            beforeUpdate: [sameObjectCheck(reader)],
+            beforeDelete: [
+                sameObjectCheck(reader),
+                ...(kind === "Namespace" ? [namespaceGuard(reader)] : []),
+            ],
         };
     };
 }

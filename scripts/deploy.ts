@@ -213,7 +213,12 @@ async function operate(action: string, stack: Stack, op: Operation): Promise<voi
 
     if (action === "recover") {
         await ready;
-        const { tracked, dropped, foreign } = await recover(stack, adminConfig(context), onOutput);
+        const { tracked, dropped, foreign } = await recover(
+            stack,
+            adminConfig(context),
+            onOutput,
+            clusterReader(context),
+        );
         for (const what of tracked) console.log(`Tracked again (it exists): ${what}`);
         for (const what of dropped) console.log(`Forgotten (it was never created): ${what}`);
         for (const what of foreign) {

@@ -5,44 +5,76 @@
  * The program's own namespace guard (components/ownership.ts) checks again as each namespace
  * goes, and is what protects a plain `pulumi destroy --run-program`.
  */
-import { ClusterReader, ObjectRef } from "../../components/live-objects";
-import { refuseNamespaceDelete } from "../../components/ownership";
+import { ClusterReader } from "../../components/live-objects";
+import {
+    RecordedObject,
+    recordedObject,
+    refuseNamespaceDelete,
+    replacedObjects,
+    replacedObjectsError,
+} from "../../components/ownership";
 
 interface ResourceState {
+    urn?: string;
     type: string;
     custom?: boolean;
-    outputs?: {
-        apiVersion?: string;
-        kind?: string;
-        metadata?: { name?: string; namespace?: string };
-    };
+    outputs?: Record<string, unknown>;
 }
 
-/** The Kubernetes objects a stack's state holds. */
-export function stateObjects(deployment: unknown): ObjectRef[] {
+/** The Kubernetes objects a stack's state holds, with their URNs. */
+function stateEntries(deployment: unknown): { urn?: string; object: RecordedObject }[] {
     const resources = (deployment as { resources?: ResourceState[] }).resources ?? [];
     return resources.flatMap((r) => {
-        const o = r.outputs;
-        const name = o?.metadata?.name;
-        if (!r.custom || !r.type.startsWith("kubernetes:") || !o?.kind || !o.apiVersion || !name) {
-            return [];
-        }
-        const namespace = o.metadata?.namespace;
-        return [
-            { apiVersion: o.apiVersion, kind: o.kind, name, ...(namespace ? { namespace } : {}) },
-        ];
+        const o =
+            r.custom && r.type.startsWith("kubernetes:") ? recordedObject(r.outputs) : undefined;
+        return o ? [{ urn: r.urn, object: o }] : [];
     });
 }
 
+/** The Kubernetes objects a stack's state holds, each with the uid of the one it created. */
+export function stateObjects(deployment: unknown): RecordedObject[] {
+    return stateEntries(deployment).map((e) => e.object);
+}
+
+/** Objects that only share the names of the stack's own (see replacedObjectsError). */
+export class ReplacedObjectsError extends Error {}
+
 /**
- * Throws, naming them, if the stack's namespaces hold objects it did not create, or objects of
- * kinds that could not be listed (an aggregated API that does not answer, a kind the user's
- * credentials may not list): those would go with the namespace unseen.
+ * Throws a ReplacedObjectsError, naming them and their URNs, if objects of the stack's names are
+ * not the ones it created: its own deleted and others made since, or the kube context naming
+ * another cluster now.
+ */
+export async function refuseReplacedObjects(
+    deployment: unknown,
+    reader: ClusterReader,
+): Promise<void> {
+    const entries = stateEntries(deployment);
+    const replaced = await replacedObjects(
+        reader,
+        entries.map((e) => e.object),
+    );
+    if (!replaced.length) return;
+    const urns = replaced.flatMap(
+        (o) => entries.find((e) => e.object.uid === o.recordedUid)?.urn ?? [],
+    );
+    throw new ReplacedObjectsError(replacedObjectsError(replaced, urns).message);
+}
+
+/**
+ * Throws, naming them, if objects of the stack's names are not the ones it created (the stack's
+ * deleted and others made since, or another cluster), or if the stack's namespaces hold objects
+ * it did not create, or objects of kinds that could not be listed (an aggregated API that does
+ * not answer, a kind the user's credentials may not list): those would go with the namespace
+ * unseen.
  */
 export async function refuseForeignBeforeDown(
     deployment: unknown,
     reader: ClusterReader,
 ): Promise<void> {
+    // Unreadable: the destroy says why, and the program's hooks check each object again.
+    await refuseReplacedObjects(deployment, reader).catch((error: unknown) => {
+        if (error instanceof ReplacedObjectsError) throw error;
+    });
     const own = stateObjects(deployment);
     for (const ns of own.filter((o) => o.kind === "Namespace")) {
         const contents = await reader.listNamespace(ns.name).catch(() => undefined);

@@ -21,6 +21,9 @@ import type * as k8s from "@kubernetes/client-node";
 import type { Deployment, Stack } from "@pulumi/pulumi/automation";
 
 import { kubeClient } from "../../components/kube-context";
+import { ClusterReader, clusterReader } from "../../components/live-objects";
+
+import { refuseReplacedObjects } from "./foreign";
 
 /** A create that was in flight when the engine died. */
 export interface PendingCreate {
@@ -88,19 +91,31 @@ export function adoptPendingCreates(deployment: unknown, adopt: PendingCreate[])
     };
 }
 
+/** The field managers pulumi-kubernetes (4.x, server-side apply) names for the objects it creates. */
+const PROVIDER_MANAGER = /^pulumi-kubernetes-/;
+
 /**
  * Whether `live`, the object of a pending create's kind and name, is the one the killed run made:
- * it carries every label the create gave it, and the field manager the provider chose for it in
- * the create's inputs (`__fieldManager`, pulumi-kubernetes 4.x with server-side apply) wrote it.
- * One made by hand after the kill, or by another stack, is someone else's.
+ * it carries every label the create gave it, and the Kubernetes provider wrote it. The provider
+ * chooses a field manager of its own at each create (`pulumi-kubernetes-<random>`) and records it
+ * in the outputs only (4.25: never in the pending create's inputs), so where the inputs name one
+ * (`__fieldManager`) it must be that one, and otherwise one of the provider's. One made by hand
+ * after the kill (kubectl, or `npm run render | kubectl apply`, labels and all) is someone else's.
+ * Not told apart without a recorded manager: another stack of this project that made an object of
+ * the same name in the minutes between the kill and recover.
  */
 export function madeByPendingCreate(create: PendingCreate, live: k8s.KubernetesObject): boolean {
     const want = create.object.metadata?.labels ?? {};
     const have = live.metadata?.labels ?? {};
     const labelled = Object.entries(want).every(([k, v]) => have[k] === v);
     const manager = (create.object as { __fieldManager?: unknown }).__fieldManager;
-    const managers = (live.metadata?.managedFields ?? []).map((f) => f.manager);
-    return labelled && (typeof manager !== "string" || managers.includes(manager));
+    const managers = (live.metadata?.managedFields ?? []).map((f) => f.manager ?? "");
+    return (
+        labelled &&
+        (typeof manager === "string"
+            ? managers.includes(manager)
+            : managers.some((m) => PROVIDER_MANAGER.test(m)))
+    );
 }
 
 async function read(
@@ -129,10 +144,15 @@ export async function recover(
     stack: Stack,
     admin: k8s.KubeConfig,
     onOutput: (out: string) => void,
+    reader: ClusterReader = clusterReader(),
 ): Promise<{ tracked: string[]; dropped: string[]; foreign: string[] }> {
     await stack.cancel();
     const objects = kubeClient().KubernetesObjectApi.makeApiClient(admin);
     const state: Deployment = await stack.exportStack();
+    // The refresh reads each tracked object by name and records what it finds: an object made
+    // since under the name of one the stack lost, or on the cluster the context names now, would
+    // become the stack's.
+    await refuseReplacedObjects(state.deployment, reader);
     const tracked: PendingCreate[] = [];
     const dropped: PendingCreate[] = [];
     const foreign: PendingCreate[] = [];

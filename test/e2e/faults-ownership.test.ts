@@ -281,6 +281,52 @@ describe("fault: objects the stack did not create", () => {
         });
     });
 
+    it("updates and deletes nothing that only shares its objects' names, made again by hand after they were deleted", async () => {
+        const [stack, backend] = await newStack("e2e-own-remade");
+        assert.equal((await npmRun("up", stack.name, backend)).status, 0);
+        const stateBefore = await kubernetesObjectsInState(stack);
+        // The user deletes the namespace by hand, then makes the walk-through again.
+        deleteNamespace();
+        walkthroughs[0].make();
+        await settled(NS);
+        const before = clusterObjects(NS);
+        const remade = [`Namespace ${NS}`, `ServiceAccount ${NS}/${SA}`, `Pod ${NS}/${POD}`];
+
+        const down = await npmRun("down", stack.name, backend);
+        assert.notEqual(down.status, 0, down.output);
+        for (const text of [...remade.map((r) => `${r}: uid`), "pulumi state delete 'urn:"]) {
+            assert.ok(down.output.includes(text), `down: "${text}" missing:\n${down.output}`);
+        }
+        assert.deepEqual(await kubernetesObjectsInState(stack), stateBefore);
+
+        // An update of the pod, in preview and up: the program's hook refuses it.
+        await writeStackConfig(stack, {
+            "sa-workload:workloads": [
+                { ...DEV, image: "nginxinc/nginx-unprivileged:1.27.5-alpine" },
+            ],
+        });
+        for (const command of ["preview", "up"]) {
+            const result = await npmRun(command, stack.name, backend);
+            assert.notEqual(result.status, 0, `${command} succeeded:\n${result.output}`);
+            assert.ok(result.output.includes(`Pod ${NS}/${POD}: uid`), result.output);
+        }
+
+        // --delete-foreign confirms what a namespace holds beside the stack's objects, not
+        // objects that only have their names: down's own check is skipped, and the program's
+        // hook refuses the first delete (the pod's, which the rest wait for).
+        const confirmed = await npmRun("down", stack.name, backend, "--delete-foreign");
+        assert.notEqual(confirmed.status, 0, confirmed.output);
+        assert.match(confirmed.output, /the name of an object this stack created, but not its uid/);
+        assert.equal(clusterObjects(NS), before, "the hand-made objects changed");
+        assert.deepEqual(await kubernetesObjectsInState(stack), stateBefore);
+        recordCase({
+            name: "ownership: the walk-through made again by hand after its namespace was deleted",
+            done: "after npm run up, kubectl deleted my-ns and made my-ns, ConfigMap precious, my-sa and my-pod again; npm run down; a new image, npm run preview and up; npm run down -- --delete-foreign",
+            happened: `down exited ${down.status} before deleting anything, naming the namespace, ServiceAccount and pod with both uids and the URNs to forget; preview and up refused the pod's update; the confirmed down refused the pod's delete, which the others wait for`,
+            left: "every hand-made object at the same resourceVersion; the state as before",
+        });
+    });
+
     it("fails the second of two stacks configured for the same namespace", async () => {
         const [first, firstBackend] = await newStack("e2e-own-first");
         const [second, secondBackend] = await newStack("e2e-own-second");

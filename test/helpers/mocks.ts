@@ -40,7 +40,10 @@ export const delays = new Map<string, number>();
 export const renamed = new Set<string>();
 
 /** The resource hooks bound to each resource, by resource name (the engine's hook names). */
-export const hookBindings = new Map<string, { beforeCreate: string[]; beforeDelete: string[] }>();
+export const hookBindings = new Map<
+    string,
+    { beforeCreate: string[]; beforeUpdate: string[]; beforeDelete: string[] }
+>();
 
 let clock = 0;
 
@@ -59,6 +62,7 @@ function acceptResourceHooks(): void {
         if (hooks) {
             hookBindings.set(req.getName(), {
                 beforeCreate: hooks.getBeforeCreateList(),
+                beforeUpdate: hooks.getBeforeUpdateList(),
                 beforeDelete: hooks.getBeforeDeleteList(),
             });
         }
@@ -68,7 +72,13 @@ function acceptResourceHooks(): void {
 
 interface RegisterRequest {
     getName(): string;
-    getHooks(): { getBeforeCreateList(): string[]; getBeforeDeleteList(): string[] } | undefined;
+    getHooks():
+        | {
+              getBeforeCreateList(): string[];
+              getBeforeUpdateList(): string[];
+              getBeforeDeleteList(): string[];
+          }
+        | undefined;
 }
 
 const SA_TOKEN_TYPE = "kubernetes.io/service-account-token";

@@ -14,6 +14,7 @@ import {
     ownershipHooks,
     PlannedObject,
     plannedObjects,
+    sameObjectCheck,
     WorkloadNames,
 } from "../../components/ownership";
 import { refuseForeignBeforeDown, stateObjects } from "../../scripts/lib/foreign";
@@ -293,7 +294,7 @@ describe("ownership: objects the stack did not create", () => {
         assert.deepEqual(stateObjects(deployment), [ns("my-ns"), sa("my-ns", "my-sa")]);
     });
 
-    it("checks every object before it is created, and the namespace before it is deleted", async () => {
+    it("checks every object before it is created, updated or deleted, and the namespace's contents before it is deleted", async () => {
         await newWorkload({ legacyTokenSecret: true }, "w");
         const kinds = ["namespace", "service-account", "role", "role-binding", "token", "pod"];
         for (const kind of kinds) {
@@ -302,8 +303,14 @@ describe("ownership: objects the stack did not create", () => {
             assert.match(beforeCreate[0], /-not-foreign$/);
         }
         assert.deepEqual(hookBindings.get("w-namespace")?.beforeDelete, [
+            "sa-workload-same-object",
             "sa-workload-namespace-guard",
         ]);
+        for (const kind of kinds) {
+            const hooks = hookBindings.get(`w-${kind}`);
+            assert.deepEqual(hooks?.beforeUpdate, ["sa-workload-same-object"], `w-${kind}`);
+            assert.equal(hooks?.beforeDelete[0], "sa-workload-same-object", `w-${kind}`);
+        }
     });
 
     it("checks nothing before a create once the workload adopts existing objects", async () => {
@@ -312,7 +319,80 @@ describe("ownership: objects the stack did not create", () => {
             assert.deepEqual(hooks.beforeCreate, [], `${name} still checks before a create`);
         }
         assert.deepEqual(hookBindings.get("w-namespace")?.beforeDelete, [
+            "sa-workload-same-object",
             "sa-workload-namespace-guard",
         ]);
+    });
+
+    describe("objects made since under the names of the stack's own", () => {
+        // After `up`, the user deleted the namespace and made the walk-through again by hand.
+        const handMade = [
+            live(ns("my-ns"), { uid: "u-ns" }),
+            live(sa("my-ns", "my-sa"), { uid: "u-sa" }),
+        ];
+        const recorded = (ref: ObjectRef, uid: string) => ({
+            apiVersion: ref.apiVersion,
+            kind: ref.kind,
+            metadata: { name: ref.name, namespace: ref.namespace, uid },
+        });
+        const deployment = {
+            resources: [
+                {
+                    urn: "urn:ns",
+                    type: "kubernetes:core/v1:Namespace",
+                    custom: true,
+                    outputs: recorded(ns("my-ns"), "s-ns"),
+                },
+                {
+                    urn: "urn:sa",
+                    type: "kubernetes:core/v1:ServiceAccount",
+                    custom: true,
+                    outputs: recorded(sa("my-ns", "my-sa"), "s-sa"),
+                },
+            ],
+        };
+
+        it("stops npm run down before it deletes anything, naming each, both uids and the URNs", async () => {
+            const error = await refuseForeignBeforeDown(deployment, fakeCluster(handMade)).then(
+                () => assert.fail("down was not stopped"),
+                (e: Error) => e.message,
+            );
+            assert.match(error, /Namespace my-ns: uid u-ns, the stack's was s-ns/);
+            assert.match(error, /ServiceAccount my-ns\/my-sa: uid u-sa, the stack's was s-sa/);
+            assert.match(error, /pulumi state delete 'urn:ns' 'urn:sa'/);
+        });
+
+        it("lets npm run down go on when the objects are the stack's own, or gone", async () => {
+            const own = [
+                live(ns("my-ns"), { uid: "s-ns" }),
+                live(sa("my-ns", "my-sa"), { uid: "s-sa" }),
+            ];
+            await refuseForeignBeforeDown(deployment, fakeCluster(own));
+            await refuseForeignBeforeDown(deployment, fakeCluster([]));
+        });
+
+        it("counts an object in the namespace that only shares a stack object's name as foreign", () => {
+            const own = [{ ...sa("my-ns", "my-sa"), uid: "s-sa" }];
+            assert.deepEqual(foreignInNamespace([handMade[1]], own), [handMade[1]]);
+            assert.deepEqual(
+                foreignInNamespace([live(sa("my-ns", "my-sa"), { uid: "s-sa" })], own),
+                [],
+            );
+        });
+
+        it("refuses an update or a delete of such an object in the program's hook, and passes the stack's own", async () => {
+            const hook = sameObjectCheck(fakeCluster(handMade));
+            const args = (uid: string) =>
+                ({
+                    urn: "urn:sa",
+                    oldOutputs: recorded(sa("my-ns", "my-sa"), uid),
+                }) as unknown as pulumi.ResourceHookArgs;
+            await assert.rejects(
+                Promise.resolve(hook.callback(args("s-sa"))),
+                /uid u-sa, the stack's was s-sa[\s\S]*'urn:sa'/,
+            );
+            await hook.callback(args("u-sa"));
+            await sameObjectCheck(fakeCluster([])).callback(args("s-sa"));
+        });
     });
 });

@@ -9,6 +9,7 @@ import {
     pendingCreates,
     recover,
 } from "../../scripts/lib/recover";
+import { ClusterReader } from "../../components/live-objects";
 import { fakeApiServer } from "../helpers/fake-api-server";
 import { fakeStack } from "../helpers/fake-stack";
 
@@ -97,7 +98,18 @@ describe("recover's reading of pending operations", () => {
             "app.kubernetes.io/managed-by": "pulumi",
             "app.kubernetes.io/name": "my-pod",
         };
+        // As pulumi-kubernetes 4.25 records a pending create: no field manager in its inputs.
         const [create] = pendingCreates({
+            pending_operations: [
+                creating("kubernetes:core/v1:Pod", {
+                    apiVersion: "v1",
+                    kind: "Pod",
+                    metadata: { name: "my-pod", namespace: "my-ns", labels },
+                }),
+            ],
+        });
+        // As a provider that recorded the manager it chose would.
+        const [recorded] = pendingCreates({
             pending_operations: [
                 creating("kubernetes:core/v1:Pod", {
                     apiVersion: "v1",
@@ -118,7 +130,7 @@ describe("recover's reading of pending operations", () => {
             },
         });
 
-        it("is the killed run's when it has the create's labels and field manager", () => {
+        it("is the killed run's when it has the create's labels and the provider wrote it", () => {
             assert.ok(madeByPendingCreate(create, found(labels, "pulumi-kubernetes-1a2b3c4d")));
         });
 
@@ -126,11 +138,22 @@ describe("recover's reading of pending operations", () => {
             assert.ok(!madeByPendingCreate(create, found({}, "kubectl-run")));
         });
 
-        it("is someone else's when another stack's provider made it, labels and all", () => {
-            assert.ok(!madeByPendingCreate(create, found(labels, "pulumi-kubernetes-99999999")));
+        it("is someone else's when kubectl applied it with the create's labels (npm run render | kubectl apply)", () => {
+            assert.ok(!madeByPendingCreate(create, found(labels, "kubectl-client-side-apply")));
+        });
+
+        it("is someone else's when the create recorded its field manager and another provider run wrote it", () => {
+            assert.ok(madeByPendingCreate(recorded, found(labels, "pulumi-kubernetes-1a2b3c4d")));
+            assert.ok(!madeByPendingCreate(recorded, found(labels, "pulumi-kubernetes-99999999")));
         });
     });
 });
+
+/** A cluster where none of the stack's tracked objects has been made again by someone else. */
+const emptyCluster: ClusterReader = {
+    read: () => Promise.resolve(undefined),
+    listNamespace: () => Promise.resolve({ objects: [], unlisted: [] }),
+};
 
 describe("npm run recover against the cluster", () => {
     const MANAGER = "pulumi-kubernetes-1a2b3c4d";
@@ -143,7 +166,6 @@ describe("npm run recover against the cluster", () => {
                 apiVersion: "v1",
                 kind: "Pod",
                 metadata: { name, namespace: "my-ns", labels: LABELS },
-                __fieldManager: MANAGER,
             },
             true,
             name,
@@ -175,7 +197,7 @@ describe("npm run recover against the cluster", () => {
         "/api/v1/namespaces/my-ns/pods/theirs": livePod("theirs", {}, "kubectl-run"),
     };
 
-    async function recoverWith(stack: Stack) {
+    async function recoverWith(stack: Stack, reader: ClusterReader = emptyCluster) {
         const api = await fakeApiServer(routes);
         try {
             const admin = new KubeConfig();
@@ -183,7 +205,7 @@ describe("npm run recover against the cluster", () => {
                 { name: "fake", server: api.url, skipTLSVerify: true },
                 { name: "nobody" },
             );
-            return await recover(stack, admin, () => undefined);
+            return await recover(stack, admin, () => undefined, reader);
         } finally {
             api.close();
         }
@@ -223,6 +245,41 @@ describe("npm run recover against the cluster", () => {
         );
         assert.deepEqual(imported, []);
         assert.ok(!calls.some((c) => c.startsWith("refresh")), calls.join(", "));
+    });
+
+    it("refreshes nothing where a tracked object's name now holds another object (made by hand, or another cluster)", async () => {
+        const tracked = {
+            urn: "urn:ns",
+            type: "kubernetes:core/v1:Namespace",
+            custom: true,
+            outputs: {
+                apiVersion: "v1",
+                kind: "Namespace",
+                metadata: { name: "my-ns", uid: "s-ns" },
+            },
+        };
+        const { stack, calls, imported } = fakeStack({ ...killed, resources: [tracked] });
+        const handMade: ClusterReader = {
+            ...emptyCluster,
+            read: (ref) =>
+                Promise.resolve(
+                    ref.kind === "Namespace"
+                        ? {
+                              ...ref,
+                              labels: {},
+                              managers: ["kubectl-create"],
+                              uid: "u-ns",
+                              deleting: false,
+                          }
+                        : undefined,
+                ),
+        };
+        await assert.rejects(
+            recoverWith(stack, handMade),
+            /Namespace my-ns: uid u-ns, the stack's was s-ns[\s\S]*'urn:ns'/,
+        );
+        assert.deepEqual(imported, []);
+        assert.deepEqual(calls, ["cancel", "export"]);
     });
 
     it("imports nothing where no object of a pending create was made, and still clears them", async () => {
