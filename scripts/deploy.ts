@@ -41,8 +41,10 @@ import {
     openStack,
     passphraseFile,
     programModule,
+    pulumiCliEnv,
     stackDeployment,
     stackFileConfig,
+    typedCommand,
     workloadPods,
 } from "./lib/stack";
 import { phase } from "./lib/timing";
@@ -140,8 +142,11 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
         console.log(
             `Stack ${stack.name}: forgot what it recorded on the replaced cluster ` +
                 `(${forgotten.objects.join(", ") || "no objects"}); nothing was deleted on ` +
-                `either cluster. The state as it was: ${forgotten.backup} (to put it back: ` +
-                `pulumi stack import --stack ${stack.name} --file ${forgotten.backup}).`,
+                `either cluster. The state as it was: ${forgotten.backup} (to put it back, ` +
+                `from this folder: ${typedCommand(
+                    pulumiCliEnv(BACKEND_URL),
+                    `pulumi stack import --stack ${stack.name} --file '${forgotten.backup}'`,
+                )}).`,
         );
         return forgotten.deployment;
     })();

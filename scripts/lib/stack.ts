@@ -9,14 +9,24 @@
  * So committed stack files never change, and any number of backends can share them.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+    copyFileSync,
+    existsSync,
+    linkSync,
+    mkdirSync,
+    mkdtempSync,
+    readFileSync,
+    rmSync,
+    writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
-import { homedir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import * as path from "node:path";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 
 import {
+    type Deployment,
     LocalWorkspace,
     PulumiCommand,
     Stack,
@@ -169,17 +179,70 @@ export function stackPassphrase(
 ): { PULUMI_CONFIG_PASSPHRASE?: string } {
     const fileState = fileBackendDir(backendUrl);
     const passphraseSet = parent.PULUMI_CONFIG_PASSPHRASE || parent.PULUMI_CONFIG_PASSPHRASE_FILE;
+    if (!fileState && parent.PULUMI_CONFIG_PASSPHRASE === "") {
+        // The CLI takes a set but empty passphrase as the passphrase, before a passphrase file:
+        // a stack made so on a shared backend has secrets anyone who reads the bucket can open
+        // (a CI job whose passphrase secret is not mapped gets "").
+        throw new Error(
+            `PULUMI_CONFIG_PASSPHRASE is set but empty, and the backend is ${backendName(backendUrl)}: ` +
+                "the Pulumi CLI would encrypt the stack's secrets with an empty passphrase, which " +
+                "anyone who can read the backend could open; nothing was run. Fix: set it to the " +
+                "team's passphrase (in CI, map the secret that holds it), or unset it and set " +
+                "PULUMI_CONFIG_PASSPHRASE_FILE (PowerShell: Remove-Item Env:PULUMI_CONFIG_PASSPHRASE).",
+        );
+    }
     return !passphraseSet && fileState
         ? { PULUMI_CONFIG_PASSPHRASE: localPassphrase(fileState) }
         : {};
 }
 
-/** A passphrase for a local backend's secrets, made once per backend directory. */
+/**
+ * What a `pulumi` command typed by the user needs to reach a stack as the commands do: the
+ * backend, where the user has not set it (the project's own `.pulumi`), and the passphrase file
+ * made for it, where the user set no passphrase.
+ */
+export function pulumiCliEnv(
+    backendUrl: string,
+    parent: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
+    const fileState = fileBackendDir(backendUrl);
+    const passphraseSet = parent.PULUMI_CONFIG_PASSPHRASE || parent.PULUMI_CONFIG_PASSPHRASE_FILE;
+    return {
+        ...(parent.PULUMI_BACKEND_URL ? {} : { PULUMI_BACKEND_URL: backendUrl }),
+        ...(!passphraseSet && fileState
+            ? { PULUMI_CONFIG_PASSPHRASE_FILE: passphraseFile(fileState) }
+            : {}),
+    };
+}
+
+/** `command` after `env`, as typed in a POSIX shell and, in brackets, in PowerShell. */
+export function typedCommand(env: Record<string, string>, command: string): string {
+    const vars = Object.entries(env);
+    const posix = [...vars.map(([k, v]) => `${k}='${v}'`), command].join(" ");
+    const powershell = [...vars.map(([k, v]) => `$env:${k}='${v}'`), command].join("; ");
+    return vars.length ? `${posix} (PowerShell: ${powershell})` : command;
+}
+
+/**
+ * A passphrase for a local backend's secrets, made once per backend directory: of two first
+ * commands at once, the second reads the first one's (a passphrase replaced once a stack was made
+ * with it could not open that stack's secrets).
+ */
 function localPassphrase(stateDir: string): string {
     const file = passphraseFile(stateDir);
     if (!existsSync(file)) {
         mkdirSync(path.dirname(file), { recursive: true });
-        writeFileSync(file, randomBytes(24).toString("base64"), { mode: 0o600 });
+        // Written whole under another name, then linked into place: never seen half-written,
+        // and never over one that another command linked first.
+        const made = `${file}.${process.pid}.${randomBytes(4).toString("hex")}`;
+        writeFileSync(made, randomBytes(24).toString("base64"), { mode: 0o600 });
+        try {
+            linkSync(made, file);
+        } catch (error) {
+            if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+        } finally {
+            rmSync(made, { force: true });
+        }
     }
     return readFileSync(file, "utf8").trim();
 }
@@ -282,12 +345,15 @@ export async function openStack(options: StackOptions = {}): Promise<Stack> {
         ...policyPackNodeOptions(),
         ...stackPassphrase(backendUrl),
     };
-    const ws = await LocalWorkspace.create({
-        workDir,
-        envVars: env,
-        program: () => Promise.resolve(programModule()()),
-        pulumiCommand: knownPulumiCommand(),
-    });
+    const ws = sealedState(
+        await LocalWorkspace.create({
+            workDir,
+            envVars: env,
+            program: () => Promise.resolve(programModule()()),
+            pulumiCommand: knownPulumiCommand(),
+        }),
+        env,
+    );
     // Config: the caller's, else the repository's stack file, else what the workspace already has.
     const config = options.config ?? (await repoStackConfig(stackName, ws.pulumiCommand));
     if (config) await saveConfig(ws, stackName, config);
@@ -301,6 +367,34 @@ export async function openStack(options: StackOptions = {}): Promise<Stack> {
     return Stack.select(stackName, ws).catch((error: unknown) => {
         throw /no stack named/i.test(String(error)) ? missing : error;
     });
+}
+
+/**
+ * The workspace with exportStack and importStack as the backend keeps the state: the Automation
+ * API's (3.270) export runs `pulumi stack export --show-secrets`, and its import writes that
+ * plaintext into the temporary directory, readable by every local user, where it stays when the
+ * import fails. Here the secrets stay ciphertext (the CLI exports them as stored and imports them
+ * so), and the import's file is in a directory of the user's own, removed whatever happens.
+ */
+export function sealedState(ws: LocalWorkspace, env: Record<string, string>): LocalWorkspace {
+    // The CLI handle's run(), as the workspace's own commands call it (not in the SDK's types).
+    const cli = ws.pulumiCommand as unknown as {
+        run(args: string[], cwd: string, env: Record<string, string>): Promise<{ stdout: string }>;
+    };
+    const run = (args: string[]) => cli.run(args, ws.workDir, env);
+    ws.exportStack = async (stackName) =>
+        JSON.parse((await run(["stack", "export", "--stack", stackName])).stdout) as Deployment;
+    ws.importStack = async (stackName, state) => {
+        const dir = mkdtempSync(join(tmpdir(), "sa-workload-import-"));
+        try {
+            const file = join(dir, "state.json");
+            writeFileSync(file, JSON.stringify(state), { mode: 0o600 });
+            await run(["stack", "import", "--file", file, "--stack", stackName]);
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
+    };
+    return ws;
 }
 
 /**

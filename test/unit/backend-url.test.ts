@@ -4,7 +4,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 
-import { StackAlreadyExistsError, StackNotFoundError, Workspace } from "@pulumi/pulumi/automation";
+import * as fs from "node:fs";
+import { createRequire } from "node:module";
+
+import {
+    LocalWorkspace,
+    Stack,
+    StackAlreadyExistsError,
+    StackNotFoundError,
+    Workspace,
+} from "@pulumi/pulumi/automation";
 
 import {
     createOrSelectStack,
@@ -13,9 +22,12 @@ import {
     kubeContextOf,
     passphraseFile,
     pluginCompileCache,
+    pulumiCliEnv,
+    sealedState,
     stackPassphrase,
     stateFileDeployment,
     stateFileExists,
+    typedCommand,
     workloadPods,
     workspaceDir,
 } from "../../scripts/lib/stack";
@@ -264,5 +276,122 @@ describe("the passphrase a stack's secrets open with, when the caller sets none"
         } finally {
             rmSync(dir, { recursive: true, force: true });
         }
+    });
+});
+
+describe("a shared backend's passphrase, and a local one made by two commands at once", () => {
+    it("refuses a set but empty passphrase on a shared backend, which the CLI would take as the passphrase", () => {
+        assert.throws(
+            () => stackPassphrase("s3://team-state", { PULUMI_CONFIG_PASSPHRASE: "" }),
+            /PULUMI_CONFIG_PASSPHRASE is set but empty, and the backend is s3:\/\/team-state[\s\S]*Fix: set it to the team's passphrase/,
+        );
+        assert.throws(() =>
+            stackPassphrase("s3://team-state", {
+                PULUMI_CONFIG_PASSPHRASE: "",
+                PULUMI_CONFIG_PASSPHRASE_FILE: "/run/secrets/passphrase",
+            }),
+        );
+        assert.deepEqual(
+            stackPassphrase("s3://team-state", { PULUMI_CONFIG_PASSPHRASE: "team" }),
+            {},
+        );
+    });
+
+    it("keeps the passphrase that another command made first, between its check and its write", () => {
+        const dir = mkdtempSync(join(tmpdir(), "passphrase-"));
+        // The module object that scripts/lib/stack.ts calls into (its import compiles to it).
+        const nodeFs = createRequire(__filename)("node:fs") as {
+            existsSync: (p: fs.PathLike) => boolean;
+        };
+        const exists = nodeFs.existsSync;
+        try {
+            const file = passphraseFile(dir);
+            mkdirSync(join(file, ".."), { recursive: true });
+            writeFileSync(file, "made-by-the-other-command", { mode: 0o600 });
+            // This command looked before the other one wrote it.
+            nodeFs.existsSync = (p) => (p === file ? false : exists(p));
+            assert.deepEqual(stackPassphrase(fileBackendUrl(dir), {}), {
+                PULUMI_CONFIG_PASSPHRASE: "made-by-the-other-command",
+            });
+            assert.deepEqual(readdirSync(join(file, "..")), ["passphrase"], "a file was left");
+        } finally {
+            nodeFs.existsSync = exists;
+            rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
+
+describe("a stack's state exported and imported by the commands (recover, --cluster-replaced)", () => {
+    /** A workspace whose CLI records each run, and what the import's file held and how. */
+    function workspace(fail = false) {
+        const runs: string[][] = [];
+        const files: { mode: number; dirMode: number; text: string }[] = [];
+        const cli = {
+            run: (args: string[]) => {
+                runs.push(args);
+                const file = args[args.indexOf("--file") + 1];
+                if (args[1] === "import") {
+                    files.push({
+                        mode: fs.statSync(file).mode & 0o777,
+                        dirMode: fs.statSync(join(file, "..")).mode & 0o777,
+                        text: readFileSync(file, "utf8"),
+                    });
+                    if (fail) return Promise.reject(new Error("the stack is currently locked"));
+                }
+                return Promise.resolve({ stdout: JSON.stringify({ version: 3, deployment: {} }) });
+            },
+        };
+        const ws = sealedState(
+            { pulumiCommand: cli, workDir: "/w" } as unknown as LocalWorkspace,
+            {},
+        );
+        return { ws, runs, files };
+    }
+
+    it("exports the secrets as the backend stores them, never with --show-secrets", async () => {
+        const { ws, runs } = workspace();
+        await ws.exportStack("dev");
+        assert.deepEqual(runs, [["stack", "export", "--stack", "dev"]]);
+        // Stack.exportStack() and importStack() are the workspace's, so every caller gets these.
+        assert.match(Stack.prototype.exportStack.toString(), /this\.workspace\.exportStack\(/);
+        assert.match(Stack.prototype.importStack.toString(), /this\.workspace\.importStack\(/);
+    });
+
+    it("imports through a file only the user may read, removed even when the import fails", async () => {
+        for (const fail of [false, true]) {
+            const { ws, runs, files } = workspace(fail);
+            const imported = ws.importStack("dev", { version: 3, deployment: { resources: [] } });
+            await (fail ? assert.rejects(imported, /currently locked/) : imported);
+            const file = runs[0][runs[0].indexOf("--file") + 1];
+            assert.equal(files[0].mode, 0o600);
+            assert.equal(files[0].dirMode, 0o700);
+            assert.match(files[0].text, /"resources":\[\]/);
+            assert.ok(!fs.existsSync(join(file, "..")), `${file} was left (failed: ${fail})`);
+        }
+    });
+});
+
+describe("a pulumi command printed for the user to type", () => {
+    it("names the project's backend and its passphrase file where the user set neither, in both shells", () => {
+        const url = fileBackendUrl("/repo/.pulumi");
+        const env = pulumiCliEnv(url, {});
+        assert.deepEqual(env, {
+            PULUMI_BACKEND_URL: "file:///repo/.pulumi",
+            PULUMI_CONFIG_PASSPHRASE_FILE: passphraseFile("/repo/.pulumi"),
+        });
+        assert.equal(
+            typedCommand({ PULUMI_BACKEND_URL: "file:///r" }, "pulumi stack import --stack dev"),
+            "PULUMI_BACKEND_URL='file:///r' pulumi stack import --stack dev " +
+                "(PowerShell: $env:PULUMI_BACKEND_URL='file:///r'; pulumi stack import --stack dev)",
+        );
+    });
+
+    it("leaves out what the user set, and needs no prefix then", () => {
+        const env = pulumiCliEnv("s3://team", {
+            PULUMI_BACKEND_URL: "s3://team",
+            PULUMI_CONFIG_PASSPHRASE: "p",
+        });
+        assert.deepEqual(env, {});
+        assert.equal(typedCommand(env, "pulumi stack import"), "pulumi stack import");
     });
 });
