@@ -58,7 +58,8 @@ function nodeBinDir() {
     if (process.platform !== "linux" || process.arch !== "x64") {
         throw new Error(
             `Node.js ${process.versions.node} is too old: this project needs Node.js ${MIN_VERSION} or ` +
-                `newer. Install it (see .nvmrc) and run the command again.`,
+                `newer (on 23, 23.${MIN_MINOR_OF[23]} or newer). Install it (see .nvmrc) and run the ` +
+                "command again.",
         );
     }
     const version = pinnedNodeVersion();

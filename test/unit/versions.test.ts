@@ -8,9 +8,29 @@ const root = join(__dirname, "..", "..");
 const versions = pinnedVersions();
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
     dependencies: Record<string, string>;
+    engines: { node: string };
 };
 
 describe("toolchain pins", () => {
+    it("asks npm for exactly the Node.js versions scripts/run.mjs runs on", () => {
+        // run.mjs's table: the first minor of each major that runs the commands; 24 on, any.
+        const text = readFileSync(join(root, "scripts", "run.mjs"), "utf8");
+        const table = /const MIN_MINOR_OF = \{ 22: (\d+), 23: (\d+) \};/.exec(text);
+        assert.ok(table, "run.mjs's MIN_MINOR_OF changed shape");
+        const [, min22, min23] = table.map(Number);
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const semver = require("semver") as { satisfies(v: string, range: string): boolean };
+        for (const [version, runs] of [
+            [`22.${min22 - 1}.0`, false],
+            [`22.${min22}.0`, true],
+            [`23.${min23 - 1}.0`, false],
+            [`23.${min23}.0`, true],
+            ["24.0.0", true],
+        ] as const) {
+            assert.equal(semver.satisfies(version, pkg.engines.node), runs, version);
+        }
+    });
+
     it("pins @pulumi/pulumi to the SDK version paired with the Go-built CLI", () => {
         assert.equal(pkg.dependencies["@pulumi/pulumi"], versions.PULUMI_NPM_VERSION);
     });
