@@ -34,6 +34,7 @@ import { destroy, preview, up } from "./lib/operations";
 import { workloadCommands, WorkloadOutputs } from "./lib/next-steps";
 import { policyPack } from "./lib/policy";
 import { recover } from "./lib/recover";
+import { engineStop } from "./lib/stop-signal";
 import { forgetReplacedCluster } from "./lib/replaced-cluster";
 import {
     defaultBackendUrl,
@@ -68,6 +69,8 @@ const FLAGS: Record<string, string[]> = {
 };
 /** Where this command's stack state is: PULUMI_BACKEND_URL, else the local .pulumi/ folder. */
 const BACKEND_URL = defaultBackendUrl();
+/** Fired by SIGTERM: the engine's operations stop as a Ctrl-C stops them. */
+const STOP = engineStop();
 const USAGE =
     `usage: deploy.ts ${ACTIONS.join(" | ")} (up: [${CLUSTER_REPLACED}], ` +
     `down: [${DELETE_FOREIGN}] [${CLUSTER_REPLACED}], recover: [${FORCE}] [${CLUSTER_REPLACED}])`;
@@ -223,6 +226,7 @@ async function operate(action: string, stack: Stack, op: Operation): Promise<voi
             adminConfig(context),
             onOutput,
             clusterReader(context),
+            STOP.signal,
         );
         for (const what of tracked) console.log(`Tracked again (it exists): ${what}`);
         for (const what of dropped) console.log(`Forgotten (it was never created): ${what}`);
@@ -238,6 +242,7 @@ async function operate(action: string, stack: Stack, op: Operation): Promise<voi
             if (d?.severity === "error" && d.urn) errors.push(d.message.trim());
         };
         await preview(stack, {
+            signal: STOP.signal,
             onOutput,
             onEvent,
             diff: true,
@@ -264,7 +269,7 @@ async function operate(action: string, stack: Stack, op: Operation): Promise<voi
             checked.catch(() => undefined); // awaited below; an engine that fails first says why
         }
         try {
-            await destroy(stack, { onOutput, after: checked, onStart });
+            await destroy(stack, { onOutput, after: checked, onStart, signal: STOP.signal });
         } catch (error) {
             // Refused before anything was deleted: the refusal's own words are the last ones.
             if (error instanceof ConcurrentUpdateError) throw await cause(error);
@@ -283,7 +288,13 @@ async function operate(action: string, stack: Stack, op: Operation): Promise<voi
         }
     } else {
         try {
-            const outputs = await up(stack, { onOutput, policyPacks, after: ready, onStart });
+            const outputs = await up(stack, {
+                onOutput,
+                policyPacks,
+                after: ready,
+                onStart,
+                signal: STOP.signal,
+            });
             printNextSteps(outputs.workloads as Record<string, WorkloadOutputs>, context);
         } catch (error) {
             const failure = await cause(error);
@@ -356,10 +367,22 @@ process.on("SIGINT", () => {
     );
 });
 
+// SIGTERM reaches this process alone: the engine is stopped as a Ctrl-C stops it (SIGINT to its
+// CLI), and this process waits for it; a second SIGTERM stops at once.
+process.on("SIGTERM", () => {
+    if (STOP.stopped) process.exit(143);
+    console.error(
+        "\nTerminated: the engine is finishing the operations in flight and saving the state. " +
+            `Another SIGTERM stops at once (then run ${recoverCommand(BACKEND_URL)}).`,
+    );
+    STOP.stop();
+});
+
 main(process.argv[2], process.argv.slice(3)).then(
     () => {
         // Interrupted, even if the engine had nothing left to stop: say so, as a shell does.
         if (interrupts > 0) process.exitCode = 130;
+        if (STOP.stopped) process.exitCode = 143;
     },
     (error: unknown) => {
         // The engine has already printed its own diagnostics; keep the last word short.
@@ -379,6 +402,6 @@ main(process.argv[2], process.argv.slice(3)).then(
             const backend = describeBackendFailure(message, BACKEND_URL, oldPassphrase);
             if (backend) console.error(`\n${backend}`);
         }
-        process.exitCode = interrupts > 0 ? 130 : 1;
+        process.exitCode = STOP.stopped ? 143 : interrupts > 0 ? 130 : 1;
     },
 );

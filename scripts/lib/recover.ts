@@ -145,6 +145,7 @@ export async function recover(
     admin: k8s.KubeConfig,
     onOutput: (out: string) => void,
     reader: ClusterReader = clusterReader(),
+    signal?: AbortSignal,
 ): Promise<{ tracked: string[]; dropped: string[]; foreign: string[] }> {
     await stack.cancel();
     const objects = kubeClient().KubernetesObjectApi.makeApiClient(admin);
@@ -176,7 +177,7 @@ export async function recover(
             deployment: adoptPendingCreates(state.deployment, tracked),
         });
     }
-    await stack.refresh({ onOutput, clearPendingCreates: true });
+    await stack.refresh({ onOutput, clearPendingCreates: true, signal });
     const describe = (c: PendingCreate): string => `${c.object.kind} ${c.id}`;
     return {
         tracked: tracked.map(describe),

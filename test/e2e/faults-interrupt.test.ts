@@ -208,6 +208,29 @@ describe("fault: interrupted updates", () => {
         });
     }
 
+    it("stops cleanly and fails when SIGTERM reaches the command alone (a kill, an IDE's stop)", async () => {
+        const namespace = "e2e-sigterm";
+        const workload = { namespace, image: NEVER_READY, readyTimeoutSeconds: 120 };
+        const stack = await newStack(namespace, workload);
+        const run = npmStart("up", namespace, backend);
+        await eventually("the pod exists", () => objectExists("pod", "my-pod", namespace), 60_000);
+        // To the command's own process only, not its group: the engine hears of it from it.
+        process.kill(run.child.pid!, "SIGTERM");
+        const result = await run.done;
+        assert.equal(result.status, 143, result.output);
+        assert.match(result.output, /Terminated: the engine is finishing the operations in flight/);
+        assert.equal(await pendingOperations(stack), 0, "the engine did not stop cleanly");
+        // Not locked: the next up runs.
+        await writeStackConfig(stack, { "sa-workload:workloads": [{ namespace }] });
+        await converges(stack, namespace);
+        recordCase({
+            name: "SIGTERM to npm run up's command process",
+            done: "SIGTERM to the node process of `npm run up` alone (as `kill`, an IDE's stop button or `timeout` send it) while it waited for its pod",
+            happened: `the command sent its engine SIGINT, waited for it to stop cleanly (no pending operations, no lock) and exited ${result.status}; after fixing the image, up converged; verify passed`,
+            left: "nothing after destroy",
+        });
+    });
+
     it("recovers from SIGKILL of the whole update mid-run with npm run recover", async () => {
         // As above, a pod that never becomes ready keeps the update running until the kill.
         const workload = { namespace: "e2e-sigkill", image: NEVER_READY, readyTimeoutSeconds: 120 };

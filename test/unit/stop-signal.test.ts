@@ -1,0 +1,34 @@
+import * as assert from "node:assert/strict";
+
+import { engineStop } from "../../scripts/lib/stop-signal";
+
+describe("the engine's stop on SIGTERM", () => {
+    it("stops each CLI listening when it fires, once", () => {
+        const stop = engineStop();
+        const calls: string[] = [];
+        stop.signal.addEventListener("abort", () => calls.push("engine"));
+        assert.equal(stop.stopped, false);
+        stop.stop();
+        stop.stop();
+        assert.deepEqual(calls, ["engine"]);
+        assert.equal(stop.stopped, true);
+    });
+
+    it("stops at once a CLI started after it fired, which an AbortSignal would let run", () => {
+        const stop = engineStop();
+        stop.stop();
+        const calls: string[] = [];
+        stop.signal.addEventListener("abort", () => calls.push("late CLI"));
+        assert.deepEqual(calls, ["late CLI"]);
+    });
+
+    it("stops nothing whose listener was removed", () => {
+        const stop = engineStop();
+        const calls: string[] = [];
+        const listener = () => calls.push("removed");
+        stop.signal.addEventListener("abort", listener);
+        stop.signal.removeEventListener("abort", listener);
+        stop.stop();
+        assert.deepEqual(calls, []);
+    });
+});
