@@ -31,7 +31,7 @@ import { DELETE_FOREIGN_ENV } from "../components/ownership";
 import { describeRemainingNamespaces, describeUnreadyPods } from "./lib/diagnose";
 import { refuseForeignBeforeDown, stateObjects } from "./lib/foreign";
 import { destroy, preview, up } from "./lib/operations";
-import { workloadCommands, WorkloadOutputs } from "./lib/next-steps";
+import { kubectlFor, workloadCommands, WorkloadOutputs } from "./lib/next-steps";
 import { policyPack } from "./lib/policy";
 import { recover } from "./lib/recover";
 import { engineStop } from "./lib/stop-signal";
@@ -69,6 +69,15 @@ const FLAGS: Record<string, string[]> = {
 };
 /** Where this command's stack state is: PULUMI_BACKEND_URL, else the local .pulumi/ folder. */
 const BACKEND_URL = defaultBackendUrl();
+/** The user's KUBECONFIG, before choosing the cluster may point this process at another. */
+const USER_KUBECONFIG = process.env.KUBECONFIG;
+
+/** kubectl as the user's shell must run it for the cluster this command chose (see kubectlFor). */
+function shellKubectl(context: string | undefined): string {
+    const chosen = process.env.KUBECONFIG;
+    return kubectlFor(context, chosen !== USER_KUBECONFIG ? chosen : undefined);
+}
+
 /** Fired by SIGTERM: the engine's operations stop as a Ctrl-C stops them. */
 const STOP = engineStop();
 const USAGE =
@@ -282,6 +291,7 @@ async function operate(action: string, stack: Stack, op: Operation): Promise<voi
                 adminConfig(context),
                 namespaces,
                 context,
+                shellKubectl(context),
             );
             if (remaining.length) console.error(`\n${remaining.join("\n")}`);
             throw error;
@@ -321,7 +331,7 @@ async function explainFailedUp(
         );
     } else {
         const pods = workloadPods(config["sa-workload:workloads"]);
-        const unready = await describeUnreadyPods(admin, pods);
+        const unready = await describeUnreadyPods(admin, pods, shellKubectl(context));
         if (unready.length) console.error(`\n${unready.join("\n")}`);
     }
 }
@@ -339,7 +349,7 @@ function printNextSteps(
 ): void {
     for (const [name, workload] of Object.entries(workloads ?? {})) {
         console.log(`\nWorkload ${name}: try`);
-        for (const command of Object.values(workloadCommands(workload, context))) {
+        for (const command of Object.values(workloadCommands(workload, shellKubectl(context)))) {
             console.log(`  ${command}`);
         }
     }

@@ -1,6 +1,6 @@
 /**
  * Explains a destroy that could not finish: which namespaces are still there, what the namespace
- * controller says remains in them, and the kubectl commands to look. Finalizers are never removed
+ * controller says remains in them, and the kubectl commands to look (`kubectl`: see kubectlFor). Finalizers are never removed
  * here: they guard cleanup that something else must finish (or a person must decide to skip).
  */
 import type * as k8s from "@kubernetes/client-node";
@@ -13,6 +13,7 @@ export async function describeRemainingNamespaces(
     admin: k8s.KubeConfig,
     namespaces: readonly string[],
     context?: string,
+    kubectl = "kubectl",
 ): Promise<string[]> {
     const reader = clusterReader(context);
     const core = admin.makeApiClient(kubeClient().CoreV1Api);
@@ -35,7 +36,7 @@ export async function describeRemainingNamespaces(
         lines.push(
             `namespace ${name} is still ${namespace.status?.phase ?? "present"}` +
                 (reasons.length ? `: ${reasons.join("; ")}` : "") +
-                `\n  inspect: kubectl get namespace ${name} -o yaml` +
+                `\n  inspect: ${kubectl} get namespace ${name} -o yaml` +
                 `\n  what remains in it: ${remaining.length ? remaining.join(", ") : "nothing listable"}` +
                 `\n  then finish or remove what holds it (its finalizers say who owns it), and run ` +
                 `npm run down again`,
@@ -48,6 +49,7 @@ export async function describeRemainingNamespaces(
 export async function describeUnreadyPods(
     admin: k8s.KubeConfig,
     pods: readonly { namespace: string; pod: string }[],
+    kubectl = "kubectl",
 ): Promise<string[]> {
     const core = admin.makeApiClient(kubeClient().CoreV1Api);
     const lines: string[] = [];
@@ -73,8 +75,8 @@ export async function describeUnreadyPods(
                 (reasons.length
                     ? reasons.join("; ")
                     : (ready?.message ?? "no container status yet")) +
-                `\n  inspect: kubectl -n ${namespace} describe pod ${name}` +
-                `\n  logs: kubectl -n ${namespace} logs ${name} --previous`,
+                `\n  inspect: ${kubectl} -n ${namespace} describe pod ${name}` +
+                `\n  logs: ${kubectl} -n ${namespace} logs ${name} --previous`,
         );
     }
     return lines;

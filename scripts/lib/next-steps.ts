@@ -17,9 +17,22 @@ export interface WorkloadCommands {
     readonly portForward: string;
 }
 
-/** The commands for a workload on the cluster of `context` (the current context when unset). */
-export function workloadCommands(w: WorkloadOutputs, context?: string): WorkloadCommands {
-    const kubectl = context ? `kubectl --context ${context}` : "kubectl";
+/**
+ * kubectl as the user's shell must run it to reach the cluster a command used: with the kubeconfig
+ * the command chose where the shell does not have it (the bundled cluster's), and with the kube
+ * context the stack names. Flags, not variables, so it reads the same in bash and PowerShell.
+ */
+export function kubectlFor(context?: string, kubeconfig?: string): string {
+    const quoted = (v: string) => (/^[\w./:@=+-]+$/.test(v) ? v : `'${v}'`);
+    return [
+        "kubectl",
+        ...(kubeconfig ? [`--kubeconfig ${quoted(kubeconfig)}`] : []),
+        ...(context ? [`--context ${quoted(context)}`] : []),
+    ].join(" ");
+}
+
+/** The commands for a workload, run by `kubectl` (see kubectlFor). */
+export function workloadCommands(w: WorkloadOutputs, kubectl = "kubectl"): WorkloadCommands {
     const [ns, sa, po] = [w.namespace, w.serviceAccount, w.pod];
     return {
         getPod: `${kubectl} -n ${ns} get pod ${po}`,

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 
-import { workloadCommands } from "../../scripts/lib/next-steps";
+import { kubectlFor, workloadCommands } from "../../scripts/lib/next-steps";
 
 describe("what npm run up prints next", () => {
     const dev = { namespace: "my-ns", serviceAccount: "my-sa", pod: "my-pod", port: 8080 };
@@ -17,8 +17,19 @@ describe("what npm run up prints next", () => {
 
     it("names the kube context in the commands when one is configured", () => {
         assert.equal(
-            workloadCommands(dev, "minikube").describePod,
+            workloadCommands(dev, kubectlFor("minikube")).describePod,
             "kubectl --context minikube -n my-ns describe pod my-pod",
+        );
+    });
+
+    it("names the kubeconfig the command chose where the user's shell lacks it, quoted where needed", () => {
+        assert.equal(
+            kubectlFor(undefined, "/home/u/.cache/sa-workload/cluster/kubeconfig"),
+            "kubectl --kubeconfig /home/u/.cache/sa-workload/cluster/kubeconfig",
+        );
+        assert.equal(
+            kubectlFor("my ctx", "C:\\Users\\A B\\kubeconfig"),
+            "kubectl --kubeconfig 'C:\\Users\\A B\\kubeconfig' --context 'my ctx'",
         );
     });
 });
