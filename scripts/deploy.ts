@@ -33,6 +33,7 @@ import { refuseForeignBeforeDown, stateObjects } from "./lib/foreign";
 import { destroy, preview, up } from "./lib/operations";
 import { kubectlFor, workloadCommands, WorkloadOutputs } from "./lib/next-steps";
 import { policyPack } from "./lib/policy";
+import { startCliInConsole } from "./lib/pulumi-command";
 import { recover } from "./lib/recover";
 import { engineStop } from "./lib/stop-signal";
 import { forgetReplacedCluster } from "./lib/replaced-cluster";
@@ -69,6 +70,9 @@ const FLAGS: Record<string, string[]> = {
 };
 /** Where this command's stack state is: PULUMI_BACKEND_URL, else the local .pulumi/ folder. */
 const BACKEND_URL = defaultBackendUrl();
+// On Windows, a terminal's Ctrl-C reaches the engine's CLI only if it shares the console.
+startCliInConsole();
+
 /** The user's KUBECONFIG, before choosing the cluster may point this process at another. */
 const USER_KUBECONFIG = process.env.KUBECONFIG;
 

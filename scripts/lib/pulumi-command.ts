@@ -38,3 +38,31 @@ export function knownPulumiCommand(
         version: new SemVer(cli.version),
     });
 }
+
+type Spawn = typeof import("node:child_process").spawn;
+
+/**
+ * On Windows, starts the Pulumi CLI in the user's console, where a terminal's Ctrl-C reaches it.
+ * The Automation API starts every CLI through execa, which asks for `windowsHide`; with its output
+ * piped, libuv then starts it with no console at all (CREATE_NO_WINDOW), and Ctrl-C never reaches
+ * it (nodejs/node#29837): the first Ctrl-C would cancel nothing, and the second would kill the
+ * engine mid-update, leaving its lock. Spawns that ask for `windowsHide` get `false` instead (a
+ * console program started from a console shares it; none opens a window). Nothing elsewhere.
+ */
+export function startCliInConsole(
+    // The module object execa (through cross-spawn) calls spawn on, at each call.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    childProcess: { spawn: Spawn } = require("node:child_process") as { spawn: Spawn },
+    platform: NodeJS.Platform = process.platform,
+): void {
+    if (platform !== "win32") return;
+    const spawn = childProcess.spawn;
+    childProcess.spawn = ((command: string, args: readonly string[], options?: object) =>
+        spawn(
+            command,
+            args,
+            (options as { windowsHide?: boolean } | undefined)?.windowsHide
+                ? { ...options, windowsHide: false }
+                : (options ?? {}),
+        )) as Spawn;
+}
