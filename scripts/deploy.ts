@@ -93,6 +93,10 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
     const unknown = flags.filter((f) => !(FLAGS[action] ?? []).includes(f));
     if (unknown.length) throw new Error(`unknown option ${unknown.join(" ")}; ${USAGE}`);
     const deleteForeign = flags.includes(DELETE_FOREIGN);
+    // Only the flag confirms, for this one command: SA_WORKLOAD_DELETE_FOREIGN=true left in the
+    // shell (the way for a plain `pulumi destroy --run-program`) must not let an up that drops a
+    // workload, or a later down, delete a namespace with someone else's objects in it.
+    delete process.env[DELETE_FOREIGN_ENV];
     const replaced = flags.includes(CLUSTER_REPLACED);
     if (action === "recover" && sharedBackend(BACKEND_URL) && !flags.includes(FORCE)) {
         throw new Error(refuseSharedRecover(BACKEND_URL));

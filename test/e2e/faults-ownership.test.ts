@@ -231,6 +231,32 @@ describe("fault: objects the stack did not create", () => {
         });
     });
 
+    it("keeps a namespace with someone else's object when up drops its workload, SA_WORKLOAD_DELETE_FOREIGN left in the shell or not", async () => {
+        const [stack, backend] = await newStack("e2e-own-drop");
+        assert.equal((await npmRun("up", stack.name, backend)).status, 0);
+        kubectl("-n", NS, "create", "configmap", "precious", "--from-literal=a=b");
+        // The workload moves to another namespace: up deletes the old one's objects, then it.
+        await writeStackConfig(stack, { "sa-workload:workloads": [{ namespace: "e2e-own-drop" }] });
+        // Left in the shell from a plain `pulumi destroy`: it confirms nothing for npm's commands.
+        process.env.SA_WORKLOAD_DELETE_FOREIGN = "true";
+        const up = await npmRun("up", stack.name, backend).finally(
+            () => delete process.env.SA_WORKLOAD_DELETE_FOREIGN,
+        );
+        assert.notEqual(up.status, 0, up.output);
+        assert.ok(up.output.includes(`ConfigMap ${NS}/precious`), up.output);
+        assert.ok(
+            objectExists("configmap", "precious", NS),
+            "the ConfigMap went with the namespace",
+        );
+        assert.ok((await kubernetesObjectsInState(stack)).includes(`Namespace /${NS}`));
+        recordCase({
+            name: "ownership: up drops a workload whose namespace holds someone else's ConfigMap",
+            done: "after npm run up, kubectl made ConfigMap precious in my-ns; the workload moved to another namespace; npm run up with SA_WORKLOAD_DELETE_FOREIGN=true left in its environment",
+            happened: `up exited ${up.status}: it made the new workload and deleted the old one's objects, and the namespace guard kept my-ns, naming ConfigMap my-ns/precious (only --delete-foreign confirms, for down)`,
+            left: "my-ns with the ConfigMap, still in the state; the new workload",
+        });
+    });
+
     it("stops down while an API group cannot be listed, until it answers", async () => {
         const [stack, backend] = await newStack("e2e-own-unlisted");
         assert.equal((await npmRun("up", stack.name, backend)).status, 0);
