@@ -274,10 +274,12 @@ function ensurePulumi(required: string, cliVersion: string): void {
 function ensureProvider(version: string): void {
     if (existsSync(providerPluginFile(version))) return;
     console.error(`Installing the Kubernetes provider plugin ${version} (pulumi plugin install)`);
-    const install = spawnSync("pulumi", ["plugin", "install", "resource", "kubernetes", version], {
+    // The CLI ensurePulumi() found (pulumi.exe on Windows): no shell, which would join the
+    // arguments unquoted (and which Node.js 24 deprecates with an arguments list).
+    const pulumi = cli?.file ?? "pulumi";
+    const install = spawnSync(pulumi, ["plugin", "install", "resource", "kubernetes", version], {
         encoding: "utf8",
         timeout: 600_000,
-        shell: process.platform === "win32",
     });
     if (install.status === 0 && existsSync(providerPluginFile(version))) return;
     const why =
