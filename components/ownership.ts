@@ -286,31 +286,30 @@ export function replacedObjectsError(
 // removed from the config is still checked.
 const hooksOfRun = new WeakMap<object, Map<string, pulumi.ResourceHook>>();
 
-function oncePerRun(name: string, make: () => pulumi.ResourceHook): pulumi.ResourceHook {
+function oncePerRun(
+    name: string,
+    callback: pulumi.ResourceHookFunction,
+    opts: pulumi.ResourceHookOptions,
+): pulumi.ResourceHook {
     const run = pulumi.runtime.getStackResource() ?? {};
     const hooks = hooksOfRun.get(run) ?? new Map<string, pulumi.ResourceHook>();
     hooksOfRun.set(run, hooks);
-    const hook = hooks.get(name) ?? make();
+    const hook = hooks.get(name) ?? new pulumi.ResourceHook(name, callback, opts);
     hooks.set(name, hook);
     return hook;
 }
 
 /** The hook that refuses to update or delete an object that is not the one the stack created. */
 export function sameObjectCheck(reader: ClusterReader): pulumi.ResourceHook {
-    const name = "sa-workload-same-object";
     return oncePerRun(
-        name,
-        () =>
-            new pulumi.ResourceHook(
-                name,
-                async ({ oldOutputs, urn }) => {
-                    const recorded = recordedObject(oldOutputs);
-                    const found = recorded ? await replacedObjects(reader, [recorded]) : [];
-                    if (found.length) throw replacedObjectsError(found, [urn]);
-                },
-                // A preview says so too: the stack's own objects are there to compare with.
-                { onDryRun: true },
-            ),
+        "sa-workload-same-object",
+        async ({ oldOutputs, urn }) => {
+            const recorded = recordedObject(oldOutputs);
+            const found = recorded ? await replacedObjects(reader, [recorded]) : [];
+            if (found.length) throw replacedObjectsError(found, [urn]);
+        },
+        // A preview says so too: the stack's own objects are there to compare with.
+        { onDryRun: true },
     );
 }
 
@@ -320,20 +319,15 @@ export function sameObjectCheck(reader: ClusterReader): pulumi.ResourceHook {
  * guarded.
  */
 export function namespaceGuard(reader: ClusterReader): pulumi.ResourceHook {
-    const name = "sa-workload-namespace-guard";
     return oncePerRun(
-        name,
-        () =>
-            new pulumi.ResourceHook(
-                name,
-                async ({ oldOutputs }) => {
-                    const ns = (oldOutputs?.metadata as { name?: string } | undefined)?.name;
-                    if (ns) await checkNamespaceBeforeDelete(reader, ns);
-                },
-                // Not in previews: until the deletes before it have run, the stack's own objects
-                // are still in the namespace, and this hook cannot tell them from anyone else's.
-                { onDryRun: false },
-            ),
+        "sa-workload-namespace-guard",
+        async ({ oldOutputs }) => {
+            const ns = (oldOutputs?.metadata as { name?: string } | undefined)?.name;
+            if (ns) await checkNamespaceBeforeDelete(reader, ns);
+        },
+        // Not in previews: until the deletes before it have run, the stack's own objects are
+        // still in the namespace, and this hook cannot tell them from anyone else's.
+        { onDryRun: false },
     );
 }
 
