@@ -82,7 +82,7 @@ function shellKubectl(context: string | undefined): string {
     return kubectlFor(context, chosen !== USER_KUBECONFIG ? chosen : undefined);
 }
 
-/** Fired by SIGTERM: the engine's operations stop as a Ctrl-C stops them. */
+/** Fired by SIGTERM: the engine's operations stop as a Ctrl-C stops them (see below). */
 const STOP = engineStop();
 const USAGE =
     `usage: deploy.ts ${ACTIONS.join(" | ")} (up: [${CLUSTER_REPLACED}], ` +
@@ -220,7 +220,7 @@ interface Operation {
 /** Runs the engine for `action`, its program waiting for `ready` before it registers anything. */
 async function operate(action: string, stack: Stack, op: Operation): Promise<void> {
     const { config, context, ready, onStart } = op;
-    const onOutput = (out: string): boolean => process.stdout.write(out);
+    const onOutput = engineOutput;
     // The same policy pack as the pull-request checks: what they would block never deploys.
     const policyPacks = [policyPack()];
     /** The engine's failure, or, when the program never ran, why it did not. */
@@ -385,22 +385,42 @@ process.on("SIGINT", () => {
     );
 });
 
-// SIGTERM reaches this process alone: the engine is stopped as a Ctrl-C stops it (SIGINT to its
-// CLI), and this process waits for it; a second SIGTERM stops at once.
+// SIGTERM (a `kill`, an IDE's stop button): the engine is stopped as a Ctrl-C stops it (SIGINT
+// to its CLI), and this process waits for it. Sent to the whole process group instead (`kill --
+// -PGID`, `timeout`), the CLI has it already and is cancelling, and a second signal would make it
+// stop at once: so the stop waits SAME_CTRL_C_MS, and is not sent once the engine has said it is
+// cancelling (or after a Ctrl-C). npm's forwarded copy, as for SIGINT, is the same SIGTERM. Before
+// any engine has started, nothing is in flight: the command ends at once.
+let terminated = false;
+let lastTerm = -Infinity;
+let engineCancelling = false;
 process.on("SIGTERM", () => {
-    if (STOP.stopped) process.exit(143);
+    const now = Date.now();
+    const repeated = now - lastTerm < SAME_CTRL_C_MS;
+    lastTerm = now;
+    if (repeated) return;
+    if (terminated || interrupts > 0 || !STOP.listening) process.exit(143);
+    terminated = true;
     console.error(
         "\nTerminated: the engine is finishing the operations in flight and saving the state. " +
             `Another SIGTERM stops at once (then run ${recoverCommand(BACKEND_URL)}).`,
     );
-    STOP.stop();
+    setTimeout(() => {
+        if (!engineCancelling && interrupts === 0) STOP.stop();
+    }, SAME_CTRL_C_MS).unref();
 });
+
+/** The engine's output, watched for its own word that it is cancelling (see SIGTERM above). */
+function engineOutput(out: string): boolean {
+    if (/ received; cancelling/.test(out)) engineCancelling = true;
+    return process.stdout.write(out);
+}
 
 main(process.argv[2], process.argv.slice(3)).then(
     () => {
         // Interrupted, even if the engine had nothing left to stop: say so, as a shell does.
         if (interrupts > 0) process.exitCode = 130;
-        if (STOP.stopped) process.exitCode = 143;
+        if (terminated) process.exitCode = 143;
     },
     (error: unknown) => {
         // The engine has already printed its own diagnostics; keep the last word short.
@@ -420,6 +440,6 @@ main(process.argv[2], process.argv.slice(3)).then(
             const backend = describeBackendFailure(message, BACKEND_URL, oldPassphrase);
             if (backend) console.error(`\n${backend}`);
         }
-        process.exitCode = STOP.stopped ? 143 : interrupts > 0 ? 130 : 1;
+        process.exitCode = terminated ? 143 : interrupts > 0 ? 130 : 1;
     },
 );

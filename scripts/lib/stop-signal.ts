@@ -11,6 +11,8 @@ export interface EngineStop {
     readonly signal: AbortSignal;
     stop(): void;
     readonly stopped: boolean;
+    /** Whether a CLI has been started with the signal: an engine's operation has begun. */
+    readonly listening: boolean;
 }
 
 /**
@@ -21,8 +23,10 @@ export interface EngineStop {
 export function engineStop(): EngineStop {
     const listeners: (() => void)[] = [];
     let stopped = false;
+    let listening = false;
     const signal = {
         addEventListener: (_type: string, listener: () => void) => {
+            listening = true;
             if (stopped) listener();
             else listeners.push(listener);
         },
@@ -40,6 +44,9 @@ export function engineStop(): EngineStop {
         },
         get stopped() {
             return stopped;
+        },
+        get listening() {
+            return listening;
         },
     };
 }

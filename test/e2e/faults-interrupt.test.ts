@@ -208,28 +208,61 @@ describe("fault: interrupted updates", () => {
         });
     }
 
-    it("stops cleanly and fails when SIGTERM reaches the command alone (a kill, an IDE's stop)", async () => {
-        const namespace = "e2e-sigterm";
-        const workload = { namespace, image: NEVER_READY, readyTimeoutSeconds: 120 };
-        const stack = await newStack(namespace, workload);
-        const run = npmStart("up", namespace, backend);
-        await eventually("the pod exists", () => objectExists("pod", "my-pod", namespace), 60_000);
-        // To the command's own process only, not its group: the engine hears of it from it.
-        process.kill(run.child.pid!, "SIGTERM");
-        const result = await run.done;
-        assert.equal(result.status, 143, result.output);
-        assert.match(result.output, /Terminated: the engine is finishing the operations in flight/);
-        assert.equal(await pendingOperations(stack), 0, "the engine did not stop cleanly");
-        // Not locked: the next up runs.
-        await writeStackConfig(stack, { "sa-workload:workloads": [{ namespace }] });
-        await converges(stack, namespace);
-        recordCase({
-            name: "SIGTERM to npm run up's command process",
-            done: "SIGTERM to the node process of `npm run up` alone (as `kill`, an IDE's stop button or `timeout` send it) while it waited for its pod",
-            happened: `the command sent its engine SIGINT, waited for it to stop cleanly (no pending operations, no lock) and exited ${result.status}; after fixing the image, up converged; verify passed`,
-            left: "nothing after destroy",
+    // SIGTERM to the command's process alone (a `kill`, an IDE's stop button), and to every
+    // process of `npm run up` (`kill -- -PGID`, `timeout`), whose engine then has it already.
+    for (const [to, namespace] of [
+        ["the command alone", "e2e-sigterm"],
+        ["npm run up's process group", "e2e-sigterm-group"],
+    ] as const) {
+        it(`stops cleanly and fails when SIGTERM reaches ${to}`, async () => {
+            const workload = { namespace, image: NEVER_READY, readyTimeoutSeconds: 120 };
+            const stack = await newStack(namespace, workload);
+            const group = to !== "the command alone";
+            const child = group
+                ? spawn("npm", ["run", "up"], {
+                      cwd: REPO_ROOT,
+                      detached: true,
+                      env: {
+                          ...process.env,
+                          STACK: namespace,
+                          PULUMI_BACKEND_URL: backend.url,
+                          KUBECONFIG: testKubeconfig(),
+                      },
+                  })
+                : npmStart("up", namespace, backend).child;
+            let output = "";
+            child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+            child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+            const exited = new Promise<string>((resolve) =>
+                child.on("close", (code, signal) => resolve(signal ?? String(code))),
+            );
+            await eventually(
+                "the pod exists",
+                () => objectExists("pod", "my-pod", namespace),
+                60_000,
+            );
+            process.kill(group ? -child.pid! : child.pid!, "SIGTERM");
+            const code = await exited;
+            assert.ok(code === "SIGTERM" || code === "143", `ended with ${code}:\n${output}`);
+            assert.match(output, /Terminated: the engine is finishing the operations in flight/);
+            assert.match(output, /received; cancelling/);
+            assert.doesNotMatch(output, /received; terminating/);
+            assert.equal(await pendingOperations(stack), 0, "the engine did not stop cleanly");
+            // Not locked: the next up runs.
+            await writeStackConfig(stack, { "sa-workload:workloads": [{ namespace }] });
+            await converges(stack, namespace);
+            recordCase({
+                name: `SIGTERM to ${to}`,
+                done: group
+                    ? "SIGTERM to every process of `npm run up` (npm, node, engine, plugins) while it waited for its pod, as `timeout` or `kill -- -PGID` send it"
+                    : "SIGTERM to the node process of `npm run up` alone (as `kill` or an IDE's stop button send it) while it waited for its pod",
+                happened: group
+                    ? `the engine had the SIGTERM itself and cancelled; the command did not signal it again (a second signal terminates it), waited for it to stop cleanly (no pending operations, no lock) and ended with ${code}; after fixing the image, up converged; verify passed`
+                    : `the command sent its engine SIGINT, waited for it to stop cleanly (no pending operations, no lock) and ended with ${code}; after fixing the image, up converged; verify passed`,
+                left: "nothing after destroy",
+            });
         });
-    });
+    }
 
     it("recovers from SIGKILL of the whole update mid-run with npm run recover", async () => {
         // As above, a pod that never becomes ready keeps the update running until the kill.

@@ -6,7 +6,9 @@ describe("the engine's stop on SIGTERM", () => {
     it("stops each CLI listening when it fires, once", () => {
         const stop = engineStop();
         const calls: string[] = [];
+        assert.equal(stop.listening, false, "no CLI has started");
         stop.signal.addEventListener("abort", () => calls.push("engine"));
+        assert.equal(stop.listening, true);
         assert.equal(stop.stopped, false);
         stop.stop();
         stop.stop();
