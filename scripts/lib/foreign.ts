@@ -19,6 +19,10 @@ interface ResourceState {
     type: string;
     custom?: boolean;
     outputs?: Record<string, unknown>;
+    /** An entry whose object a replacement deleted already (delete-before-replace). */
+    pendingReplacement?: boolean;
+    /** An entry whose object a replacement's create went before, to be deleted. */
+    delete?: boolean;
 }
 
 /** The Kubernetes objects a stack's state holds, with their URNs. */
@@ -27,7 +31,10 @@ function stateEntries(deployment: unknown): { urn?: string; object: RecordedObje
     return resources.flatMap((r) => {
         const o =
             r.custom && r.type.startsWith("kubernetes:") ? recordedObject(r.outputs) : undefined;
-        return o ? [{ urn: r.urn, object: o }] : [];
+        if (!o) return [];
+        // Replaced, or being replaced: the name is the stack's, the uid no longer says which.
+        const replacing = r.pendingReplacement || r.delete;
+        return [{ urn: r.urn, object: replacing ? { ...o, uid: undefined } : o }];
     });
 }
 

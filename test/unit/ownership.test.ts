@@ -362,6 +362,24 @@ describe("ownership: objects the stack did not create", () => {
             assert.match(error, /pulumi state delete 'urn:ns' 'urn:sa'/);
         });
 
+        it("takes an object whose replacement was under way (a run killed mid-replace) as the stack's, by name", async () => {
+            const pod = { apiVersion: "v1", kind: "Pod", namespace: "my-ns", name: "web" };
+            const replacing = {
+                resources: [
+                    {
+                        urn: "urn:pod",
+                        type: "kubernetes:core/v1:Pod",
+                        custom: true,
+                        pendingReplacement: true,
+                        outputs: recorded(pod, "old-uid"),
+                    },
+                ],
+            };
+            const newPod = live(pod, { uid: "new-uid", managers: ["pulumi-kubernetes-1a2b3c4d"] });
+            await refuseForeignBeforeDown(replacing, fakeCluster([newPod]));
+            assert.deepEqual(foreignInNamespace([newPod], stateObjects(replacing)), []);
+        });
+
         it("lets npm run down go on when the objects are the stack's own, or gone", async () => {
             const own = [
                 live(ns("my-ns"), { uid: "s-ns" }),
