@@ -283,26 +283,40 @@ export function replacedObjectsError(
 
 // One hook of each name per program run: hooks are registered with the engine under their name,
 // once, and a delete hook is looked up by the name stored with the resource, so a workload
-// removed from the config is still checked.
-const hooksOfRun = new WeakMap<object, Map<string, pulumi.ResourceHook>>();
+// removed from the config is still checked. Each reads one cluster: a component given another
+// kube context in the same run (the component's own API; the program gives all one) gets a hook
+// of its own, named after it.
+const hooksOfRun = new WeakMap<
+    object,
+    Map<string, { hook: pulumi.ResourceHook; context?: string }>
+>();
 
 function oncePerRun(
-    name: string,
+    base: string,
+    context: string | undefined,
     callback: pulumi.ResourceHookFunction,
     opts: pulumi.ResourceHookOptions,
 ): pulumi.ResourceHook {
     const run = pulumi.runtime.getStackResource() ?? {};
-    const hooks = hooksOfRun.get(run) ?? new Map<string, pulumi.ResourceHook>();
+    const hooks =
+        hooksOfRun.get(run) ?? new Map<string, { hook: pulumi.ResourceHook; context?: string }>();
     hooksOfRun.set(run, hooks);
-    const hook = hooks.get(name) ?? new pulumi.ResourceHook(name, callback, opts);
-    hooks.set(name, hook);
+    const first = hooks.get(base);
+    const name =
+        !first || first.context === context ? base : `${base}@${context ?? "current-context"}`;
+    const hook = hooks.get(name)?.hook ?? new pulumi.ResourceHook(name, callback, opts);
+    hooks.set(name, { hook, context });
     return hook;
 }
 
-/** The hook that refuses to update or delete an object that is not the one the stack created. */
-export function sameObjectCheck(reader: ClusterReader): pulumi.ResourceHook {
+/**
+ * The hook that refuses to update or delete an object that is not the one the stack created, on
+ * the cluster `reader` reads (of kube context `context`, the current one when unset).
+ */
+export function sameObjectCheck(reader: ClusterReader, context?: string): pulumi.ResourceHook {
     return oncePerRun(
         "sa-workload-same-object",
+        context,
         async ({ oldOutputs, urn }) => {
             const recorded = recordedObject(oldOutputs);
             const found = recorded ? await replacedObjects(reader, [recorded]) : [];
@@ -318,9 +332,10 @@ export function sameObjectCheck(reader: ClusterReader): pulumi.ResourceHook {
  * is the same in every run, so a namespace whose workload was removed from the config is still
  * guarded.
  */
-export function namespaceGuard(reader: ClusterReader): pulumi.ResourceHook {
+export function namespaceGuard(reader: ClusterReader, context?: string): pulumi.ResourceHook {
     return oncePerRun(
         "sa-workload-namespace-guard",
+        context,
         async ({ oldOutputs }) => {
             const ns = (oldOutputs?.metadata as { name?: string } | undefined)?.name;
             if (ns) await checkNamespaceBeforeDelete(reader, ns);
@@ -385,10 +400,10 @@ export function ownershipHooks(
                           refuseForeignHook(hookName, workload, reader, mine, newNamespaces),
                       ],
                   }),
-            beforeUpdate: [sameObjectCheck(reader)],
+            beforeUpdate: [sameObjectCheck(reader, names.kubeContext)],
             beforeDelete: [
-                sameObjectCheck(reader),
-                ...(kind === "Namespace" ? [namespaceGuard(reader)] : []),
+                sameObjectCheck(reader, names.kubeContext),
+                ...(kind === "Namespace" ? [namespaceGuard(reader, names.kubeContext)] : []),
             ],
         };
     };

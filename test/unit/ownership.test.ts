@@ -324,6 +324,28 @@ describe("ownership: objects the stack did not create", () => {
         ]);
     });
 
+    it("checks each component on its own kube context's cluster, two contexts in one run", async () => {
+        // One program run: the mocks register no stack resource, which keys a run's hooks.
+        const runtime = pulumi.runtime as { getStackResource: () => unknown };
+        const getStackResource = runtime.getStackResource;
+        const run = {};
+        runtime.getStackResource = () => run;
+        try {
+            await newWorkload({ namespace: "a", kubeContext: "dev" }, "a");
+            await newWorkload({ namespace: "b", kubeContext: "prod" }, "b");
+            await newWorkload({ namespace: "c", kubeContext: "dev" }, "c");
+        } finally {
+            runtime.getStackResource = getStackResource;
+        }
+        const deletes = (name: string) => hookBindings.get(`${name}-namespace`)?.beforeDelete;
+        assert.deepEqual(deletes("a"), ["sa-workload-same-object", "sa-workload-namespace-guard"]);
+        assert.deepEqual(deletes("b"), [
+            "sa-workload-same-object@prod",
+            "sa-workload-namespace-guard@prod",
+        ]);
+        assert.deepEqual(deletes("c"), deletes("a"));
+    });
+
     describe("objects made since under the names of the stack's own", () => {
         // After `up`, the user deleted the namespace and made the walk-through again by hand.
         const handMade = [
