@@ -275,9 +275,11 @@ export function replacedObjectsError(
             "if it may go, delete it yourself and run the command again; to keep it, make the " +
             "stack forget its own deleted object" +
             (urns.length
-                ? `: pulumi state delete ${urns.map((u) => `'${u}'`).join(" ")}`
-                : " (pulumi state delete with its URN)") +
-            ", or give the workload other names.",
+                ? `: pulumi state delete --target-dependents ${urns.map((u) => `'${u}'`).join(" ")}`
+                : " (pulumi state delete --target-dependents with its URN)") +
+            " in the repository, with the stack's backend and passphrase (PULUMI_BACKEND_URL, " +
+            "PULUMI_CONFIG_PASSPHRASE_FILE: for the project's own, file://<repository>/.pulumi " +
+            "and .pulumi/passphrase), or give the workload other names.",
     );
 }
 

@@ -320,7 +320,10 @@ describe("fault: objects the stack did not create", () => {
 
         const down = await npmRun("down", stack.name, backend);
         assert.notEqual(down.status, 0, down.output);
-        for (const text of [...remade.map((r) => `${r}: uid`), "pulumi state delete 'urn:"]) {
+        for (const text of [
+            ...remade.map((r) => `${r}: uid`),
+            "pulumi state delete --target-dependents 'urn:",
+        ]) {
             assert.ok(down.output.includes(text), `down: "${text}" missing:\n${down.output}`);
         }
         assert.deepEqual(await kubernetesObjectsInState(stack), stateBefore);

@@ -381,7 +381,8 @@ describe("ownership: objects the stack did not create", () => {
             );
             assert.match(error, /Namespace my-ns: uid u-ns, the stack's was s-ns/);
             assert.match(error, /ServiceAccount my-ns\/my-sa: uid u-sa, the stack's was s-sa/);
-            assert.match(error, /pulumi state delete 'urn:ns' 'urn:sa'/);
+            assert.match(error, /pulumi state delete --target-dependents 'urn:ns' 'urn:sa'/);
+            assert.match(error, /PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE_FILE/);
         });
 
         it("takes an object whose replacement was under way (a run killed mid-replace) as the stack's, by name", async () => {
