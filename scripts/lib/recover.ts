@@ -21,7 +21,7 @@ import type * as k8s from "@kubernetes/client-node";
 import type { Deployment, Stack } from "@pulumi/pulumi/automation";
 
 import { kubeClient } from "../../components/kube-context";
-import { ClusterReader, clusterReader } from "../../components/live-objects";
+import { ClusterReader } from "../../components/live-objects";
 
 import { refuseReplacedObjects } from "./foreign";
 
@@ -144,7 +144,7 @@ export async function recover(
     stack: Stack,
     admin: k8s.KubeConfig,
     onOutput: (out: string) => void,
-    reader: ClusterReader = clusterReader(),
+    reader: ClusterReader,
     signal?: AbortSignal,
 ): Promise<{ tracked: string[]; dropped: string[]; foreign: string[] }> {
     await stack.cancel();

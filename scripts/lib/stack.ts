@@ -179,7 +179,9 @@ export function stackPassphrase(
 ): { PULUMI_CONFIG_PASSPHRASE?: string } {
     const fileState = fileBackendDir(backendUrl);
     const passphraseSet = parent.PULUMI_CONFIG_PASSPHRASE || parent.PULUMI_CONFIG_PASSPHRASE_FILE;
-    if (!fileState && parent.PULUMI_CONFIG_PASSPHRASE === "") {
+    // Pulumi Cloud (http(s)://) keeps secrets with its own key: the passphrase is not used there.
+    const selfManaged = !fileState && !/^https?:\/\//i.test(backendUrl);
+    if (selfManaged && parent.PULUMI_CONFIG_PASSPHRASE === "") {
         // The CLI takes a set but empty passphrase as the passphrase, before a passphrase file:
         // a stack made so on a shared backend has secrets anyone who reads the bucket can open
         // (a CI job whose passphrase secret is not mapped gets "").
@@ -194,6 +196,15 @@ export function stackPassphrase(
     return !passphraseSet && fileState
         ? { PULUMI_CONFIG_PASSPHRASE: localPassphrase(fileState) }
         : {};
+}
+
+/** Writes `file` only if it does not exist (another command's stays). */
+function writeAbsent(file: string, text: string): void {
+    try {
+        writeFileSync(file, text, { mode: 0o600, flag: "wx" });
+    } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
 }
 
 /**
@@ -233,13 +244,16 @@ function localPassphrase(stateDir: string): string {
     if (!existsSync(file)) {
         mkdirSync(path.dirname(file), { recursive: true });
         // Written whole under another name, then linked into place: never seen half-written,
-        // and never over one that another command linked first.
+        // and never over one that another command linked first. Where the file system has no
+        // hard links (FAT, some network shares), created only if absent, in one write.
+        const passphrase = randomBytes(24).toString("base64");
         const made = `${file}.${process.pid}.${randomBytes(4).toString("hex")}`;
-        writeFileSync(made, randomBytes(24).toString("base64"), { mode: 0o600 });
+        writeFileSync(made, passphrase, { mode: 0o600 });
         try {
             linkSync(made, file);
         } catch (error) {
-            if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+            const code = (error as NodeJS.ErrnoException).code;
+            if (code !== "EEXIST") writeAbsent(file, passphrase);
         } finally {
             rmSync(made, { force: true });
         }
@@ -352,7 +366,6 @@ export async function openStack(options: StackOptions = {}): Promise<Stack> {
             program: () => Promise.resolve(programModule()()),
             pulumiCommand: knownPulumiCommand(),
         }),
-        env,
     );
     // Config: the caller's, else the repository's stack file, else what the workspace already has.
     const config = options.config ?? (await repoStackConfig(stackName, ws.pulumiCommand));
@@ -376,12 +389,12 @@ export async function openStack(options: StackOptions = {}): Promise<Stack> {
  * import fails. Here the secrets stay ciphertext (the CLI exports them as stored and imports them
  * so), and the import's file is in a directory of the user's own, removed whatever happens.
  */
-export function sealedState(ws: LocalWorkspace, env: Record<string, string>): LocalWorkspace {
+export function sealedState(ws: LocalWorkspace): LocalWorkspace {
     // The CLI handle's run(), as the workspace's own commands call it (not in the SDK's types).
     const cli = ws.pulumiCommand as unknown as {
         run(args: string[], cwd: string, env: Record<string, string>): Promise<{ stdout: string }>;
     };
-    const run = (args: string[]) => cli.run(args, ws.workDir, env);
+    const run = (args: string[]) => cli.run(args, ws.workDir, { ...ws.envVars });
     ws.exportStack = async (stackName) =>
         JSON.parse((await run(["stack", "export", "--stack", stackName])).stdout) as Deployment;
     ws.importStack = async (stackName, state) => {

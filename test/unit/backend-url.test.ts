@@ -295,6 +295,11 @@ describe("a shared backend's passphrase, and a local one made by two commands at
             stackPassphrase("s3://team-state", { PULUMI_CONFIG_PASSPHRASE: "team" }),
             {},
         );
+        // Pulumi Cloud keeps secrets with its own key: an empty passphrase is not used there.
+        assert.deepEqual(
+            stackPassphrase("https://api.pulumi.com", { PULUMI_CONFIG_PASSPHRASE: "" }),
+            {},
+        );
     });
 
     it("keeps the passphrase that another command made first, between its check and its write", () => {
@@ -321,6 +326,27 @@ describe("a shared backend's passphrase, and a local one made by two commands at
     });
 });
 
+describe("a local passphrase where the file system has no hard links (FAT, some shares)", () => {
+    it("is made all the same, in one write, and leaves nothing else", () => {
+        const dir = mkdtempSync(join(tmpdir(), "passphrase-"));
+        const nodeFs = createRequire(__filename)("node:fs") as { linkSync: typeof fs.linkSync };
+        const linkSync = nodeFs.linkSync;
+        try {
+            nodeFs.linkSync = () => {
+                throw Object.assign(new Error("operation not permitted"), { code: "EPERM" });
+            };
+            const made = stackPassphrase(fileBackendUrl(dir), {}).PULUMI_CONFIG_PASSPHRASE;
+            assert.ok(made && made.length > 20);
+            const file = passphraseFile(dir);
+            assert.equal(readFileSync(file, "utf8"), made);
+            assert.deepEqual(readdirSync(join(file, "..")), ["passphrase"]);
+        } finally {
+            nodeFs.linkSync = linkSync;
+            rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
+
 describe("a stack's state exported and imported by the commands (recover, --cluster-replaced)", () => {
     /** A workspace whose CLI records each run, and what the import's file held and how. */
     function workspace(fail = false) {
@@ -341,10 +367,11 @@ describe("a stack's state exported and imported by the commands (recover, --clus
                 return Promise.resolve({ stdout: JSON.stringify({ version: 3, deployment: {} }) });
             },
         };
-        const ws = sealedState(
-            { pulumiCommand: cli, workDir: "/w" } as unknown as LocalWorkspace,
-            {},
-        );
+        const ws = sealedState({
+            pulumiCommand: cli,
+            workDir: "/w",
+            envVars: {},
+        } as unknown as LocalWorkspace);
         return { ws, runs, files };
     }
 
