@@ -33,6 +33,12 @@ import {
 /** Set to "true" to let a namespace be deleted with objects in it that the stack did not create. */
 export const DELETE_FOREIGN_ENV = "SA_WORKLOAD_DELETE_FOREIGN";
 
+/** How a user confirms that a namespace goes with what others put in it. */
+const CONFIRM_DELETE =
+    "the command again with --delete-foreign (npm run down -- --delete-foreign; npm run up -- " +
+    `--delete-foreign where up removes a workload; ${DELETE_FOREIGN_ENV}=true for pulumi up or ` +
+    "pulumi destroy --run-program).";
+
 /** An object the workload is about to create, and the argument that names it. */
 export interface PlannedObject extends ObjectRef {
     /** The workload argument that names it, e.g. "serviceAccountName". */
@@ -176,8 +182,7 @@ export function refuseNamespaceDelete(
             contents.unlisted.map((k) => `  - ${k}`).join("\n") +
             "\nFix: make them listable (`kubectl get apiservices` names an API that does not " +
             `answer; \`kubectl auth can-i list KIND -n ${namespace}\` a permission), then run it ` +
-            "again; or confirm that whatever they hold goes with the namespace: " +
-            `npm run down -- --delete-foreign (or set ${DELETE_FOREIGN_ENV}=true for pulumi destroy --run-program).`,
+            `again; or confirm that whatever they hold goes with the namespace: ${CONFIRM_DELETE}`,
     );
 }
 
@@ -188,7 +193,7 @@ export function foreignInNamespaceError(namespace: string, foreign: readonly Liv
             "would delete them, so it was not deleted:\n" +
             foreign.map((o) => `  - ${displayRef(o)} (${describeOwner(o)})`).join("\n") +
             "\nFix: move or delete them yourself, or confirm that they go with the namespace: " +
-            `npm run down -- --delete-foreign (or set ${DELETE_FOREIGN_ENV}=true for pulumi destroy --run-program).`,
+            CONFIRM_DELETE,
     );
 }
 

@@ -59,12 +59,12 @@ if (process.env.SA_WORKLOAD_EAGER_PROGRAM === "1") programModule();
 phase("modules loaded");
 
 const ACTIONS = ["up", "preview", "down", "recover"];
-/** `down` only: delete a namespace even with objects in it that the stack did not create. */
+/** `down`, and `up` where it removes a workload: delete a namespace with others' objects in it. */
 const DELETE_FOREIGN = "--delete-foreign";
 /** `recover` only, on a shared backend: remove the stack's lock whoever holds it. */
 const FORCE = "--force";
 const FLAGS: Record<string, string[]> = {
-    up: [CLUSTER_REPLACED],
+    up: [DELETE_FOREIGN, CLUSTER_REPLACED],
     down: [DELETE_FOREIGN, CLUSTER_REPLACED],
     recover: [FORCE, CLUSTER_REPLACED],
 };
@@ -85,7 +85,7 @@ function shellKubectl(context: string | undefined): string {
 /** Fired by SIGTERM: the engine's operations stop as a Ctrl-C stops them (see below). */
 const STOP = engineStop();
 const USAGE =
-    `usage: deploy.ts ${ACTIONS.join(" | ")} (up: [${CLUSTER_REPLACED}], ` +
+    `usage: deploy.ts ${ACTIONS.join(" | ")} (up: [${DELETE_FOREIGN}] [${CLUSTER_REPLACED}], ` +
     `down: [${DELETE_FOREIGN}] [${CLUSTER_REPLACED}], recover: [${FORCE}] [${CLUSTER_REPLACED}])`;
 
 async function main(action: string | undefined, flags: string[]): Promise<void> {
@@ -97,6 +97,8 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
     // shell (the way for a plain `pulumi destroy --run-program`) must not let an up that drops a
     // workload, or a later down, delete a namespace with someone else's objects in it.
     delete process.env[DELETE_FOREIGN_ENV];
+    // The program's namespace guard reads it (the program runs in this process).
+    if (deleteForeign) process.env[DELETE_FOREIGN_ENV] = "true";
     const replaced = flags.includes(CLUSTER_REPLACED);
     if (action === "recover" && sharedBackend(BACKEND_URL) && !flags.includes(FORCE)) {
         throw new Error(refuseSharedRecover(BACKEND_URL));
@@ -274,10 +276,7 @@ async function operate(action: string, stack: Stack, op: Operation): Promise<voi
         });
     } else if (action === "down") {
         let checked: Promise<unknown> = ready;
-        if (op.deleteForeign) {
-            // The program's namespace guard reads this too (the program runs in this process).
-            process.env[DELETE_FOREIGN_ENV] = "true";
-        } else {
+        if (!op.deleteForeign) {
             // Checked while the engine starts; the program waits for it, so a refusal comes
             // before any delete, as the guard in the program itself does before the namespace's.
             checked = ready.then((deployment) =>

@@ -231,7 +231,7 @@ describe("fault: objects the stack did not create", () => {
         });
     });
 
-    it("keeps a namespace with someone else's object when up drops its workload, SA_WORKLOAD_DELETE_FOREIGN left in the shell or not", async () => {
+    it("keeps a namespace with someone else's object when up drops its workload, SA_WORKLOAD_DELETE_FOREIGN left in the shell or not, until up -- --delete-foreign", async () => {
         const [stack, backend] = await newStack("e2e-own-drop");
         assert.equal((await npmRun("up", stack.name, backend)).status, 0);
         kubectl("-n", NS, "create", "configmap", "precious", "--from-literal=a=b");
@@ -249,11 +249,15 @@ describe("fault: objects the stack did not create", () => {
             "the ConfigMap went with the namespace",
         );
         assert.ok((await kubernetesObjectsInState(stack)).includes(`Namespace /${NS}`));
+        // The flag confirms it, for up too.
+        const confirmed = await npmRun("up", stack.name, backend, "--delete-foreign");
+        assert.equal(confirmed.status, 0, confirmed.output);
+        assert.ok(!namespaceExists(NS), "the confirmed up kept the namespace");
         recordCase({
             name: "ownership: up drops a workload whose namespace holds someone else's ConfigMap",
-            done: "after npm run up, kubectl made ConfigMap precious in my-ns; the workload moved to another namespace; npm run up with SA_WORKLOAD_DELETE_FOREIGN=true left in its environment",
-            happened: `up exited ${up.status}: it made the new workload and deleted the old one's objects, and the namespace guard kept my-ns, naming ConfigMap my-ns/precious (only --delete-foreign confirms, for down)`,
-            left: "my-ns with the ConfigMap, still in the state; the new workload",
+            done: "after npm run up, kubectl made ConfigMap precious in my-ns; the workload moved to another namespace; npm run up with SA_WORKLOAD_DELETE_FOREIGN=true left in its environment; npm run up -- --delete-foreign",
+            happened: `up exited ${up.status}: it made the new workload and deleted the old one's objects, and the namespace guard kept my-ns, naming ConfigMap my-ns/precious; npm run up -- --delete-foreign then deleted it`,
+            left: "after the refusal, my-ns with the ConfigMap, still in the state; after the confirmed up, the new workload only",
         });
     });
 

@@ -35,7 +35,7 @@ describe("npm run up | preview | down | recover, given an option its action does
     for (const [action, flag, why] of [
         // preview only shows: forgetting a cluster's record would rewrite the state.
         ["preview", "--cluster-replaced", "preview never rewrites the state"],
-        ["up", "--delete-foreign", "only down deletes namespaces"],
+        ["preview", "--delete-foreign", "preview deletes nothing"],
         ["down", "--force", "only recover removes a lock"],
     ]) {
         it(`refuses ${action} ${flag} before it opens the stack (${why})`, () => {
