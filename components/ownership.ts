@@ -290,43 +290,58 @@ export function replacedObjectsError(
 
 // One hook of each name per program run: hooks are registered with the engine under their name,
 // once, and a delete hook is looked up by the name stored with the resource, so a workload
-// removed from the config is still checked. Each reads one cluster: a component given another
-// kube context in the same run (the component's own API; the program gives all one) gets a hook
-// of its own, named after it.
-const hooksOfRun = new WeakMap<
-    object,
-    Map<string, { hook: pulumi.ResourceHook; context?: string }>
->();
+// removed from the config is still checked. Each workload's objects are read on its own cluster:
+// the hook finds the workload by the resource's name (`<workload>-<kind>`); one no longer in the
+// program is read on the first workload's (the program gives every workload one kube context).
+interface RunHooks {
+    readonly hooks: Map<string, pulumi.ResourceHook>;
+    readonly readers: Map<string, ClusterReader>;
+}
+const hooksOfRun = new WeakMap<object, RunHooks>();
+
+/** The reader of the workload whose object `resource` names: the longest workload name it begins. */
+function readerOf(run: RunHooks, resource: string | undefined): ClusterReader {
+    let found: [string, ClusterReader] | undefined;
+    for (const [workload, reader] of run.readers) {
+        const mine = resource?.startsWith(`${workload}-`) ?? false;
+        if (mine && workload.length > (found?.[0].length ?? -1)) found = [workload, reader];
+    }
+    return found?.[1] ?? run.readers.values().next().value!;
+}
 
 function oncePerRun(
-    base: string,
-    context: string | undefined,
-    callback: pulumi.ResourceHookFunction,
+    name: string,
+    workload: string,
+    reader: ClusterReader,
+    check: (reader: ClusterReader, args: pulumi.ResourceHookArgs) => Promise<void>,
     opts: pulumi.ResourceHookOptions,
 ): pulumi.ResourceHook {
-    const run = pulumi.runtime.getStackResource() ?? {};
-    const hooks =
-        hooksOfRun.get(run) ?? new Map<string, { hook: pulumi.ResourceHook; context?: string }>();
-    hooksOfRun.set(run, hooks);
-    const first = hooks.get(base);
-    const name =
-        !first || first.context === context ? base : `${base}@${context ?? "current-context"}`;
-    const hook = hooks.get(name)?.hook ?? new pulumi.ResourceHook(name, callback, opts);
-    hooks.set(name, { hook, context });
+    const key = pulumi.runtime.getStackResource() ?? {};
+    const run: RunHooks = hooksOfRun.get(key) ?? {
+        hooks: new Map<string, pulumi.ResourceHook>(),
+        readers: new Map<string, ClusterReader>(),
+    };
+    hooksOfRun.set(key, run);
+    run.readers.set(workload, reader);
+    const hook =
+        run.hooks.get(name) ??
+        new pulumi.ResourceHook(name, (args) => check(readerOf(run, args.name), args), opts);
+    run.hooks.set(name, hook);
     return hook;
 }
 
 /**
  * The hook that refuses to update or delete an object that is not the one the stack created, on
- * the cluster `reader` reads (of kube context `context`, the current one when unset).
+ * its workload's cluster (`reader`, for `workload`'s objects).
  */
-export function sameObjectCheck(reader: ClusterReader, context?: string): pulumi.ResourceHook {
+export function sameObjectCheck(reader: ClusterReader, workload = ""): pulumi.ResourceHook {
     return oncePerRun(
         "sa-workload-same-object",
-        context,
-        async ({ oldOutputs, urn }) => {
+        workload,
+        reader,
+        async (cluster, { oldOutputs, urn }) => {
             const recorded = recordedObject(oldOutputs);
-            const found = recorded ? await replacedObjects(reader, [recorded]) : [];
+            const found = recorded ? await replacedObjects(cluster, [recorded]) : [];
             if (found.length) throw replacedObjectsError(found, [urn]);
         },
         // A preview says so too: the stack's own objects are there to compare with.
@@ -339,13 +354,14 @@ export function sameObjectCheck(reader: ClusterReader, context?: string): pulumi
  * is the same in every run, so a namespace whose workload was removed from the config is still
  * guarded.
  */
-export function namespaceGuard(reader: ClusterReader, context?: string): pulumi.ResourceHook {
+export function namespaceGuard(reader: ClusterReader, workload = ""): pulumi.ResourceHook {
     return oncePerRun(
         "sa-workload-namespace-guard",
-        context,
-        async ({ oldOutputs }) => {
+        workload,
+        reader,
+        async (cluster, { oldOutputs }) => {
             const ns = (oldOutputs?.metadata as { name?: string } | undefined)?.name;
-            if (ns) await checkNamespaceBeforeDelete(reader, ns);
+            if (ns) await checkNamespaceBeforeDelete(cluster, ns);
         },
         // Not in previews: until the deletes before it have run, the stack's own objects are
         // still in the namespace, and this hook cannot tell them from anyone else's.
@@ -407,10 +423,10 @@ export function ownershipHooks(
                           refuseForeignHook(hookName, workload, reader, mine, newNamespaces),
                       ],
                   }),
-            beforeUpdate: [sameObjectCheck(reader, names.kubeContext)],
+            beforeUpdate: [sameObjectCheck(reader, workload)],
             beforeDelete: [
-                sameObjectCheck(reader, names.kubeContext),
-                ...(kind === "Namespace" ? [namespaceGuard(reader, names.kubeContext)] : []),
+                sameObjectCheck(reader, workload),
+                ...(kind === "Namespace" ? [namespaceGuard(reader, workload)] : []),
             ],
         };
     };

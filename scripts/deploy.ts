@@ -263,6 +263,7 @@ async function operate(action: string, stack: Stack, op: Operation): Promise<voi
         await preview(stack, {
             signal: STOP.signal,
             onOutput,
+            onRaw: watchEngine,
             onEvent,
             diff: true,
             policyPacks,
@@ -285,7 +286,13 @@ async function operate(action: string, stack: Stack, op: Operation): Promise<voi
             checked.catch(() => undefined); // awaited below; an engine that fails first says why
         }
         try {
-            await destroy(stack, { onOutput, after: checked, onStart, signal: STOP.signal });
+            await destroy(stack, {
+                onOutput,
+                onRaw: watchEngine,
+                after: checked,
+                onStart,
+                signal: STOP.signal,
+            });
         } catch (error) {
             // Refused before anything was deleted: the refusal's own words are the last ones.
             if (error instanceof ConcurrentUpdateError) throw await cause(error);
@@ -307,6 +314,7 @@ async function operate(action: string, stack: Stack, op: Operation): Promise<voi
         try {
             const outputs = await up(stack, {
                 onOutput,
+                onRaw: watchEngine,
                 policyPacks,
                 after: ready,
                 onStart,
@@ -409,9 +417,14 @@ process.on("SIGTERM", () => {
     }, SAME_CTRL_C_MS).unref();
 });
 
-/** The engine's output, watched for its own word that it is cancelling (see SIGTERM above). */
-function engineOutput(out: string): boolean {
+/** Watches the engine's output for its own word that it is cancelling (see SIGTERM above). */
+function watchEngine(out: string): void {
     if (/ received; cancelling/.test(out)) engineCancelling = true;
+}
+
+/** The engine's output, watched (also as it comes, where a gate holds it: `onRaw`). */
+function engineOutput(out: string): boolean {
+    watchEngine(out);
     return process.stdout.write(out);
 }
 

@@ -21,8 +21,6 @@ interface ResourceState {
     outputs?: Record<string, unknown>;
     /** An entry whose object a replacement deleted already (delete-before-replace). */
     pendingReplacement?: boolean;
-    /** An entry whose object a replacement's create went before, to be deleted. */
-    delete?: boolean;
 }
 
 /** The Kubernetes objects a stack's state holds, with their URNs. */
@@ -32,9 +30,9 @@ function stateEntries(deployment: unknown): { urn?: string; object: RecordedObje
         const o =
             r.custom && r.type.startsWith("kubernetes:") ? recordedObject(r.outputs) : undefined;
         if (!o) return [];
-        // Replaced, or being replaced: the name is the stack's, the uid no longer says which.
-        const replacing = r.pendingReplacement || r.delete;
-        return [{ urn: r.urn, object: replacing ? { ...o, uid: undefined } : o }];
+        // Its object deleted by the replacement under way: the name is the stack's, the uid no
+        // longer says which. (An entry to be deleted, `delete`, still has its object and uid.)
+        return [{ urn: r.urn, object: r.pendingReplacement ? { ...o, uid: undefined } : o }];
     });
 }
 

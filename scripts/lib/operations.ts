@@ -48,6 +48,8 @@ export interface Gate {
     readonly after?: Promise<unknown>;
     /** Called once: when the engine's CLI process has started, or the operation ended first. */
     readonly onStart?: () => void;
+    /** Each piece of the engine's output as it comes, before the gate holds it. */
+    readonly onRaw?: (out: string) => void;
 }
 
 type CliRun = (...args: unknown[]) => Promise<unknown>;
@@ -79,7 +81,7 @@ function heldUntil(gate: Promise<unknown>, write?: (out: string) => void): (out:
  */
 async function gated<T extends { onOutput?: (out: string) => void }, R>(
     stack: Stack,
-    { after, onStart, ...opts }: T & Gate,
+    { after, onStart, onRaw, ...opts }: T & Gate,
     operation: (view: Stack, opts: T) => Promise<R>,
 ): Promise<R> {
     // The SDK spawns each CLI within its PulumiCommand's run() (not in its types; cmd.js): the
@@ -97,7 +99,7 @@ async function gated<T extends { onOutput?: (out: string) => void }, R>(
         };
     }
     try {
-        return await gatedProgram(stack, after, opts as T, operation);
+        return await gatedProgram(stack, after, opts as T, operation, onRaw);
     } finally {
         // Told even when the operation ended before its CLI started, so no caller waits forever.
         if (onStart && Object.hasOwn(cli, "run")) {
@@ -112,6 +114,7 @@ async function gatedProgram<T extends { onOutput?: (out: string) => void }, R>(
     after: Promise<unknown> | undefined,
     opts: T,
     operation: (view: Stack, opts: T) => Promise<R>,
+    onRaw?: (out: string) => void,
 ): Promise<R> {
     const workspace = stack.workspace;
     const program = workspace.program;
@@ -124,7 +127,11 @@ async function gatedProgram<T extends { onOutput?: (out: string) => void }, R>(
         return program();
     };
     try {
-        const onOutput = heldUntil(after, opts.onOutput);
+        const held = heldUntil(after, opts.onOutput);
+        const onOutput = (out: string): void => {
+            onRaw?.(out);
+            held(out);
+        };
         return await operation(withoutFollowUpReads(stack), { ...opts, onOutput });
     } finally {
         workspace.program = program;

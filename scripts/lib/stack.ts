@@ -258,7 +258,20 @@ function localPassphrase(stateDir: string): string {
             rmSync(made, { force: true });
         }
     }
-    return readFileSync(file, "utf8").trim();
+    // Empty for a moment while another command's one write (no hard links) is under way.
+    for (let waited = 0; ; waited += 10) {
+        const passphrase = readFileSync(file, "utf8").trim();
+        if (passphrase) return passphrase;
+        if (waited >= 1000) {
+            throw new Error(
+                `The passphrase file ${file} is empty, so the stack's secrets cannot be opened; ` +
+                    "nothing was run. Fix: write into it the passphrase your stacks were made " +
+                    "with, or set PULUMI_CONFIG_PASSPHRASE; delete it only if no stack uses it " +
+                    "(a new one is made).",
+            );
+        }
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    }
 }
 
 /**
@@ -399,12 +412,16 @@ export function sealedState(ws: LocalWorkspace): LocalWorkspace {
         JSON.parse((await run(["stack", "export", "--stack", stackName])).stdout) as Deployment;
     ws.importStack = async (stackName, state) => {
         const dir = mkdtempSync(join(tmpdir(), "sa-workload-import-"));
+        // Removed at exit too: a SIGTERM that ends the command at once skips the `finally`.
+        const removeAtExit = () => rmSync(dir, { recursive: true, force: true });
+        process.once("exit", removeAtExit);
         try {
             const file = join(dir, "state.json");
             writeFileSync(file, JSON.stringify(state), { mode: 0o600 });
             await run(["stack", "import", "--file", file, "--stack", stackName]);
         } finally {
-            rmSync(dir, { recursive: true, force: true });
+            process.off("exit", removeAtExit);
+            removeAtExit();
         }
     };
     return ws;

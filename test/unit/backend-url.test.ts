@@ -347,6 +347,23 @@ describe("a local passphrase where the file system has no hard links (FAT, some 
     });
 });
 
+describe("an empty local passphrase file", () => {
+    it("is refused, naming it and the ways out, never taken as the passphrase", () => {
+        const dir = mkdtempSync(join(tmpdir(), "passphrase-"));
+        try {
+            const file = passphraseFile(dir);
+            mkdirSync(join(file, ".."), { recursive: true });
+            writeFileSync(file, "\n");
+            assert.throws(
+                () => stackPassphrase(fileBackendUrl(dir), {}),
+                /passphrase file .* is empty[\s\S]*PULUMI_CONFIG_PASSPHRASE/,
+            );
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
+
 describe("a stack's state exported and imported by the commands (recover, --cluster-replaced)", () => {
     /** A workspace whose CLI records each run, and what the import's file held and how. */
     function workspace(fail = false) {

@@ -58,6 +58,31 @@ describe("a destroy after a check that runs while the engine starts", () => {
         assert.equal(stack.workspace.program, program, "the workspace's program was not restored");
     });
 
+    it("hands each piece of the engine's output to onRaw as it comes, while the gate still holds it", async () => {
+        const events: string[] = [];
+        const stack = engineStandIn(events);
+        const check = new Promise<void>((passed) =>
+            setTimeout(() => {
+                events.push("check passed");
+                passed();
+            }, 20),
+        );
+        await destroy(stack, {
+            after: check,
+            onOutput: (out) => void events.push(`shown: ${out.trim()}`),
+            onRaw: (out) => void events.push(`seen: ${out.trim()}`),
+        });
+        assert.deepEqual(events, [
+            "cli started: destroy",
+            "seen: Destroying (dev):",
+            "check passed",
+            "shown: Destroying (dev):",
+            "program ran",
+            "seen: deleted",
+            "shown: deleted",
+        ]);
+    });
+
     it("runs nothing of the program and shows nothing of the engine's when the check refuses", async () => {
         const events: string[] = [];
         const stack = engineStandIn(events);

@@ -324,26 +324,36 @@ describe("ownership: objects the stack did not create", () => {
         ]);
     });
 
-    it("checks each component on its own kube context's cluster, two contexts in one run", async () => {
+    it("checks each component's objects on its own cluster, two kube contexts in one run, under one hook name", async () => {
         // One program run: the mocks register no stack resource, which keys a run's hooks.
         const runtime = pulumi.runtime as { getStackResource: () => unknown };
         const getStackResource = runtime.getStackResource;
         const run = {};
         runtime.getStackResource = () => run;
         try {
-            await newWorkload({ namespace: "a", kubeContext: "dev" }, "a");
-            await newWorkload({ namespace: "b", kubeContext: "prod" }, "b");
-            await newWorkload({ namespace: "c", kubeContext: "dev" }, "c");
+            const pod = { apiVersion: "v1", kind: "Pod", namespace: "my-ns", name: "my-pod" };
+            // Both clusters have the walk-through's pod: each its own.
+            const dev = fakeCluster([live(pod, { uid: "dev-uid" })]);
+            const prod = fakeCluster([live(pod, { uid: "prod-uid" })]);
+            const a = ownershipHooks("a", names, dev)("Pod");
+            const ab = ownershipHooks("a-b", names, prod)("Pod");
+            const hook = a.beforeUpdate![0] as pulumi.ResourceHook;
+            assert.equal(ab.beforeUpdate![0], hook, "one hook of that name per run");
+            assert.equal(hook.name, "sa-workload-same-object");
+            const update = (name: string, uid: string) =>
+                hook.callback({
+                    name,
+                    urn: `urn:${name}`,
+                    oldOutputs: { apiVersion: "v1", kind: "Pod", metadata: { ...pod, uid } },
+                } as unknown as pulumi.ResourceHookArgs);
+            await update("a-pod", "dev-uid");
+            await update("a-b-pod", "prod-uid");
+            await assert.rejects(Promise.resolve(update("a-b-pod", "dev-uid")), /uid prod-uid/);
+            // A workload no longer in the program: read on the first one's cluster.
+            await update("gone-pod", "dev-uid");
         } finally {
             runtime.getStackResource = getStackResource;
         }
-        const deletes = (name: string) => hookBindings.get(`${name}-namespace`)?.beforeDelete;
-        assert.deepEqual(deletes("a"), ["sa-workload-same-object", "sa-workload-namespace-guard"]);
-        assert.deepEqual(deletes("b"), [
-            "sa-workload-same-object@prod",
-            "sa-workload-namespace-guard@prod",
-        ]);
-        assert.deepEqual(deletes("c"), deletes("a"));
     });
 
     describe("objects made since under the names of the stack's own", () => {
