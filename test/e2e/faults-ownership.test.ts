@@ -30,9 +30,13 @@ const SA = "my-sa";
 const POD = "my-pod";
 const DEV = { namespace: NS, serviceAccountName: SA, podName: POD };
 
+/**
+ * The Kubernetes objects in the stack's state, sorted: a run that ends with an error rewrites the
+ * state in the order its steps ended, where the account and the Role, made side by side, vary.
+ */
 async function kubernetesObjectsInState(stack: Stack): Promise<string[]> {
     const objects = stateObjects((await stack.exportStack()).deployment);
-    return objects.map((o) => `${o.kind} ${o.namespace ?? ""}/${o.name}`);
+    return objects.map((o) => `${o.kind} ${o.namespace ?? ""}/${o.name}`).sort();
 }
 
 function deleteNamespace(): void {
