@@ -4,7 +4,7 @@
  * nothing.
  */
 import * as assert from "node:assert/strict";
-import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
 
 import { Stack } from "@pulumi/pulumi/automation";
@@ -58,6 +58,24 @@ async function converges(stack: Stack, namespace: string): Promise<void> {
     assert.equal(await stateResourceCount(stack), 0);
 }
 
+/**
+ * A started `up`, its output collected and how it ended, once its pod exists (so the engine waits
+ * for the pod, which never becomes ready, when the test interrupts it).
+ */
+async function podWaiting(
+    child: ChildProcess,
+    namespace: string,
+): Promise<{ child: ChildProcess; output: () => string; exited: Promise<string> }> {
+    let output = "";
+    child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<string>((resolve) =>
+        child.on("close", (code, signal) => resolve(signal ?? String(code))),
+    );
+    await eventually("the pod exists", () => objectExists("pod", "my-pod", namespace), 60_000);
+    return { child, output: () => output, exited };
+}
+
 describe("fault: interrupted updates", () => {
     const backend = new TempBackend();
     const stacks: Stack[] = [];
@@ -66,6 +84,24 @@ describe("fault: interrupted updates", () => {
         const stack = await e2eStack(backend, name, { "sa-workload:workloads": [workload] });
         stacks.push(stack);
         return stack;
+    }
+
+    /**
+     * `npm run up` of `namespace`'s stack as typed, in a process group of its own, as a terminal
+     * runs a command.
+     */
+    function npmUpInGroup(namespace: string, env: Record<string, string> = {}): ChildProcess {
+        return spawn("npm", ["run", "up"], {
+            cwd: REPO_ROOT,
+            detached: true,
+            env: {
+                ...process.env,
+                STACK: namespace,
+                PULUMI_BACKEND_URL: backend.url,
+                KUBECONFIG: testKubeconfig(),
+                ...env,
+            },
+        });
     }
 
     after(async () => {
@@ -165,34 +201,16 @@ describe("fault: interrupted updates", () => {
                 readyTimeoutSeconds: 120,
             };
             const stack = await newStack(namespace, workload);
-            // `npm run up` as typed, in a process group of its own, as a terminal runs a command.
-            const child = spawn("npm", ["run", "up"], {
-                cwd: REPO_ROOT,
-                detached: true,
-                env: {
-                    ...process.env,
-                    STACK: namespace,
-                    npm_config_script_shell: shell,
-                    PULUMI_BACKEND_URL: backend.url,
-                    KUBECONFIG: testKubeconfig(),
-                },
-            });
-            let output = "";
-            child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-            child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-            const exited = new Promise<string>((resolve) =>
-                child.on("close", (code, signal) => resolve(signal ?? String(code))),
-            );
-            await eventually(
-                "the pod exists",
-                () => objectExists("pod", "my-pod", namespace),
-                60_000,
+            const run = await podWaiting(
+                npmUpInGroup(namespace, { npm_config_script_shell: shell }),
+                namespace,
             );
             // What a terminal's Ctrl-C does: SIGINT to every process of the group at once.
-            process.kill(-child.pid!, "SIGINT");
+            process.kill(-run.child.pid!, "SIGINT");
             // npm reports its script's interrupt as a shell does: it ends by SIGINT itself (a
             // terminal's shell then shows $? = 130), or exits 130. Never 0.
-            const code = await exited;
+            const code = await run.exited;
+            const output = run.output();
             assert.ok(code === "SIGINT" || code === "130", `ended with ${code}:\n${output}`);
             assert.match(output, /Interrupted: the engine is finishing the operations in flight/);
             assert.equal(await pendingOperations(stack), 0, "the engine did not stop cleanly");
@@ -218,31 +236,13 @@ describe("fault: interrupted updates", () => {
             const workload = { namespace, image: NEVER_READY, readyTimeoutSeconds: 120 };
             const stack = await newStack(namespace, workload);
             const group = to !== "the command alone";
-            const child = group
-                ? spawn("npm", ["run", "up"], {
-                      cwd: REPO_ROOT,
-                      detached: true,
-                      env: {
-                          ...process.env,
-                          STACK: namespace,
-                          PULUMI_BACKEND_URL: backend.url,
-                          KUBECONFIG: testKubeconfig(),
-                      },
-                  })
+            const started = group
+                ? npmUpInGroup(namespace)
                 : npmStart("up", namespace, backend).child;
-            let output = "";
-            child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-            child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-            const exited = new Promise<string>((resolve) =>
-                child.on("close", (code, signal) => resolve(signal ?? String(code))),
-            );
-            await eventually(
-                "the pod exists",
-                () => objectExists("pod", "my-pod", namespace),
-                60_000,
-            );
-            process.kill(group ? -child.pid! : child.pid!, "SIGTERM");
-            const code = await exited;
+            const run = await podWaiting(started, namespace);
+            process.kill(group ? -run.child.pid! : run.child.pid!, "SIGTERM");
+            const code = await run.exited;
+            const output = run.output();
             assert.ok(code === "SIGTERM" || code === "143", `ended with ${code}:\n${output}`);
             assert.match(output, /Terminated: the engine is finishing the operations in flight/);
             assert.match(output, /received; cancelling/);

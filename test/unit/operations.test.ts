@@ -33,17 +33,22 @@ function engineStandIn(events: string[]): Stack {
     } as unknown as Stack;
 }
 
+/** A check that passes 20 ms from now, saying so in `events`. */
+function passesSoon(events: string[]): Promise<void> {
+    return new Promise<void>((passed) =>
+        setTimeout(() => {
+            events.push("check passed");
+            passed();
+        }, 20),
+    );
+}
+
 describe("a destroy after a check that runs while the engine starts", () => {
     it("runs the program, and shows the engine's output, only once the check has passed", async () => {
         const events: string[] = [];
         const stack = engineStandIn(events);
         const program = stack.workspace.program;
-        const check = new Promise<void>((passed) =>
-            setTimeout(() => {
-                events.push("check passed");
-                passed();
-            }, 20),
-        );
+        const check = passesSoon(events);
         await destroy(stack, {
             after: check,
             onOutput: (out) => void events.push(`shown: ${out.trim()}`),
@@ -61,12 +66,7 @@ describe("a destroy after a check that runs while the engine starts", () => {
     it("hands each piece of the engine's output to onRaw as it comes, while the gate still holds it", async () => {
         const events: string[] = [];
         const stack = engineStandIn(events);
-        const check = new Promise<void>((passed) =>
-            setTimeout(() => {
-                events.push("check passed");
-                passed();
-            }, 20),
-        );
+        const check = passesSoon(events);
         await destroy(stack, {
             after: check,
             onOutput: (out) => void events.push(`shown: ${out.trim()}`),
