@@ -214,11 +214,14 @@ export async function checkNamespaceBeforeDelete(
 export interface RecordedObject extends ObjectRef {
     /** Unset where the state has none (an entry that recover wrote, until its refresh). */
     readonly uid?: string;
+    /** The URN of its state entry, where known (for the way out the error names). */
+    readonly urn?: string;
 }
 
 /** The object recorded in a resource's outputs (a Kubernetes object), if they name one. */
 export function recordedObject(
     outputs: Record<string, unknown> | undefined,
+    urn?: string,
 ): RecordedObject | undefined {
     const o = outputs as
         | {
@@ -236,34 +239,44 @@ export function recordedObject(
         name,
         ...(namespace ? { namespace } : {}),
         ...(uid ? { uid } : {}),
+        ...(urn ? { urn } : {}),
     };
 }
 
-/**
- * The live objects that have the names of `recorded` objects but not their uids: the stack's were
- * deleted and these made since (by hand, by another tool), or the kube context names another
- * cluster now. Objects gone, or recorded without a uid, are not listed.
- */
-export async function replacedObjects(
-    reader: ClusterReader,
-    recorded: readonly RecordedObject[],
-): Promise<(LiveObject & { recordedUid: string })[]> {
-    const found = await Promise.all(
-        recorded.map(async (r) => {
-            if (!r.uid) return undefined;
-            const live = await reader.read(r);
-            return live?.uid && live.uid !== r.uid ? { ...live, recordedUid: r.uid } : undefined;
-        }),
-    );
-    return found.filter((o) => o !== undefined);
+/** An object that has the name of one the stack recorded, but not its uid. */
+interface Replaced {
+    readonly live: LiveObject;
+    readonly recorded: RecordedObject;
 }
 
-/** The error for objects that only share the names of the stack's own. */
-export function replacedObjectsError(
-    found: readonly (LiveObject & { recordedUid: string })[],
-    urns: readonly string[] = [],
-): Error {
-    return new Error(
+/** Objects that only share the names of the stack's own (see refuseReplacedObjects). */
+export class ReplacedObjectsError extends Error {}
+
+/**
+ * Throws a ReplacedObjectsError, naming them, their uids and the way out, if live objects have
+ * the names of `recorded` objects but not their uids: the stack's were deleted and these made
+ * since (by hand, by another tool), or the kube context names another cluster now. The stack
+ * updates and deletes by name, so it would take over or delete them. Objects gone, or recorded
+ * without a uid, pass.
+ */
+export async function refuseReplacedObjects(
+    reader: ClusterReader,
+    recorded: readonly RecordedObject[],
+): Promise<void> {
+    const found = await Promise.all(
+        recorded.map(async (r): Promise<Replaced | undefined> => {
+            if (!r.uid) return undefined;
+            const live = await reader.read(r);
+            return live?.uid && live.uid !== r.uid ? { live, recorded: r } : undefined;
+        }),
+    );
+    const replaced = found.filter((o) => o !== undefined);
+    if (replaced.length) throw replacedObjectsError(replaced);
+}
+
+function replacedObjectsError(found: readonly Replaced[]): ReplacedObjectsError {
+    const urns = found.flatMap((f) => (f.recorded.urn ? [`'${f.recorded.urn}'`] : []));
+    return new ReplacedObjectsError(
         `${found.length === 1 ? "This object has" : "These objects have"} the name of an object ` +
             "this stack created, but not its uid: the stack's was deleted and this one made since " +
             "(by hand, by another tool), or the kube context names another cluster now. The " +
@@ -271,16 +284,16 @@ export function replacedObjectsError(
             "object; nothing was changed or deleted:\n" +
             found
                 .map(
-                    (o) =>
-                        `  - ${displayRef(o)}: uid ${o.uid ?? "?"}, the stack's was ${o.recordedUid} ` +
-                        `(${describeOwner(o)})`,
+                    ({ live, recorded }) =>
+                        `  - ${displayRef(live)}: uid ${live.uid ?? "?"}, the stack's was ` +
+                        `${recorded.uid} (${describeOwner(live)})`,
                 )
                 .join("\n") +
             "\nFix: if the kube context changed, switch back to the stack's cluster. Otherwise, " +
             "if it may go, delete it yourself and run the command again; to keep it, make the " +
             "stack forget its own deleted object" +
             (urns.length
-                ? `: pulumi state delete --target-dependents ${urns.map((u) => `'${u}'`).join(" ")}`
+                ? `: pulumi state delete --target-dependents ${urns.join(" ")}`
                 : " (pulumi state delete --target-dependents with its URN)") +
             " in the repository, with the stack's backend and passphrase (PULUMI_BACKEND_URL, " +
             "PULUMI_CONFIG_PASSPHRASE_FILE: for the project's own, file://<repository>/.pulumi " +
@@ -340,9 +353,8 @@ export function sameObjectCheck(reader: ClusterReader, workload = ""): pulumi.Re
         workload,
         reader,
         async (cluster, { oldOutputs, urn }) => {
-            const recorded = recordedObject(oldOutputs);
-            const found = recorded ? await replacedObjects(cluster, [recorded]) : [];
-            if (found.length) throw replacedObjectsError(found, [urn]);
+            const recorded = recordedObject(oldOutputs, urn);
+            if (recorded) await refuseReplacedObjects(cluster, [recorded]);
         },
         // A preview says so too: the stack's own objects are there to compare with.
         { onDryRun: true },

@@ -10,8 +10,8 @@ import {
     RecordedObject,
     recordedObject,
     refuseNamespaceDelete,
-    replacedObjects,
-    replacedObjectsError,
+    refuseReplacedObjects,
+    ReplacedObjectsError,
 } from "../../components/ownership";
 
 interface ResourceState {
@@ -23,46 +23,19 @@ interface ResourceState {
     pendingReplacement?: boolean;
 }
 
-/** The Kubernetes objects a stack's state holds, with their URNs. */
-function stateEntries(deployment: unknown): { urn?: string; object: RecordedObject }[] {
+/** The Kubernetes objects a stack's state holds, each with its URN and the uid it created. */
+export function stateObjects(deployment: unknown): RecordedObject[] {
     const resources = (deployment as { resources?: ResourceState[] }).resources ?? [];
     return resources.flatMap((r) => {
         const o =
-            r.custom && r.type.startsWith("kubernetes:") ? recordedObject(r.outputs) : undefined;
+            r.custom && r.type.startsWith("kubernetes:")
+                ? recordedObject(r.outputs, r.urn)
+                : undefined;
         if (!o) return [];
         // Its object deleted by the replacement under way: the name is the stack's, the uid no
         // longer says which. (An entry to be deleted, `delete`, still has its object and uid.)
-        return [{ urn: r.urn, object: r.pendingReplacement ? { ...o, uid: undefined } : o }];
+        return [r.pendingReplacement ? { ...o, uid: undefined } : o];
     });
-}
-
-/** The Kubernetes objects a stack's state holds, each with the uid of the one it created. */
-export function stateObjects(deployment: unknown): RecordedObject[] {
-    return stateEntries(deployment).map((e) => e.object);
-}
-
-/** Objects that only share the names of the stack's own (see replacedObjectsError). */
-export class ReplacedObjectsError extends Error {}
-
-/**
- * Throws a ReplacedObjectsError, naming them and their URNs, if objects of the stack's names are
- * not the ones it created: its own deleted and others made since, or the kube context naming
- * another cluster now.
- */
-export async function refuseReplacedObjects(
-    deployment: unknown,
-    reader: ClusterReader,
-): Promise<void> {
-    const entries = stateEntries(deployment);
-    const replaced = await replacedObjects(
-        reader,
-        entries.map((e) => e.object),
-    );
-    if (!replaced.length) return;
-    const urns = replaced.flatMap(
-        (o) => entries.find((e) => e.object.uid === o.recordedUid)?.urn ?? [],
-    );
-    throw new ReplacedObjectsError(replacedObjectsError(replaced, urns).message);
 }
 
 /**
@@ -76,11 +49,11 @@ export async function refuseForeignBeforeDown(
     deployment: unknown,
     reader: ClusterReader,
 ): Promise<void> {
+    const own = stateObjects(deployment);
     // Unreadable: the destroy says why, and the program's hooks check each object again.
-    await refuseReplacedObjects(deployment, reader).catch((error: unknown) => {
+    await refuseReplacedObjects(reader, own).catch((error: unknown) => {
         if (error instanceof ReplacedObjectsError) throw error;
     });
-    const own = stateObjects(deployment);
     for (const ns of own.filter((o) => o.kind === "Namespace")) {
         const contents = await reader.listNamespace(ns.name).catch(() => undefined);
         // Gone already, or the cluster unreadable: the destroy says which, and the program's

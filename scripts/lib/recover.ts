@@ -22,8 +22,9 @@ import type { Deployment, Stack } from "@pulumi/pulumi/automation";
 
 import { kubeClient } from "../../components/kube-context";
 import { ClusterReader } from "../../components/live-objects";
+import { refuseReplacedObjects } from "../../components/ownership";
 
-import { refuseReplacedObjects } from "./foreign";
+import { stateObjects } from "./foreign";
 
 /** A create that was in flight when the engine died. */
 export interface PendingCreate {
@@ -153,7 +154,7 @@ export async function recover(
     // The refresh reads each tracked object by name and records what it finds: an object made
     // since under the name of one the stack lost, or on the cluster the context names now, would
     // become the stack's.
-    await refuseReplacedObjects(state.deployment, reader);
+    await refuseReplacedObjects(reader, stateObjects(state.deployment));
     const tracked: PendingCreate[] = [];
     const dropped: PendingCreate[] = [];
     const foreign: PendingCreate[] = [];
