@@ -12,7 +12,6 @@ import { createHash, randomBytes } from "node:crypto";
 import {
     copyFileSync,
     existsSync,
-    linkSync,
     mkdirSync,
     mkdtempSync,
     readFileSync,
@@ -168,6 +167,15 @@ export function passphraseFile(stateDir: string = DEFAULT_STATE): string {
 }
 
 /**
+ * The state directory whose generated passphrase opens a stack's secrets: a local file backend's,
+ * where the caller has set no passphrase (undefined otherwise).
+ */
+function generatedPassphraseDir(backendUrl: string, parent: NodeJS.ProcessEnv): string | undefined {
+    const passphraseSet = parent.PULUMI_CONFIG_PASSPHRASE || parent.PULUMI_CONFIG_PASSPHRASE_FILE;
+    return passphraseSet ? undefined : fileBackendDir(backendUrl);
+}
+
+/**
  * What opens the secrets of a stack on `backendUrl` when the caller has set no passphrase: on a
  * local file backend, the passphrase made for it. A passphrase made here serves a local file
  * backend only: on a shared one (a bucket) it would lock every other runner out of the stack's
@@ -177,10 +185,8 @@ export function stackPassphrase(
     backendUrl: string,
     parent: NodeJS.ProcessEnv = process.env,
 ): { PULUMI_CONFIG_PASSPHRASE?: string } {
-    const fileState = fileBackendDir(backendUrl);
-    const passphraseSet = parent.PULUMI_CONFIG_PASSPHRASE || parent.PULUMI_CONFIG_PASSPHRASE_FILE;
     // Pulumi Cloud (http(s)://) keeps secrets with its own key: the passphrase is not used there.
-    const selfManaged = !fileState && !/^https?:\/\//i.test(backendUrl);
+    const selfManaged = !fileBackendDir(backendUrl) && !/^https?:\/\//i.test(backendUrl);
     if (selfManaged && parent.PULUMI_CONFIG_PASSPHRASE === "") {
         // The CLI takes a set but empty passphrase as the passphrase, before a passphrase file:
         // a stack made so on a shared backend has secrets anyone who reads the bucket can open
@@ -193,18 +199,8 @@ export function stackPassphrase(
                 "PULUMI_CONFIG_PASSPHRASE_FILE (PowerShell: Remove-Item Env:PULUMI_CONFIG_PASSPHRASE).",
         );
     }
-    return !passphraseSet && fileState
-        ? { PULUMI_CONFIG_PASSPHRASE: localPassphrase(fileState) }
-        : {};
-}
-
-/** Writes `file` only if it does not exist (another command's stays). */
-function writeAbsent(file: string, text: string): void {
-    try {
-        writeFileSync(file, text, { mode: 0o600, flag: "wx" });
-    } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    }
+    const dir = generatedPassphraseDir(backendUrl, parent);
+    return dir ? { PULUMI_CONFIG_PASSPHRASE: localPassphrase(dir) } : {};
 }
 
 /**
@@ -216,13 +212,10 @@ export function pulumiCliEnv(
     backendUrl: string,
     parent: NodeJS.ProcessEnv = process.env,
 ): Record<string, string> {
-    const fileState = fileBackendDir(backendUrl);
-    const passphraseSet = parent.PULUMI_CONFIG_PASSPHRASE || parent.PULUMI_CONFIG_PASSPHRASE_FILE;
+    const dir = generatedPassphraseDir(backendUrl, parent);
     return {
         ...(parent.PULUMI_BACKEND_URL ? {} : { PULUMI_BACKEND_URL: backendUrl }),
-        ...(!passphraseSet && fileState
-            ? { PULUMI_CONFIG_PASSPHRASE_FILE: passphraseFile(fileState) }
-            : {}),
+        ...(dir ? { PULUMI_CONFIG_PASSPHRASE_FILE: passphraseFile(dir) } : {}),
     };
 }
 
@@ -243,22 +236,14 @@ function localPassphrase(stateDir: string): string {
     const file = passphraseFile(stateDir);
     if (!existsSync(file)) {
         mkdirSync(path.dirname(file), { recursive: true });
-        // Written whole under another name, then linked into place: never seen half-written,
-        // and never over one that another command linked first. Where the file system has no
-        // hard links (FAT, some network shares), created only if absent, in one write.
-        const passphrase = randomBytes(24).toString("base64");
-        const made = `${file}.${process.pid}.${randomBytes(4).toString("hex")}`;
-        writeFileSync(made, passphrase, { mode: 0o600 });
+        // Created only if absent: of two first commands at once, the second keeps the first's.
         try {
-            linkSync(made, file);
+            writeFileSync(file, randomBytes(24).toString("base64"), { mode: 0o600, flag: "wx" });
         } catch (error) {
-            const code = (error as NodeJS.ErrnoException).code;
-            if (code !== "EEXIST") writeAbsent(file, passphrase);
-        } finally {
-            rmSync(made, { force: true });
+            if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
         }
     }
-    // Empty for a moment while another command's one write (no hard links) is under way.
+    // Empty for a moment between another command's create and its write.
     for (let waited = 0; ; waited += 10) {
         const passphrase = readFileSync(file, "utf8").trim();
         if (passphrase) return passphrase;

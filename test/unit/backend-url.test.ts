@@ -326,27 +326,6 @@ describe("a shared backend's passphrase, and a local one made by two commands at
     });
 });
 
-describe("a local passphrase where the file system has no hard links (FAT, some shares)", () => {
-    it("is made all the same, in one write, and leaves nothing else", () => {
-        const dir = mkdtempSync(join(tmpdir(), "passphrase-"));
-        const nodeFs = createRequire(__filename)("node:fs") as { linkSync: typeof fs.linkSync };
-        const linkSync = nodeFs.linkSync;
-        try {
-            nodeFs.linkSync = () => {
-                throw Object.assign(new Error("operation not permitted"), { code: "EPERM" });
-            };
-            const made = stackPassphrase(fileBackendUrl(dir), {}).PULUMI_CONFIG_PASSPHRASE;
-            assert.ok(made && made.length > 20);
-            const file = passphraseFile(dir);
-            assert.equal(readFileSync(file, "utf8"), made);
-            assert.deepEqual(readdirSync(join(file, "..")), ["passphrase"]);
-        } finally {
-            nodeFs.linkSync = linkSync;
-            rmSync(dir, { recursive: true, force: true });
-        }
-    });
-});
-
 describe("an empty local passphrase file", () => {
     it("is refused, naming it and the ways out, never taken as the passphrase", () => {
         const dir = mkdtempSync(join(tmpdir(), "passphrase-"));
