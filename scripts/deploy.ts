@@ -222,7 +222,7 @@ interface Operation {
 /** Runs the engine for `action`, its program waiting for `ready` before it registers anything. */
 async function operate(action: string, stack: Stack, op: Operation): Promise<void> {
     const { config, context, ready, onStart } = op;
-    const onOutput = engineOutput;
+    const onOutput = (out: string): boolean => process.stdout.write(out);
     // The same policy pack as the pull-request checks: what they would block never deploys.
     const policyPacks = [policyPack()];
     /** The engine's failure, or, when the program never ran, why it did not. */
@@ -243,7 +243,10 @@ async function operate(action: string, stack: Stack, op: Operation): Promise<voi
         const { tracked, dropped, foreign } = await recover(
             stack,
             adminConfig(context),
-            onOutput,
+            (out) => {
+                watchEngine(out);
+                onOutput(out);
+            },
             clusterReader(context),
             STOP.signal,
         );
@@ -417,15 +420,12 @@ process.on("SIGTERM", () => {
     }, SAME_CTRL_C_MS).unref();
 });
 
-/** Watches the engine's output for its own word that it is cancelling (see SIGTERM above). */
+/**
+ * Watches the engine's output, as it comes (`onRaw`, before a gate holds it), for its own word
+ * that it is cancelling (see SIGTERM above).
+ */
 function watchEngine(out: string): void {
     if (/ received; cancelling/.test(out)) engineCancelling = true;
-}
-
-/** The engine's output, watched (also as it comes, where a gate holds it: `onRaw`). */
-function engineOutput(out: string): boolean {
-    watchEngine(out);
-    return process.stdout.write(out);
 }
 
 main(process.argv[2], process.argv.slice(3)).then(

@@ -118,20 +118,22 @@ async function gatedProgram<T extends { onOutput?: (out: string) => void }, R>(
 ): Promise<R> {
     const workspace = stack.workspace;
     const program = workspace.program;
-    if (!after || !program) return operation(withoutFollowUpReads(stack), opts);
+    const gate = program ? after : undefined;
+    // Shown once the gate has passed; seen by onRaw as it comes.
+    const show = gate ? heldUntil(gate, opts.onOutput) : opts.onOutput;
+    const onOutput = (out: string): void => {
+        onRaw?.(out);
+        show?.(out);
+    };
+    if (!gate || !program) return operation(withoutFollowUpReads(stack), { ...opts, onOutput });
     workspace.program = async () => {
-        await after.catch((error: unknown) => {
+        await gate.catch((error: unknown) => {
             // A RunError is reported by its message alone, without the program's stack trace.
             throw new RunError(error instanceof Error ? error.message : String(error));
         });
         return program();
     };
     try {
-        const held = heldUntil(after, opts.onOutput);
-        const onOutput = (out: string): void => {
-            onRaw?.(out);
-            held(out);
-        };
         return await operation(withoutFollowUpReads(stack), { ...opts, onOutput });
     } finally {
         workspace.program = program;

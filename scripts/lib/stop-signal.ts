@@ -10,7 +10,6 @@
 export interface EngineStop {
     readonly signal: AbortSignal;
     stop(): void;
-    readonly stopped: boolean;
     /** Whether a CLI has been started with the signal: an engine's operation has begun. */
     readonly listening: boolean;
 }
@@ -30,10 +29,6 @@ export function engineStop(): EngineStop {
             if (stopped) listener();
             else listeners.push(listener);
         },
-        removeEventListener: (_type: string, listener: () => void) => {
-            const i = listeners.indexOf(listener);
-            if (i >= 0) listeners.splice(i, 1);
-        },
     };
     return {
         signal: signal as unknown as AbortSignal,
@@ -41,9 +36,6 @@ export function engineStop(): EngineStop {
             if (stopped) return;
             stopped = true;
             listeners.splice(0).forEach((listener) => listener());
-        },
-        get stopped() {
-            return stopped;
         },
         get listening() {
             return listening;

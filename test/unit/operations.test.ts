@@ -83,6 +83,18 @@ describe("a destroy after a check that runs while the engine starts", () => {
         ]);
     });
 
+    it("hands the engine's output to onRaw without a gate too", async () => {
+        const events: string[] = [];
+        await destroy(engineStandIn(events), {
+            onOutput: (out) => void events.push(`shown: ${out.trim()}`),
+            onRaw: (out) => void events.push(`seen: ${out.trim()}`),
+        });
+        assert.deepEqual(events.slice(1, 3), [
+            "seen: Destroying (dev):",
+            "shown: Destroying (dev):",
+        ]);
+    });
+
     it("runs nothing of the program and shows nothing of the engine's when the check refuses", async () => {
         const events: string[] = [];
         const stack = engineStandIn(events);
