@@ -51,6 +51,7 @@ import {
 } from "./lib/stack";
 import { phase } from "./lib/timing";
 import { ensureToolchain } from "./lib/toolchain";
+import { refuseUnrecordedCluster } from "./lib/unrecorded-cluster";
 
 // For npm run bench: the command as it was, the Kubernetes client or the program loaded with the
 // other modules.
@@ -152,7 +153,11 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
         const deployment: unknown = await state;
         passClusterUid(deployment, cluster);
         if (!replaced) {
-            if (deployment) refuseClusterMove(stack.name, deployment, cluster);
+            if (deployment) {
+                refuseClusterMove(stack.name, deployment, cluster);
+                const reader = clusterReader(context);
+                await refuseUnrecordedCluster(stack.name, action, deployment, reader, cluster);
+            }
             phase("state read");
             return deployment;
         }
@@ -160,6 +165,7 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
         // lock is gone (on a shared backend, --force has been given for that).
         const forgotten = await forgetReplacedCluster(stack, deployment, cluster, {
             unlock: action === "recover",
+            reader: clusterReader(context),
         });
         console.log(
             `Stack ${stack.name}: forgot what it recorded on the replaced cluster ` +

@@ -25,7 +25,7 @@ interface ResourceState {
 
 /** The Kubernetes objects a stack's state holds, each with its URN and the uid it created. */
 export function stateObjects(deployment: unknown): RecordedObject[] {
-    const resources = (deployment as { resources?: ResourceState[] }).resources ?? [];
+    const resources = (deployment as { resources?: ResourceState[] } | undefined)?.resources ?? [];
     return resources.flatMap((r) => {
         const o =
             r.custom && r.type.startsWith("kubernetes:")

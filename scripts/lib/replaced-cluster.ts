@@ -5,15 +5,17 @@
  * this forgets that record, deleting nothing on either cluster, so that `up` creates the workloads
  * on this one (its checks refusing any object of those names that the stack did not create) and
  * `down` has nothing to delete. Only where the two kube-system UIDs say the clusters differ: on the
- * stack's own cluster, forgetting would lose track of objects that exist. The state as it was is
- * written to a file first, with the command that puts it back.
+ * stack's own cluster, forgetting would lose track of objects that exist. For a state that records
+ * no cluster (its first up stopped before its end), only where none of its objects is on this
+ * cluster (scripts/lib/unrecorded-cluster.ts). The state as it was is written to a file first,
+ * with the command that puts it back.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 import type { Stack } from "@pulumi/pulumi/automation";
 
-import { displayRef } from "../../components/live-objects";
+import { ClusterReader, displayRef } from "../../components/live-objects";
 import {
     CLUSTER_REPLACED,
     deployedCluster,
@@ -23,6 +25,7 @@ import {
 } from "./cluster";
 import { stateObjects } from "./foreign";
 import { REPO_ROOT } from "./toolchain";
+import { unrecordedObjects } from "./unrecorded-cluster";
 
 /** What a stack's state recorded on the replaced cluster, now forgotten. */
 export interface Forgotten {
@@ -45,6 +48,11 @@ export interface ForgetOptions {
     readonly unlock?: boolean;
     /** Where the state as it was is written. @default BACKUP_DIR */
     readonly backupDir?: string;
+    /**
+     * The selected cluster's objects, for a state that records no cluster (its first up stopped
+     * before its end): forgotten only where none of its objects is there. @default none: refused
+     */
+    readonly reader?: ClusterReader;
 }
 
 /**
@@ -56,7 +64,7 @@ export async function forgetReplacedCluster(
     stack: Stack,
     deployment: unknown,
     selected: SelectedCluster,
-    { unlock = false, backupDir = BACKUP_DIR }: ForgetOptions = {},
+    { unlock = false, backupDir = BACKUP_DIR, reader }: ForgetOptions = {},
 ): Promise<Forgotten> {
     const refuse = (why: string): Error =>
         new Error(
@@ -64,10 +72,22 @@ export async function forgetReplacedCluster(
                 "command without it.",
         );
     const deployed = deployedCluster(deployment);
-    if (typeof deployed.identity !== "string") throw refuse("records no cluster to replace");
-    // A cluster of another name or address is a move, not a replacement: that refusal says so.
-    refuseOtherCluster(stack.name, { identity: deployed.identity }, selected);
-    if (!isReplacedCluster(deployed, selected)) {
+    if (typeof deployed.identity !== "string") {
+        const objects = reader ? await unrecordedObjects(deployment, reader) : "none";
+        if (objects === "here" || objects === "unknown") {
+            throw refuse(
+                "records no cluster, and " +
+                    (objects === "here"
+                        ? "its objects are on this one: forgetting would lose track of them"
+                        : "whether its objects are on this one could not be read"),
+            );
+        }
+        if (objects === "none") throw refuse("records no cluster to replace");
+    } else {
+        // A cluster of another name or address is a move, not a replacement: that refusal says so.
+        refuseOtherCluster(stack.name, { identity: deployed.identity }, selected);
+    }
+    if (typeof deployed.identity === "string" && !isReplacedCluster(deployed, selected)) {
         throw refuse(
             typeof deployed.uid === "string" && deployed.uid === selected.uid
                 ? `was deployed to this very cluster (kube-system UID ${selected.uid}), and ` +

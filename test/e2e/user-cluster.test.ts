@@ -335,6 +335,71 @@ describe("fault: the kube context a user chose", () => {
         });
     });
 
+    it("stops a stack whose first up did not end where none of its objects is, and forgets them only when told", async () => {
+        const stack = await e2eStack(backend, "e2e-unrecorded", {
+            "sa-workload:workloads": [{ namespace: "e2e-unrecorded" }],
+        });
+        const first = await npmRun("up", stack.name, backend);
+        assert.equal(first.status, 0, first.output);
+        const tracked = await stateResourceCount(stack);
+        // The state as an up that stopped before its end leaves it: objects, and none of the
+        // stack's outputs, the cluster among them (the engine writes them at the end).
+        const recordNoCluster = async () => {
+            const state = await stack.exportStack();
+            const root = (state.deployment as { resources: StackResource[] }).resources.find(
+                (r) => r.type === "pulumi:pulumi:Stack",
+            )!;
+            root.outputs = {};
+            await stack.importStack(state);
+        };
+        await recordNoCluster();
+        // On its own cluster the objects say where it is: up goes on, recording the cluster.
+        const same = await npmRun("up", stack.name, backend);
+        assert.equal(same.status, 0, same.output);
+        assert.equal((await stack.outputs()).clusterUid?.value, kubeSystemUid());
+        // None of them on the target cluster, as where the first up ran on another one (here:
+        // deleted by hand): each command stops before it changes anything.
+        await recordNoCluster();
+        kubectl("delete", "namespace", "e2e-unrecorded", "--wait=true", "--timeout=120s");
+        const saved = JSON.stringify(await stateResources(stack));
+        const statuses: (number | null)[] = [];
+        for (const script of ["up", "preview", "down", "recover"]) {
+            const refused = await npmRun(script, stack.name, backend);
+            statuses.push(refused.status);
+            assert.notEqual(refused.status, 0, refused.output);
+            for (const text of [
+                `Stack ${stack.name} records objects (Namespace e2e-unrecorded, `,
+                "Pod e2e-unrecorded/my-pod",
+                `npm run ${script} -- --cluster-replaced forgets them`,
+            ]) {
+                assert.ok(
+                    refused.output.includes(text),
+                    `${script}: "${text}" missing:\n${refused.output}`,
+                );
+            }
+        }
+        assert.ok(!namespaceExists("e2e-unrecorded"), "a refused command created the namespace");
+        assert.equal(JSON.stringify(await stateResources(stack)), saved);
+        const replaced = await npmRun("up", stack.name, backend, "--cluster-replaced");
+        assert.equal(replaced.status, 0, replaced.output);
+        assert.match(
+            replaced.output,
+            /forgot what it recorded on the replaced cluster \(Namespace/,
+        );
+        const backup = /The state as it was: (\S+) \(to put it back/.exec(replaced.output)?.[1];
+        if (backup) rmSync(backup, { force: true });
+        assert.ok(objectExists("pod", "my-pod", "e2e-unrecorded"), "not created again");
+        assert.equal(await stateResourceCount(stack), tracked);
+        const down = await npmRun("down", stack.name, backend);
+        assert.equal(down.status, 0, down.output);
+        recordCase({
+            name: "a stack whose first up did not end, its objects not on the target cluster",
+            done: "npm run up; the stack's outputs (the cluster among them) removed from the state, as an up stopped before its end leaves it; npm run up; the outputs removed again and the namespace deleted; npm run up, preview, down and recover; npm run up -- --cluster-replaced; npm run down",
+            happened: `with its objects on the cluster, up went on and recorded it; without them, up, preview, down and recover exited ${statuses.join(", ")}, naming the objects and --cluster-replaced; with it, up forgot them and created them again`,
+            left: "no object created and the state unchanged by the refusals; after down, nothing",
+        });
+    });
+
     it("recovers an update killed on a cluster that was replaced since, with recover -- --cluster-replaced", async () => {
         const [kept, killed] = ["e2e-killed-first", "e2e-killed-second"];
         // Both namespaces named, so that one an aborted earlier run left is deleted first.
