@@ -71,6 +71,13 @@ export function unusableCurrentContext(
     return name && !config!.getCurrentCluster() ? name : undefined;
 }
 
+/** The names of the contexts the kubeconfig lists, current or not (none without a file). */
+export function kubeContextNames(
+    kubeconfigEnv: string | undefined = process.env.KUBECONFIG,
+): string[] {
+    return mergedKubeConfig(kubeconfigEnv)?.contexts.map((c) => c.name) ?? [];
+}
+
 /** The kubeconfig files merged as kubectl merges them, or undefined when there is none. */
 function mergedKubeConfig(kubeconfigEnv: string | undefined): k8s.KubeConfig | undefined {
     const [first, ...rest] = kubeconfigFiles(kubeconfigEnv);

@@ -23,6 +23,7 @@ import {
     CLUSTER_REPLACED,
     passClusterUid,
     reachable,
+    refuseBundledStart,
     refuseClusterMove,
     selectCluster,
 } from "./lib/cluster";
@@ -143,7 +144,10 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
         else await new Promise((next) => setImmediate(next));
         kubeClient();
         phase("client loaded");
-        const selected = selectCluster(context);
+        // The bundled cluster is not started for a stack that records another (refused below).
+        const selected = selectCluster(context, true, async () =>
+            refuseBundledStart(stack.name, await state),
+        );
         // The program's modules load while the cluster answers.
         if (action !== "recover") programModule();
         phase("program loaded");

@@ -16,6 +16,7 @@ import {
     clusterUid,
     kubeClient,
     kubeconfigFiles,
+    kubeContextNames,
     KubeTarget,
     kubeTarget,
     loadKubeConfig,
@@ -62,8 +63,12 @@ export function unreachableMessage(target: KubeTarget, fromConfig: boolean): str
 export function startLocalCluster(why: string): string {
     if (process.platform !== "linux") {
         throw new Error(
-            "No kube context is set and the bundled local cluster runs on Linux only. Start a " +
-                "cluster (e.g. `minikube start`), which selects its context, and run the command again.",
+            (process.env[CLUSTER_ENV] === "local"
+                ? `${CLUSTER_ENV}=local asks for the bundled local cluster, which runs on Linux ` +
+                  `only; nothing was done. Unset ${CLUSTER_ENV}, start a cluster `
+                : "No kube context is set and the bundled local cluster runs on Linux only. " +
+                  "Start a cluster ") +
+                "(e.g. `minikube start`), which selects its context, and run the command again.",
         );
     }
     console.error(why);
@@ -116,11 +121,37 @@ export function bundledClusterCertain(kubeconfigEnv = process.env.KUBECONFIG): b
     return process.env[CLUSTER_ENV] === "local" || kubeconfigFiles(kubeconfigEnv).length === 0;
 }
 
+/** What the bundled local cluster is called across runs (clusterIdentity of its kubeconfig). */
+export const BUNDLED_CLUSTER = "kwok-sa-workload@127.0.0.1";
+
+/**
+ * The error for a kubeconfig that lists contexts but selects none: what `minikube stop` (without
+ * --keep-context-active) and `kubectl config unset current-context` leave. The user has clusters
+ * of their own; none of them is started, built or chosen for them.
+ */
+export function noCurrentContextMessage(contexts: readonly string[]): string {
+    const shown = contexts.length > 5 ? [...contexts.slice(0, 5), "..."] : contexts;
+    return (
+        `Your kubeconfig lists kube contexts (${shown.join(", ")}) but selects none ` +
+        "(`minikube stop` and `kubectl config unset current-context` leave it so); nothing was " +
+        "done. Fix: start your cluster (`minikube start` selects its context again), or choose " +
+        "one: `kubectl config use-context NAME`, or config sa-workload:kubeContext" +
+        (process.platform === "linux"
+            ? `; for the bundled local cluster instead, set ${CLUSTER_ENV}=local.`
+            : ".")
+    );
+}
+
 /**
  * Points this process (and the engine it starts) at the cluster the user chose, or at the
  * bundled local cluster where there is no choice to honour; `start` false never starts it.
+ * `beforeStart` runs before the bundled cluster is started (or built), and may refuse it.
  */
-export async function selectCluster(context?: string, start = true): Promise<SelectedCluster> {
+export async function selectCluster(
+    context?: string,
+    start = true,
+    beforeStart: () => Promise<void> = () => Promise.resolve(),
+): Promise<SelectedCluster> {
     const useLocal = process.env[CLUSTER_ENV] === "local";
     if (useLocal && context) {
         // The program's provider and the commands' clients would go to the context: say so first.
@@ -149,6 +180,9 @@ export async function selectCluster(context?: string, start = true): Promise<Sel
                 "kubeconfig. Name one of `kubectl config get-contexts`, or remove the key.",
         );
     }
+    // Contexts, none current: the user's clusters (a stopped minikube), not the absence of one.
+    const listed = chosen || useLocal ? [] : kubeContextNames();
+    if (listed.length) throw new Error(noCurrentContextMessage(listed));
     if (chosen) {
         const target = kubeTarget(chosen);
         if (!(await answers(chosen))) throw new Error(unreachableMessage(target, !!context));
@@ -162,12 +196,21 @@ export async function selectCluster(context?: string, start = true): Promise<Sel
     const local = process.platform === "linux" ? localClusterKubeconfig() : undefined;
     let config = local ? loadKubeConfig(undefined, local) : undefined;
     if (!(config && (await answers(config)))) {
-        if (!start)
-            throw new Error("The bundled local cluster is not running: npm run up starts it.");
+        if (!start) {
+            throw new Error(
+                process.platform === "linux"
+                    ? "No kube context is set, and the bundled local cluster is not running: " +
+                          "select the stack's cluster (kubectl config use-context NAME), or, " +
+                          "for the bundled one, npm run up starts it."
+                    : "No kube context is set: select the stack's cluster (kubectl config " +
+                          "use-context NAME; minikube start selects its own).",
+            );
+        }
+        await beforeStart();
         process.env.KUBECONFIG = startLocalCluster(
             useLocal
                 ? `${CLUSTER_ENV}=local: starting the bundled local cluster.`
-                : "No kube context is set (no kubeconfig, or no current context): starting the " +
+                : "No kube context (no kubeconfig, or one that lists none): starting the " +
                       "bundled local cluster.",
         );
         config = loadKubeConfig(undefined, process.env.KUBECONFIG);
@@ -257,6 +300,38 @@ export function refuseClusterMove(
     refuseOtherCluster(stackName, deployedCluster(deployment), selected);
 }
 
+/** How to point the commands back at the cluster `identity` a stack was deployed to. */
+function selectFirstCluster(identity: string): string {
+    if (identity === BUNDLED_CLUSTER) {
+        // The bundled cluster has no context in the user's kubeconfig: only the variable selects it.
+        return (
+            `Select the bundled local cluster (${CLUSTER_ENV}=local; PowerShell: ` +
+            `$env:${CLUSTER_ENV}="local")`
+        );
+    }
+    return (
+        (process.env[CLUSTER_ENV] === "local" ? `Unset ${CLUSTER_ENV}, select` : "Select") +
+        " the first cluster's context (kubectl config use-context NAME, or config " +
+        "sa-workload:kubeContext)"
+    );
+}
+
+/**
+ * Throws, before the bundled local cluster is started (or built) for a stack that records another
+ * cluster: the move would be refused once it runs (refuseClusterMove), and it would have started
+ * for nothing. `deployment`: the stack's state as read.
+ */
+export function refuseBundledStart(stackName: string, deployment: unknown): void {
+    const { identity } = deployedCluster(deployment);
+    if (typeof identity !== "string" || identity === BUNDLED_CLUSTER) return;
+    throw new Error(
+        `Stack ${stackName} was deployed to cluster ${identity}, and no kube context selects ` +
+            "a cluster now (no kubeconfig, or one that lists no context); nothing was started or " +
+            `changed. ${selectFirstCluster(identity)} and run the command again (for minikube: ` +
+            "minikube start); to move the stack, run npm run down there first.",
+    );
+}
+
 /** refuseClusterMove() for the stack's outputs as read (no `cluster`: a new stack). */
 export function refuseOtherCluster(
     stackName: string,
@@ -270,9 +345,8 @@ export function refuseOtherCluster(
             `Stack ${stackName} was deployed to cluster ${deployed.identity}, but this command ` +
                 `would work on ${selected.identity} ${where}; stopping so that the stack does not ` +
                 "move between clusters, which would create everything again there and lose track " +
-                "of what it made first. Select the first cluster's context (kubectl config " +
-                "use-context NAME, or config sa-workload:kubeContext) and run the command again; " +
-                "to move, run npm run down there first.",
+                `of what it made first. ${selectFirstCluster(deployed.identity)} and run the ` +
+                "command again; to move, run npm run down there first.",
         );
     }
     if (isReplacedCluster(deployed, selected)) {

@@ -105,7 +105,7 @@ describe("fault: the kube context a user chose", () => {
         });
     });
 
-    it("uses the bundled cluster where the kubeconfig selects no context, showing one run of each command", async () => {
+    it("uses the bundled cluster where the kubeconfig lists no context, showing one run of each command", async () => {
         const stack = await e2eStack(backend, "e2e-no-context", {
             "sa-workload:workloads": [{ namespace: "e2e-no-context" }],
         });
@@ -135,11 +135,40 @@ describe("fault: the kube context a user chose", () => {
         assert.ok(!namespaceExists("e2e-no-context"), down.output);
         assert.deepEqual(backend.locks(), []);
         recordCase({
-            name: "a kubeconfig file that selects no context",
+            name: "a kubeconfig file that lists no context",
             done: "npm run preview, then up and down, with KUBECONFIG naming a kubeconfig without contexts (as minikube delete leaves one)",
             happened:
                 "each ran on the bundled local cluster, its engine started again once the cluster was chosen; one preview, one update and one destroy shown",
             left: "every cluster object as before the preview; after down, no namespace and no lock",
+        });
+    });
+
+    it("refuses a kubeconfig that lists contexts but selects none (a stopped minikube), using no other cluster", async () => {
+        const stack = await e2eStack(backend, "e2e-unselected", {
+            "sa-workload:workloads": [{ namespace: "e2e-unselected" }],
+        });
+        // What `minikube stop` leaves: the context kept, none current.
+        const config = parse(readFileSync(testKubeconfig(), "utf8")) as Kubeconfig;
+        const contexts = config.contexts.map((c) => c.name);
+        const unselected = join(dir, "unselected.yaml");
+        writeFileSync(unselected, stringify({ ...config, "current-context": "" }));
+        const before = clusterObjects();
+        const up = await runWith(unselected, "up", stack.name, backend);
+        assert.notEqual(up.status, 0, up.output);
+        assert.ok(
+            up.output.includes(`lists kube contexts (${contexts.join(", ")}) but selects none`),
+            up.output,
+        );
+        assert.match(up.output, /minikube start/);
+        assert.doesNotMatch(up.output, /up on the bundled local cluster|starting the bundled/);
+        assert.ok(!namespaceExists("e2e-unselected"), "deployed to a cluster nobody chose");
+        assert.equal(clusterObjects(), before);
+        assert.equal(await stateResourceCount(stack), 0);
+        recordCase({
+            name: "a kubeconfig that lists contexts but selects none",
+            done: "npm run up with KUBECONFIG naming the test cluster's kubeconfig without its current context (as minikube stop leaves one)",
+            happened: `up exited ${up.status}, naming the contexts and the fix (minikube start, kubectl config use-context); the bundled cluster was not chosen`,
+            left: "every cluster object as before; nothing in the state",
         });
     });
 

@@ -7,7 +7,9 @@ import {
     bundledKubeconfigAhead,
     CLUSTER_ENV,
     localClusterKubeconfig,
+    BUNDLED_CLUSTER,
     passClusterUid,
+    refuseBundledStart,
     refuseClusterMove,
     selectCluster,
     SelectedCluster,
@@ -53,6 +55,47 @@ describe("the cluster a user chose is the cluster used", () => {
             "kubectl config use-context",
             "nothing was deployed",
         ]);
+    });
+
+    /**
+     * Runs `fn` as on macOS, where the bundled cluster cannot start: a test that reaches its start
+     * by mistake fails on that, never building or starting it here.
+     */
+    async function asOnMacOs(fn: () => Promise<void>): Promise<void> {
+        const platform = Object.getOwnPropertyDescriptor(process, "platform")!;
+        Object.defineProperty(process, "platform", { value: "darwin" });
+        try {
+            await fn();
+        } finally {
+            Object.defineProperty(process, "platform", platform);
+        }
+    }
+
+    it("refuses a kubeconfig that lists contexts but selects none (a stopped minikube), starting nothing", async () => {
+        // What `minikube stop` leaves: its context kept, no current context.
+        await asOnMacOs(() =>
+            refusedWith("minikube", "", [
+                "lists kube contexts (minikube) but selects none",
+                "minikube start",
+                "kubectl config use-context NAME",
+                "nothing was done",
+            ]),
+        );
+    });
+
+    it("starts no bundled cluster where the command refuses it first (a stack on another cluster)", async () => {
+        const kubeconfigBefore = process.env.KUBECONFIG;
+        let asked = 0;
+        const refuse = () => {
+            asked++;
+            return Promise.reject(new Error("the stack is on minikube"));
+        };
+        // No kubeconfig, so the bundled cluster would start (refused as on macOS if it did).
+        await asOnMacOs(() =>
+            assert.rejects(selectCluster(undefined, true, refuse), /the stack is on minikube/),
+        );
+        assert.equal(asked, 1);
+        assert.equal(process.env.KUBECONFIG, kubeconfigBefore, "switched to the bundled cluster");
     });
 
     it("refuses a kube context in the config that the kubeconfig does not have, naming the key", async () => {
@@ -168,6 +211,39 @@ describe("the cluster a user chose is the cluster used", () => {
             () => refuseClusterMove("dev", deployedTo("minikube@192.168.49.2"), selected),
             /Stack dev was deployed to cluster minikube@192.168.49.2, but this command would work on kwok-sa-workload@127.0.0.1/,
         );
+    });
+
+    it("says how to select the bundled cluster, which has no kube context, when the stack is there", () => {
+        const minikube = { ...selected, identity: "minikube@192.168.49.2" };
+        assert.throws(
+            () => refuseClusterMove("dev", deployedTo(BUNDLED_CLUSTER), minikube),
+            /Select the bundled local cluster \(SA_WORKLOAD_CLUSTER=local; PowerShell: \$env:SA_WORKLOAD_CLUSTER="local"\)/,
+        );
+        withEnv({ [CLUSTER_ENV]: "local" }, () => {
+            assert.throws(
+                () => refuseClusterMove("dev", deployedTo("minikube@192.168.49.2"), selected),
+                /Unset SA_WORKLOAD_CLUSTER, select the first cluster's context/,
+            );
+        });
+    });
+
+    it("refuses to start the bundled cluster for a stack that records another cluster", () => {
+        assert.throws(
+            () => refuseBundledStart("dev", deployedTo("minikube@192.168.49.2")),
+            (error: Error) => {
+                for (const text of [
+                    "Stack dev was deployed to cluster minikube@192.168.49.2",
+                    "nothing was started or changed",
+                    "minikube start",
+                ]) {
+                    assert.ok(error.message.includes(text), `"${text}" missing: ${error.message}`);
+                }
+                return true;
+            },
+        );
+        refuseBundledStart("dev", deployedTo(BUNDLED_CLUSTER));
+        refuseBundledStart("dev", deployedTo(undefined));
+        refuseBundledStart("dev", undefined);
     });
 
     it("stops a stack from moving to another cluster of the same name and host", () => {
