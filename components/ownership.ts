@@ -296,8 +296,9 @@ function replacedObjectsError(found: readonly Replaced[]): ReplacedObjectsError 
                 ? `: pulumi state delete --target-dependents ${urns.join(" ")}`
                 : " (pulumi state delete --target-dependents with its URN)") +
             " in the repository, with the stack's backend and passphrase (PULUMI_BACKEND_URL, " +
-            "PULUMI_CONFIG_PASSPHRASE_FILE: for the project's own, file://<repository>/.pulumi " +
-            "and .pulumi/passphrase), or give the workload other names.",
+            "PULUMI_CONFIG_PASSPHRASE_FILE: for the project's own, file://<absolute repository path>/.pulumi, " +
+            "on Windows file:///C:/<repository path>/.pulumi, and .pulumi/passphrase), or give " +
+            "the workload other names.",
     );
 }
 

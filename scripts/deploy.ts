@@ -39,6 +39,7 @@ import { recover } from "./lib/recover";
 import { engineStop } from "./lib/stop-signal";
 import { forgetReplacedCluster } from "./lib/replaced-cluster";
 import {
+    backendName,
     defaultBackendUrl,
     kubeContextOf,
     openStack,
@@ -153,7 +154,12 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
         phase("program loaded");
         const cluster = await selected;
         phase("cluster selected");
-        console.log(`Stack ${stack.name}: ${action} on ${cluster.description}`);
+        // A backend from the environment (a bucket, Pulumi Cloud) is named: one left set from
+        // other work would otherwise send the state there unseen.
+        const stateAt = process.env.PULUMI_BACKEND_URL
+            ? ` (state: ${backendName(BACKEND_URL)})`
+            : "";
+        console.log(`Stack ${stack.name}${stateAt}: ${action} on ${cluster.description}`);
         const deployment: unknown = await state;
         passClusterUid(deployment, cluster);
         if (!replaced) {

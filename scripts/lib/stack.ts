@@ -219,11 +219,19 @@ export function pulumiCliEnv(
     };
 }
 
-/** `command` after `env`, as typed in a POSIX shell and, in brackets, in PowerShell. */
+/**
+ * `command` after `env`, as typed in a POSIX shell and, in brackets, in PowerShell, where `$env:`
+ * lasts for the session: removed after the command, so that later `pulumi` commands of other
+ * projects do not reach this one's backend.
+ */
 export function typedCommand(env: Record<string, string>, command: string): string {
     const vars = Object.entries(env);
     const posix = [...vars.map(([k, v]) => `${k}='${v}'`), command].join(" ");
-    const powershell = [...vars.map(([k, v]) => `$env:${k}='${v}'`), command].join("; ");
+    const powershell = [
+        ...vars.map(([k, v]) => `$env:${k}='${v}'`),
+        command,
+        `Remove-Item ${vars.map(([k]) => `Env:${k}`).join(", ")}`,
+    ].join("; ");
     return vars.length ? `${posix} (PowerShell: ${powershell})` : command;
 }
 

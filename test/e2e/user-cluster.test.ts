@@ -182,6 +182,8 @@ describe("fault: the kube context a user chose", () => {
         const up = await runWith(none, "up", stack.name, backend);
         assert.equal(up.status, 0, up.output);
         assert.match(up.output, /up on the bundled local cluster/);
+        // The backend the environment chose is named (here the test's own, a file backend).
+        assert.match(up.output, /Stack e2e-no-kubeconfig \(state: file:\/\/\/[^)]+\): up on/);
         assert.equal(up.output.split("Updating (").length - 1, 1, up.output);
         assert.ok(objectExists("pod", "my-pod", "e2e-no-kubeconfig"), up.output);
         const down = await runWith(none, "down", stack.name, backend);

@@ -395,7 +395,7 @@ describe("a stack's state exported and imported by the commands (recover, --clus
 });
 
 describe("a pulumi command printed for the user to type", () => {
-    it("names the project's backend and its passphrase file where the user set neither, in both shells", () => {
+    it("names the project's backend and its passphrase file where the user set neither, in both shells, unset again in PowerShell", () => {
         const url = fileBackendUrl("/repo/.pulumi");
         const env = pulumiCliEnv(url, {});
         assert.deepEqual(env, {
@@ -405,7 +405,8 @@ describe("a pulumi command printed for the user to type", () => {
         assert.equal(
             typedCommand({ PULUMI_BACKEND_URL: "file:///r" }, "pulumi stack import --stack dev"),
             "PULUMI_BACKEND_URL='file:///r' pulumi stack import --stack dev " +
-                "(PowerShell: $env:PULUMI_BACKEND_URL='file:///r'; pulumi stack import --stack dev)",
+                "(PowerShell: $env:PULUMI_BACKEND_URL='file:///r'; pulumi stack import --stack dev; " +
+                "Remove-Item Env:PULUMI_BACKEND_URL)",
         );
     });
 
