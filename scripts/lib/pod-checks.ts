@@ -41,6 +41,19 @@ function collector(): { stream: Writable; text: () => string } {
     return { stream, text: () => Buffer.concat(chunks).toString("utf8") };
 }
 
+/**
+ * The Error in what a failed exec rejects with. @kubernetes/client-node 2 rejects a refused
+ * WebSocket upgrade with the `ws` ErrorEvent itself, not an Error: its `error` holds one
+ * ("Unexpected server response: 403"), its `message` the same text.
+ */
+export function execError(rejected: unknown): Error {
+    if (rejected instanceof Error) return rejected;
+    const event = typeof rejected === "object" && rejected !== null ? rejected : {};
+    const { error, message } = event as { error?: unknown; message?: unknown };
+    if (error instanceof Error) return error;
+    return new Error(typeof message === "string" ? message : String(rejected));
+}
+
 /** Exec through the API server, as `kubectl exec` does. */
 export function podExec(
     admin: k8s.KubeConfig,
@@ -77,7 +90,7 @@ export function podExec(
                 })
                 .catch((error: unknown) => {
                     clearTimeout(timer);
-                    reject(error instanceof Error ? error : new Error(String(error)));
+                    reject(execError(error));
                 });
         });
 }
@@ -200,9 +213,10 @@ export async function inPodRows(
     try {
         status = await run(["cat", "/proc/1/status", "/proc/mounts"]);
     } catch (error) {
-        const message = (error as Error).message;
+        const message = execError(error).message;
         const text = `cannot exec into ${namespace}/${name}: ${message}`;
-        return /forbidden/i.test(message) ? skipped(text) : failed(`failed: ${text}`);
+        // The API server refuses the exec's upgrade with 403, which `ws` reports by its code only.
+        return /\b403\b|forbidden/i.test(message) ? skipped(text) : failed(`failed: ${text}`);
     }
     if (status.code !== 0) {
         return failed(`failed: cat in ${namespace}/${name}: ${status.stderr.trim()}`);

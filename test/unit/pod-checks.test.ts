@@ -1,4 +1,6 @@
 import * as assert from "node:assert/strict";
+import { createServer } from "node:http";
+import { AddressInfo } from "node:net";
 
 import type * as k8s from "@kubernetes/client-node";
 import { KubeConfig } from "@kubernetes/client-node";
@@ -9,6 +11,7 @@ import {
     inPodRows,
     jwtClaims,
     PodExec,
+    podExec,
     tokenPlacement,
 } from "../../scripts/lib/pod-checks";
 
@@ -255,5 +258,64 @@ describe("in-pod checks against a pod", () => {
                 "the pod's own token lists secrets in my-ns",
             ],
         );
+    });
+});
+
+describe("in-pod checks where the API server refuses exec", () => {
+    // An API server answers the exec's upgrade request of a user without pods/exec with 403 and a
+    // Status; the client rejects with the `ws` library's ErrorEvent, which is not an Error.
+    const server = createServer((_req, res) => {
+        res.statusCode = 403;
+        res.setHeader("content-type", "application/json");
+        res.end(
+            JSON.stringify({
+                kind: "Status",
+                status: "Failure",
+                reason: "Forbidden",
+                code: 403,
+                message:
+                    'pods "my-pod" is forbidden: User "dev" cannot create resource "pods/exec"',
+            }),
+        );
+    });
+    const admin = new KubeConfig();
+    before(async () => {
+        await new Promise<void>((listening) => server.listen(0, "127.0.0.1", listening));
+        const { port } = server.address() as AddressInfo;
+        admin.loadFromClusterAndUser(
+            { name: "refusing", server: `http://127.0.0.1:${port}`, skipTLSVerify: true },
+            { name: "dev", token: "t" },
+        );
+    });
+    after(() => {
+        server.closeAllConnections();
+        server.close();
+    });
+    const running: k8s.V1Pod = {
+        metadata: { name: "my-pod", namespace: "my-ns" },
+        spec: { nodeName: "node-1", serviceAccountName: "my-sa", containers: [{ name: "my-pod" }] },
+        status: { phase: "Running" },
+    };
+    const use = {
+        whoAmI: () => Promise.reject(new Error("not reached")),
+        listSecrets: () => Promise.reject(new Error("not reached")),
+    };
+
+    it("rejects with the message of the refused upgrade, not [object Object]", async () => {
+        await assert.rejects(podExec(admin, "my-ns", "my-pod", "my-pod")(["true"]), {
+            message: "Unexpected server response: 403",
+        });
+    });
+
+    it("says, in one skipped row, that exec was refused", async () => {
+        const rows = await inPodRows(admin, running, [], "403 Forbidden", use);
+        assert.deepEqual(rows, [
+            {
+                check: "in-pod checks (exec)",
+                expected: "run",
+                actual: "skipped: cannot exec into my-ns/my-pod: Unexpected server response: 403",
+                note: true,
+            },
+        ]);
     });
 });
