@@ -23,3 +23,22 @@ export function formatTable(checks: readonly Check[]): string {
         )
         .join("\n");
 }
+
+/**
+ * What `npm run verify` prints: the table, how many checks passed, and each note as
+ * `<workload>: <check>: <what it says>`.
+ */
+export function formatReport(checks: readonly Check[]): string {
+    const ran = checks.filter((c) => !c.note);
+    const failed = ran.filter((c) => !c.ok).length;
+    return [
+        formatTable(checks),
+        "",
+        failed === 0
+            ? `verify: all ${ran.length} checks passed`
+            : `verify: ${failed} of ${ran.length} checks failed`,
+        ...checks
+            .filter((c) => c.note)
+            .map((c) => `verify: ${c.workload}: ${c.check}: ${c.actual}`),
+    ].join("\n");
+}

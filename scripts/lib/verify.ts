@@ -1,9 +1,11 @@
 /**
  * Proof that a deployed workload's identity works, against any cluster: the Pod runs as its
  * ServiceAccount, and a token issued for that ServiceAccount (TokenRequest) may do what its Role
- * allows and nothing else. Every check asks the API server. The rules it holds the cluster to are the
- * stack's intended ones when the caller has them (so a Role widened behind Pulumi's back shows up
- * as a mismatch), otherwise those of the Roles bound to the ServiceAccount.
+ * allows and nothing else, in its namespace or elsewhere (no binding of it outside its namespace,
+ * nothing past what every account may in kube-system). Every check asks the API server. The rules
+ * it holds the cluster to are the stack's intended ones when the caller has them (so a Role widened
+ * behind Pulumi's back shows up as a mismatch), otherwise those of the Roles bound to the
+ * ServiceAccount.
  */
 import * as k8s from "@kubernetes/client-node";
 
@@ -29,8 +31,11 @@ export interface Check extends Row {
 interface Access {
     readonly verb: string;
     readonly group: string;
+    /** A resource, or a resource and its subresource as RBAC rules name them (`pods/log`). */
     readonly resource: string;
     readonly namespace?: string;
+    /** One object's name, for a grant limited to names (a rule's resourceNames). */
+    readonly name?: string;
 }
 
 type Rule = k8s.V1PolicyRule;
@@ -50,33 +55,51 @@ function grants(rule: Rule, access: Access, name?: string): boolean {
     );
 }
 
-/** Whether one of `rules` grants `access` (names aside: rules limited to names never match). */
+/**
+ * Whether one of `rules` grants `access`: to its named object, or without a name to every object
+ * (which rules limited to names never do).
+ */
 export function ruleAllows(rules: readonly Rule[], access: Access): boolean {
-    return rules.some((r) => grants(r, access));
+    return rules.some((r) => grants(r, access, access.name));
 }
 
+/** `verb resource[.group][/name] in <namespace>`, or `cluster-wide`. */
 function describeAccess(a: Access): string {
     const resource = a.group ? `${a.resource}.${a.group}` : a.resource;
-    return `${a.verb} ${resource} ${a.namespace ? `in ${a.namespace}` : "cluster-wide"}`;
+    const object = a.name === undefined ? resource : `${resource}/${a.name}`;
+    return `${a.verb} ${object} ${a.namespace ? `in ${a.namespace}` : "cluster-wide"}`;
 }
 
 /** The everyday verbs: each one a rule's resource is not granted is probed, and must be denied. */
 const COMMON_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete"];
 
-/** Every (verb, group, resource) the rules grant in `namespace`, and every common verb they do not. */
+/**
+ * Verbs whose requests carry no object name, so RBAC cannot limit them to names: a rule's
+ * resourceNames say nothing about them, and asking about them by name would prove nothing.
+ */
+const UNNAMED_VERBS = ["list", "watch", "create", "deletecollection"];
+
+/**
+ * Every (verb, group, resource) the rules grant in `namespace`, and every common verb they do not;
+ * for a rule limited to names, each of its verbs and the common ones on each name, and the common
+ * ones on the resource as a whole (which the rule does not grant).
+ */
 export function ruleAccesses(rules: readonly Rule[], namespace: string): Access[] {
     return rules
-        .filter((r) => !r.resourceNames?.length)
         .flatMap((r) =>
             (r.apiGroups ?? []).flatMap((group) =>
-                (r.resources ?? []).flatMap((resource) =>
-                    [...r.verbs, ...COMMON_VERBS].map((verb) => ({
-                        verb,
-                        group,
-                        resource,
-                        namespace,
-                    })),
-                ),
+                (r.resources ?? []).flatMap((resource) => {
+                    const names = r.resourceNames ?? [];
+                    const verbs = [...r.verbs, ...COMMON_VERBS];
+                    const whole = names.length ? COMMON_VERBS : verbs;
+                    const byName = verbs.filter((v) => !UNNAMED_VERBS.includes(v));
+                    return [
+                        ...whole.map((verb) => ({ verb, group, resource, namespace })),
+                        ...names.flatMap((name) =>
+                            byName.map((verb) => ({ verb, group, resource, namespace, name })),
+                        ),
+                    ];
+                }),
             ),
         )
         .filter((a) => a.verb !== "*" && a.group !== "*" && !a.resource.startsWith("*"));
@@ -144,20 +167,82 @@ export function undeclaredGrants(
     return [...extra];
 }
 
+/** The accesses of `rules` and the probes, each once. */
+function accessesToCheck(rules: readonly Rule[], namespace: string): Access[] {
+    const seen = new Set<string>();
+    return [...ruleAccesses(rules, namespace), ...probes(namespace)].filter((a) => {
+        const key = describeAccess(a);
+        return !seen.has(key) && seen.add(key);
+    });
+}
+
 /** Requests the API server may answer in the ServiceAccount's name, beyond its own Role. */
 function probes(namespace: string): Access[] {
+    const rbac = "rbac.authorization.k8s.io";
     return [
         { verb: "get", group: "", resource: "secrets", namespace },
+        { verb: "list", group: "", resource: "secrets", namespace },
         { verb: "create", group: "", resource: "pods", namespace },
-        { verb: "delete", group: "rbac.authorization.k8s.io", resource: "rolebindings", namespace },
+        { verb: "delete", group: rbac, resource: "rolebindings", namespace },
+        // What an escalation would use: a shell in another pod, a token of another account,
+        // acting as another account, binding or widening a Role past one's own rights.
+        { verb: "create", group: "", resource: "pods/exec", namespace },
+        { verb: "create", group: "", resource: "serviceaccounts/token", namespace },
+        { verb: "impersonate", group: "", resource: "serviceaccounts", namespace },
+        { verb: "bind", group: rbac, resource: "roles", namespace },
+        { verb: "escalate", group: rbac, resource: "roles", namespace },
         { verb: "list", group: "", resource: "pods", namespace: "kube-system" },
         { verb: "list", group: "", resource: "namespaces" },
     ];
 }
 
+/**
+ * What a SelfSubjectAccessReview asks about `access`. `pods/log` is the resource pods and its
+ * subresource log, as kubectl auth can-i sends it: the authorizer matches a rule for the log of
+ * every resource only against a subresource given apart.
+ */
+function resourceAttributes(access: Access): k8s.V1ResourceAttributes {
+    const slash = access.resource.indexOf("/");
+    return {
+        verb: access.verb,
+        group: access.group,
+        resource: slash < 0 ? access.resource : access.resource.slice(0, slash),
+        subresource: slash < 0 ? undefined : access.resource.slice(slash + 1),
+        name: access.name,
+        namespace: access.namespace,
+    };
+}
+
+/** The HTTP status of the client's ApiException; undefined for any other error. */
 function statusOf(error: unknown): number | undefined {
+    if (typeof error !== "object" || error === null) return undefined;
     const code = (error as { code?: unknown }).code;
     return typeof code === "number" ? code : undefined;
+}
+
+/** The message of an API server's Status, from the client's error body (JSON text or parsed). */
+function statusMessage(body: unknown): string | undefined {
+    try {
+        const status = (typeof body === "string" ? JSON.parse(body) : body) as {
+            message?: unknown;
+        };
+        return typeof status?.message === "string" ? status.message : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+/**
+ * An error on one line. The client's ApiException prints its whole response (code, body,
+ * headers) on several lines; of that, its Status message and HTTP code say what went wrong.
+ */
+export function errorMessage(error: unknown): string {
+    const code = statusOf(error);
+    if (code !== undefined) {
+        const message = statusMessage((error as { body?: unknown }).body);
+        return message ? `${message} (HTTP ${code})` : `HTTP ${code}`;
+    }
+    return error instanceof Error ? error.message : String(error);
 }
 
 /** Who the API server takes `config`'s credentials for (a token for another audience: 401). */
@@ -204,9 +289,116 @@ async function boundRoleRules(admin: k8s.KubeConfig, w: WorkloadNames): Promise<
     return rules;
 }
 
-/** Runs every check for one workload with the admin credentials of `admin`. */
-export async function verifyWorkload(admin: k8s.KubeConfig, w: WorkloadNames): Promise<Check[]> {
-    const checks: Check[] = [];
+/** A binding as the verify table names it: `RoleBinding prod/leak -> ClusterRole admin`. */
+function describeBinding(b: k8s.V1RoleBinding | k8s.V1ClusterRoleBinding): string {
+    const namespace = b.metadata?.namespace;
+    const name = namespace ? `${namespace}/${b.metadata?.name}` : b.metadata?.name;
+    return `${namespace ? "RoleBinding" : "ClusterRoleBinding"} ${name} -> ${b.roleRef.kind} ${b.roleRef.name}`;
+}
+
+/**
+ * Whether a subject of a binding in `bindingNamespace` (none: a ClusterRoleBinding) names the
+ * workload's ServiceAccount itself, as a ServiceAccount or by its user name.
+ */
+function namesAccount(
+    s: k8s.RbacV1Subject,
+    bindingNamespace: string | undefined,
+    w: WorkloadNames,
+): boolean {
+    if (s.kind === "User") {
+        return s.name === `system:serviceaccount:${w.namespace}:${w.serviceAccount}`;
+    }
+    // A RoleBinding's ServiceAccount subject without a namespace is one of the binding's own.
+    const namespace = s.namespace ? s.namespace : bindingNamespace;
+    return s.kind === "ServiceAccount" && s.name === w.serviceAccount && namespace === w.namespace;
+}
+
+/** The items `list` gives, or undefined where the admin credentials may not list them (403). */
+async function listedOrForbidden<T>(list: () => Promise<{ items: T[] }>): Promise<T[] | undefined> {
+    try {
+        return (await list()).items;
+    } catch (error) {
+        if (statusOf(error) === 403) return undefined;
+        throw error;
+    }
+}
+
+/**
+ * Bindings of the ServiceAccount itself outside its namespace: a RoleBinding elsewhere or a
+ * ClusterRoleBinding grants what no rules review of its own namespace shows. Those in its own
+ * namespace are that review's; bindings of groups it is in show in the review of kube-system.
+ */
+async function bindingsElsewhereRow(admin: k8s.KubeConfig, w: WorkloadNames): Promise<Check> {
+    const rbac = admin.makeApiClient(k8s.RbacAuthorizationV1Api);
+    const roleBindings = await listedOrForbidden(() => rbac.listRoleBindingForAllNamespaces());
+    const clusterBindings = await listedOrForbidden(() => rbac.listClusterRoleBinding());
+    const found = [
+        ...(roleBindings ?? []).filter((b) => b.metadata?.namespace !== w.namespace),
+        ...(clusterBindings ?? []),
+    ].filter((b) => b.subjects?.some((s) => namesAccount(s, b.metadata?.namespace, w)));
+    const row = {
+        workload: w.namespace,
+        check: `bindings of the service account outside ${w.namespace}`,
+        expected: "none",
+    };
+    if (found.length) return { ...row, actual: found.map(describeBinding).join(", "), ok: false };
+    const unlisted = [
+        ...(roleBindings ? [] : ["rolebindings in all namespaces"]),
+        ...(clusterBindings ? [] : ["clusterrolebindings"]),
+    ];
+    // Like an incomplete rules review: nothing is proven, and the row says so, counted neither way.
+    return unlisted.length
+        ? {
+              ...row,
+              actual: `not proven: may not list ${unlisted.join(" or ")}`,
+              note: true,
+              ok: true,
+          }
+        : { ...row, actual: "none", ok: true };
+}
+
+/**
+ * The API server's list of what the token may do in `namespace` (SelfSubjectRulesReview: grants
+ * of every binding, a ClusterRole's too), held to `declared` and what every account may.
+ */
+async function rulesReviewRow(
+    authz: k8s.AuthorizationV1Api,
+    w: WorkloadNames,
+    namespace: string,
+    declared: readonly Rule[],
+    expected: string,
+): Promise<Check> {
+    const review = await authz.createSelfSubjectRulesReview({ body: { spec: { namespace } } });
+    const extra = [
+        ...undeclaredGrants(review.status?.resourceRules ?? [], declared),
+        ...undeclaredUrls(review.status?.nonResourceRules ?? []),
+    ];
+    const row = {
+        workload: w.namespace,
+        check: `token's rules in ${namespace}, as the API server lists them`,
+        expected,
+    };
+    if (extra.length) return { ...row, actual: `also ${extra.join(", ")}`, ok: false };
+    // An authorizer that cannot list its rules (a webhook's) leaves the list incomplete: nothing
+    // beyond it is proven then, and the row says so, counted neither way unless it found more.
+    if (review.status?.incomplete === true) {
+        const why = review.status.evaluationError ?? "no reason given";
+        return {
+            ...row,
+            actual: `not proven: the list is incomplete (${why})`,
+            note: true,
+            ok: true,
+        };
+    }
+    return { ...row, actual: expected, ok: true };
+}
+
+/** Runs every check for one workload with the admin credentials of `admin`, into `checks`. */
+async function checkWorkload(
+    admin: k8s.KubeConfig,
+    w: WorkloadNames,
+    checks: Check[],
+): Promise<void> {
     const add = (check: string, expected: string, actual: string): void => {
         checks.push({ workload: w.namespace, check, expected, actual, ok: expected === actual });
     };
@@ -268,24 +460,10 @@ export async function verifyWorkload(admin: k8s.KubeConfig, w: WorkloadNames): P
 
     // What the rules grant must be allowed; every other probe denied.
     const rules = w.rules ?? (await boundRoleRules(admin, w));
-    const seen = new Set<string>();
-    const accesses = [...ruleAccesses(rules, w.namespace), ...probes(w.namespace)].filter((a) => {
-        const key = describeAccess(a);
-        return !seen.has(key) && seen.add(key);
-    });
     const authz = asSa.makeApiClient(k8s.AuthorizationV1Api);
-    for (const access of accesses) {
+    for (const access of accessesToCheck(rules, w.namespace)) {
         const answer = await authz.createSelfSubjectAccessReview({
-            body: {
-                spec: {
-                    resourceAttributes: {
-                        verb: access.verb,
-                        group: access.group,
-                        resource: access.resource,
-                        namespace: access.namespace,
-                    },
-                },
-            },
+            body: { spec: { resourceAttributes: resourceAttributes(access) } },
         });
         // A Role grants nothing outside its own namespace.
         const inScope = access.namespace === w.namespace;
@@ -297,33 +475,14 @@ export async function verifyWorkload(admin: k8s.KubeConfig, w: WorkloadNames): P
         );
     }
 
-    // Everything the token may do in its namespace, as the API server lists it: grants from any
-    // binding (a ClusterRole's too), not only those the probes above ask about.
-    const review = await authz.createSelfSubjectRulesReview({
-        body: { spec: { namespace: w.namespace } },
-    });
-    const extra = [
-        ...undeclaredGrants(review.status?.resourceRules ?? [], rules),
-        ...undeclaredUrls(review.status?.nonResourceRules ?? []),
-    ];
-    const listedRules = {
-        workload: w.namespace,
-        check: `token's rules in ${w.namespace}, as the API server lists them`,
-        expected: "the declared ones only",
-        actual: extra.length ? `also ${extra.join(", ")}` : "the declared ones only",
-    };
-    // An authorizer that cannot list its rules (a webhook's) leaves the list incomplete: nothing
-    // beyond it is proven then, and the row says so, counted neither way unless it found more.
-    const incomplete = review.status?.incomplete === true && extra.length === 0;
+    // Everything the token may do, as the API server lists it: grants from any binding (a
+    // ClusterRole's too), not only those the probes above ask about. In another namespace only
+    // what every account may is expected; more there comes from a ClusterRoleBinding, of the
+    // account or of a group it is in. Workloads may not use kube-system (RESERVED_NAMESPACES).
     checks.push(
-        incomplete
-            ? {
-                  ...listedRules,
-                  actual: `not proven: the list is incomplete (${review.status?.evaluationError ?? "no reason given"})`,
-                  note: true,
-                  ok: true,
-              }
-            : { ...listedRules, ok: extra.length === 0 },
+        await rulesReviewRow(authz, w, w.namespace, rules, "the declared ones only"),
+        await rulesReviewRow(authz, w, "kube-system", [], "only what every account may"),
+        await bindingsElsewhereRow(admin, w),
     );
 
     // One real request each way, not only the authorizer's opinion.
@@ -360,5 +519,43 @@ export async function verifyWorkload(admin: k8s.KubeConfig, w: WorkloadNames): P
             ok: row.note === true || row.expected === row.actual,
         });
     }
+}
+
+/** Every check for one workload; rejects on the first request that fails. */
+export async function verifyWorkload(admin: k8s.KubeConfig, w: WorkloadNames): Promise<Check[]> {
+    const checks: Check[] = [];
+    await checkWorkload(admin, w, checks);
     return checks;
+}
+
+/** What `npm run verify` found: every check, and the command's exit code. */
+export interface Verification {
+    readonly checks: readonly Check[];
+    /** 1 when a check failed, or a workload's checks could not run; notes count neither way. */
+    readonly exitCode: 0 | 1;
+}
+
+/**
+ * Every check for each workload in turn. A request that fails (a pod deleted, a token request
+ * forbidden) ends that workload's checks with one failed row saying why, and the next goes on.
+ */
+export async function verifyWorkloads(
+    admin: k8s.KubeConfig,
+    workloads: readonly WorkloadNames[],
+): Promise<Verification> {
+    const checks: Check[] = [];
+    for (const w of workloads) {
+        try {
+            await checkWorkload(admin, w, checks);
+        } catch (error) {
+            checks.push({
+                workload: w.namespace,
+                check: "checks could run",
+                expected: "yes",
+                actual: `no: ${errorMessage(error)}`,
+                ok: false,
+            });
+        }
+    }
+    return { checks, exitCode: checks.some((c) => !c.ok) ? 1 : 0 };
 }
