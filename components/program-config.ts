@@ -36,6 +36,51 @@ export function parseWorkloads(raw: unknown): unknown {
     }
 }
 
+/** The project's own config keys, as Pulumi.yaml declares them: every other is a typo. */
+const CONFIG_KEYS = ["kubeContext", "workloads"] as const;
+
+/** The known key a misspelled one most likely means: same letters but case, or a few edits. */
+function nearestKey(given: string): string | undefined {
+    const lower = given.toLowerCase();
+    const distance = (a: string, b: string): number => {
+        let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+        for (let i = 1; i <= a.length; i++) {
+            const next = [i];
+            for (let j = 1; j <= b.length; j++)
+                next[j] = Math.min(
+                    row[j] + 1,
+                    next[j - 1] + 1,
+                    row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
+                );
+            row = next;
+        }
+        return row[b.length];
+    };
+    const scored = CONFIG_KEYS.map((key) => {
+        const known = key.toLowerCase();
+        const contained = lower.length >= 4 && (known.includes(lower) || lower.includes(known));
+        const near = contained ? 0 : distance(lower, known);
+        return { key, near };
+    }).sort((a, b) => a.near - b.near);
+    return scored[0].near <= 3 ? scored[0].key : undefined;
+}
+
+/**
+ * Whether the stack holds `key` (`<project>:<name>`) as a secret. @pulumi/pulumi 3.270 offers no
+ * public way to ask: its own isConfigSecret is marked internal, so this reads it and a unit test
+ * (program.test.ts) fails the day it goes.
+ */
+function isSecretConfig(key: string): boolean {
+    const isConfigSecret: unknown = Reflect.get(pulumi.runtime, "isConfigSecret");
+    if (typeof isConfigSecret !== "function")
+        throw new Error("@pulumi/pulumi no longer has runtime.isConfigSecret");
+    return (isConfigSecret as (k: string) => boolean)(key) === true;
+}
+
+/** How a message shows a config value: never the value of a secret. */
+const shown = (key: string, value: unknown): unknown =>
+    isSecretConfig(key) ? "(secret; not shown)" : value;
+
 /**
  * The Kubernetes provider's own config keys that pick a cluster. The default provider would deploy
  * where they say while the ownership checks, `down`'s check and the stack's recorded cluster read
@@ -57,6 +102,39 @@ export function readProgramConfig(
     provider = new pulumi.Config("kubernetes"),
 ): ProgramConfig {
     const p = new Problems();
+    // A misspelled key is read by nothing: sa-workload:kubecontext would deploy to the current
+    // context, sa-workload:workload the default workload.
+    const known: readonly string[] = CONFIG_KEYS;
+    for (const [full, value] of Object.entries(pulumi.runtime.allConfig())) {
+        const name = full.startsWith(`${config.name}:`) ? full.slice(config.name.length + 1) : "";
+        if (name === "" || known.includes(name)) continue;
+        const near = nearestKey(name);
+        // Objects and lists as the user wrote them; anything else as the text it is.
+        const parsed = parseWorkloads(value);
+        p.check(
+            false,
+            `${CONFIG_NAMESPACE}:${name}`,
+            shown(full, typeof parsed === "object" && parsed !== null ? parsed : value),
+            "not a setting of this project",
+            near
+                ? `use ${CONFIG_NAMESPACE}:${near}`
+                : `use ${CONFIG_KEYS.map((k) => `${CONFIG_NAMESPACE}:${k}`).join(" or ")}, or remove it (pulumi config rm ${CONFIG_NAMESPACE}:${name})`,
+        );
+    }
+    // No setting is a secret: each value goes into an object's spec or the provider's inputs, and
+    // so the state, in the clear, and an invalid one into the error; refused before either.
+    const secret = CONFIG_KEYS.filter((k) => isSecretConfig(`${config.name}:${k}`));
+    for (const name of secret)
+        p.check(
+            false,
+            `${CONFIG_NAMESPACE}:${name}`,
+            "(secret; not shown)",
+            name === "workloads"
+                ? "set as a secret, but no workload setting is one: its values go into the objects' specs, and so the stack's state, in the clear"
+                : "set as a secret, but a context name is none: it goes into the provider's inputs and the stack's outputs in the clear",
+            `set it without --secret (in Pulumi.<stack>.yaml, a plain value instead of secure:)`,
+        );
+    if (secret.length > 0) p.throwIfAny();
     for (const [name, fix] of Object.entries(PROVIDER_TARGET_KEYS)) {
         const value = provider.get(name);
         p.check(

@@ -5,6 +5,8 @@
  */
 import * as z from "zod";
 
+import { missingResources } from "../policy/rules/containers";
+import { sensitiveGrants } from "../policy/rules/rbac";
 import * as d from "./defaults";
 import {
     DNS1123_LABEL,
@@ -26,6 +28,8 @@ const MIN_TOKEN = d.MIN_TOKEN_EXPIRATION_SECONDS;
 const MAX_TOKEN = 2 ** 32;
 // The longest ServiceAccount name whose legacy token Secret's name stays within 253.
 const MAX_LEGACY_ACCOUNT_NAME = 253 - d.LEGACY_TOKEN_SUFFIX.length;
+// The largest user or group id the API server accepts (a 32-bit signed integer).
+const MAX_ID = 2147483647;
 
 /** Every refusal of the schema: "<problem> | <fix>". */
 const M = {
@@ -34,14 +38,16 @@ const M = {
     defaultAccount: `the namespace's shared default account, which is not this workload's own identity | name a dedicated account, e.g. "${d.DEFAULTS.serviceAccountName}"`,
     image: `not a well-formed image reference | write it as [registry/]repository:tag or repository@sha256:<64 hex digits>, e.g. "${EXAMPLE_IMAGE}"`,
     port: "not a port number | use a whole number from 1 to 65535, e.g. 8080",
-    user: "not a user id | use a whole number of 0 or more, e.g. 101",
+    user: `not a user id | use a whole number from 0 to ${MAX_ID}, e.g. 101`,
     flag: "not a boolean | use true or false (unquoted)",
     rules: "not a list of rules | give a list",
     rule: `not a rule object | ${RULE}`,
     ruleField: `not a rule field | ${RULE}`,
-    apiGroups: `must be a non-empty list of API group names, without a version | use [""] for the core group (pods, secrets), "apps" for deployments (not "core" or "apps/v1")`,
+    apiGroups: `must be a non-empty list of API group names, without a version | use [""] for the core group (pods, secrets), "apps" for deployments (not "core", "v1" or "apps/v1")`,
     nonEmpty: `must be a list of strings, not empty | ${RULE}`,
-    ruleResources: `must be a non-empty list of resource types | use plural, lower-case types, e.g. ["pods", "pods/log"] (not ["Pod"]), and "*/<subresource>" rather than "<resource>/*", which RBAC reads only as written`,
+    ruleResources: `must be a non-empty list of resource types | use plural, lower-case types, e.g. ["pods", "pods/log"] (not ["Pod"]), and "*" only alone or as "*/<subresource>": RBAC reads any other "*" ("<resource>/*", "po*") as written, so it matches nothing`,
+    clusterScoped: `names a cluster-scoped resource, which a namespaced Role never grants | remove it: the workload's rights stay inside its own namespace`,
+    unnamed: `with resourceNames, which RBAC cannot apply to create or deletecollection (neither request names one object), so the rule never grants them | move them to a rule of their own without resourceNames`,
     verb: `not a Kubernetes verb | use some of ${KNOWN_VERBS.join(", ")}`,
     resourceNames: "must be a list of object names | give a list of strings or leave it out",
     token: `not a token object | use { mode: "automount" }`,
@@ -68,11 +74,15 @@ const M = {
     noKey: "missing: only operator Exists may leave out the key (tolerating every taint) | name the taint's key",
     existsValue: "a value with operator Exists | remove the value, or use operator Equal",
     taintValue: "not a taint value | use at most 63 letters, digits, '-', '_' or '.'",
-    tolerationSeconds:
-        "only a whole number of seconds, with effect NoExecute | remove it, or set effect NoExecute",
+    tolerationSeconds: "not a whole number of seconds | write it as a number, e.g. 30 (unquoted)",
+    tolerationSecondsEffect:
+        "only for effect NoExecute, which evicts a pod | remove it, or set effect NoExecute",
     root: `root (0) contradicts podSecurity "restricted", which requires a non-root user | use a non-root user (e.g. 101), or set podSecurity: "baseline" and an image that needs root`,
     wildcard:
-        "contains the wildcard `*` (alone, or in resources as `*/<subresource>`), which grants everything it matches now and in the future | list exactly what the workload needs, or set allowWildcards: true to accept it",
+        "contains the wildcard `*` (alone, or in resources as `*/<subresource>`), which grants everything it matches now and in the future | " +
+        "list exactly what the workload needs. allowWildcards: true takes it past this check only: the policy pack, which npm run up and preview run, " +
+        "blocks the Role (rbac-no-wildcards, mandatory) once the namespace and ServiceAccount exist, so npm run up never deploys it; " +
+        `pulumi up --policy-pack policy --policy-pack-config <file> does, the file holding { "rbac-no-wildcards": "advisory" }`,
     legacyName: `longer than ${MAX_LEGACY_ACCOUNT_NAME} characters with legacyTokenSecret: true, which names its Secret "<serviceAccountName>${d.LEGACY_TOKEN_SUFFIX}", past the API server's 253 | use a shorter name, e.g. "${d.DEFAULTS.serviceAccountName}"`,
     context: "not a context name | name a context from your kubeconfig, or leave it out",
 };
@@ -89,9 +99,22 @@ const oneOf = <T extends readonly [string, ...string[]]>(values: T, problem: str
     z.enum(values, `${problem} | use one of ${values.join(", ")}`);
 const isStrings = (v: unknown): v is string[] =>
     Array.isArray(v) && v.every((s) => typeof s === "string");
-/** `""` (the core group), `*`, or a group's DNS name; "core" is how people misname `""`. */
+/**
+ * `""` (the core group), `*`, or a group's DNS name; "core" and a version ("v1") are how people
+ * misname `""`.
+ */
 const isApiGroup = (g: string) =>
-    g === "" || g === WILDCARD || (g !== "core" && g.length <= 253 && DNS1123_SUBDOMAIN.test(g));
+    g === "" ||
+    g === WILDCARD ||
+    (g !== "core" &&
+        !/^v[0-9]+((alpha|beta)[0-9]+)?$/.test(g) &&
+        g.length <= 253 &&
+        DNS1123_SUBDOMAIN.test(g));
+/** How to write a YAML number or boolean given where text belongs. */
+const asText = (value: number | boolean) =>
+    `a ${typeof value}, not a string | write it as a string ("${String(value)}"); with pulumi config set --path, add --type string`;
+const isNumberOrBoolean = (v: unknown): v is number | boolean =>
+    typeof v === "number" || typeof v === "boolean";
 /** A list of strings, checked and reported as one value. */
 const strings = <T extends string = string>(ok: (l: string[]) => boolean, m: string) =>
     z.custom<readonly T[]>((v) => isStrings(v) && ok(v), m);
@@ -132,11 +155,13 @@ const rule = z.strictObject(
         apiGroups: strings((l) => l.length > 0 && l.every(isApiGroup), M.apiGroups),
         /** Resource types, plural and lower-case (`pods`, `pods/log`, `configmaps`). */
         resources: strings(
-            // Lower-case at first (not a kind, "Pod"), and no "x/*", which RBAC matches only as
-            // written; metrics APIs name resources with "_" and upper case after that.
+            // Lower-case at first (not a kind, "Pod"), and "*" only where RBAC matches it: alone
+            // or as "*/<subresource>"; metrics APIs name resources with "_" and upper case after.
             (l) =>
                 l.length > 0 &&
-                l.every((r) => /^[a-z0-9*][A-Za-z0-9._*/-]*$/.test(r) && !/.\/\*$/.test(r)),
+                l.every((r) =>
+                    /^(\*|[a-z0-9][A-Za-z0-9._-]*)(\/[a-z0-9][A-Za-z0-9._-]*)?$/.test(r),
+                ),
             M.ruleResources,
         ),
         /** What may be done with them. `*` only with the workload's `allowWildcards`. */
@@ -203,8 +228,9 @@ const tolerationFields = z
         if (t.value !== undefined && exists) refuse(ctx, t.value, M.existsValue, "value");
         else if (t.value !== undefined && !isLabelValue(t.value))
             refuse(ctx, t.value, M.taintValue, "value");
-        if (t.tolerationSeconds !== undefined && t.effect !== "NoExecute")
-            refuse(ctx, t.tolerationSeconds, M.tolerationSeconds, "tolerationSeconds");
+        // Only a whole number, which is otherwise the type's to refuse.
+        if (Number.isInteger(t.tolerationSeconds) && t.effect !== "NoExecute")
+            refuse(ctx, t.tolerationSeconds, M.tolerationSecondsEffect, "tolerationSeconds");
     });
 // Kubernetes reads an empty key, operator, value or effect as one left out.
 const toleration = z.preprocess(
@@ -217,7 +243,9 @@ const nodeSelector = z
     .custom<Readonly<Record<string, string>>>(isObject, M.nodeSelector)
     .superRefine((selector, ctx) => {
         for (const [label, value] of Object.entries(isObject(selector) ? selector : {}))
-            if (typeof value !== "string" || !isQualifiedName(label) || !isLabelValue(value))
+            if (isNumberOrBoolean(value) && isQualifiedName(label))
+                refuse(ctx, value, asText(value), label);
+            else if (typeof value !== "string" || !isQualifiedName(label) || !isLabelValue(value))
                 refuse(ctx, value, M.label, label);
     });
 
@@ -282,7 +310,17 @@ const resources = z
     .pipe(
         z
             .object({ requests: quantities.optional(), limits: quantities.optional() })
-            .superRefine(({ requests = {}, limits = {} }, ctx) => {
+            .superRefine((given, ctx) => {
+                // Given, resources replaces the defaults as a whole: the pack's pod-has-resources
+                // would stop npm run up at the Pod, once everything else exists.
+                for (const { kind, missing } of missingResources(given))
+                    refuse(
+                        ctx,
+                        given[kind],
+                        `without ${missing.join(" or ")}: resources replaces the defaults as a whole, and the policy pack, which npm run up and preview run, blocks a container without cpu and memory in both requests and limits (pod-has-resources, mandatory) once the namespace, ServiceAccount and Role exist | give cpu and memory in both, e.g. requests { cpu: "50m", memory: "32Mi" } and limits { cpu: "200m", memory: "128Mi" } (the defaults)`,
+                        kind,
+                    );
+                const { requests = {}, limits = {} } = given;
                 for (const [name, q] of Object.entries(requests)) {
                     const [want, max] = [quantityValue(q), quantityValue(limits[name] ?? "")];
                     if (
@@ -328,7 +366,7 @@ const shape = {
     /** Port nginx listens on inside the container. @default 8080 (restricted) or 80 (baseline) */
     port: whole(1, 65535, M.port).optional(),
     /** User the container runs as. @default 101 (restricted) or the image's own (baseline) */
-    runAsUser: whole(0, Infinity, M.user).optional(),
+    runAsUser: whole(0, MAX_ID, M.user).optional(),
     /** What the ServiceAccount may do in its namespace. @default read pods (get, list, watch) */
     rules: z.array(rule, M.rules).readonly().optional(),
     /** Lets `rules` contain `*`. @default false */
@@ -415,6 +453,15 @@ export function problemsOf(issues: readonly z.core.$ZodIssue[], prefix: string):
         .flatMap((issue): Problem[] => {
             const [problem, fix = "see the README's settings"] = issue.message.split(" | ");
             const key = keyOf(prefix, issue.path);
+            // A YAML number or boolean where text belongs: the type, not the text, is wrong.
+            if (
+                issue.code === "invalid_type" &&
+                issue.expected === "string" &&
+                isNumberOrBoolean(issue.input)
+            ) {
+                const [typeProblem, typeFix] = asText(issue.input).split(" | ");
+                return [{ key, value: issue.input, problem: typeProblem, fix: typeFix }];
+            }
             if (issue.code !== "unrecognized_keys")
                 return [{ key, value: issue.input, problem, fix }];
             const given = isObject(issue.input) ? issue.input : {};
@@ -469,11 +516,14 @@ function betweenSettings(a: unknown): z.core.$ZodIssue[] {
         typeof level === "string" && Object.hasOwn(d.PROFILES, level)
             ? d.PROFILES[level as d.PodSecurityLevel]
             : undefined;
-    if (profile && a.image === undefined && typeof a.port === "number" && a.port !== profile.port)
+    const port = a.port;
+    const validPort =
+        typeof port === "number" && Number.isInteger(port) && port >= 1 && port <= 65535;
+    if (profile && a.image === undefined && validPort && port !== profile.port)
         issues.push(
             issue(
-                a.port,
-                `not where the default image of podSecurity "${level as string}" (${profile.image}) listens, ${profile.port}: its probes would fail until the ready timeout | remove port, or set image to one that listens on ${a.port}`,
+                port,
+                `not where the default image of podSecurity "${level as string}" (${profile.image}) listens, ${profile.port}: its probes would fail until the ready timeout | remove port, or set image to one that listens on ${port}`,
                 "port",
             ),
         );
@@ -484,13 +534,75 @@ function betweenSettings(a: unknown): z.core.$ZodIssue[] {
         sa.length > MAX_LEGACY_ACCOUNT_NAME
     )
         issues.push(issue(sa, M.legacyName, "serviceAccountName"));
-    const rules: unknown[] = a.allowWildcards !== true && Array.isArray(a.rules) ? a.rules : [];
-    rules.forEach((r, i) => {
-        for (const field of ["apiGroups", "resources", "verbs"]) {
-            const list = isObject(r) ? r[field] : undefined;
-            if (Array.isArray(list) && list.some((entry) => isWildcard(field, entry)))
-                issues.push(issue(list, M.wildcard, "rules", i, field));
-        }
+    const rules: unknown[] = Array.isArray(a.rules) ? a.rules : [];
+    rules.forEach((r, i) => issues.push(...ruleProblems(r, a.allowWildcards === true, i)));
+    return issues;
+}
+
+/**
+ * Cluster-scoped resources by API group: a namespaced Role that names one grants nothing. Not
+ * `namespaces`: a Role grants its own namespace's object (the authorizer reads a request for
+ * /namespaces/<name> as one in that namespace).
+ */
+const CLUSTER_SCOPED: Readonly<Record<string, readonly string[]>> = {
+    "": ["nodes", "persistentvolumes", "componentstatuses"],
+    "rbac.authorization.k8s.io": ["clusterroles", "clusterrolebindings"],
+    "storage.k8s.io": ["storageclasses", "csidrivers", "csinodes", "volumeattachments"],
+    "apiextensions.k8s.io": ["customresourcedefinitions"],
+    "certificates.k8s.io": ["certificatesigningrequests"],
+    "scheduling.k8s.io": ["priorityclasses"],
+    "node.k8s.io": ["runtimeclasses"],
+    "admissionregistration.k8s.io": [
+        "mutatingwebhookconfigurations",
+        "validatingwebhookconfigurations",
+        "validatingadmissionpolicies",
+        "validatingadmissionpolicybindings",
+    ],
+    "apiregistration.k8s.io": ["apiservices"],
+};
+
+/** What the API server or the policy pack would make of one rule, read from the raw input. */
+function ruleProblems(r: unknown, allowWildcards: boolean, i: number): z.core.$ZodIssue[] {
+    if (!isObject(r)) return [];
+    const issue = (input: unknown, message: string, ...path: PropertyKey[]): z.core.$ZodIssue => ({
+        code: "custom",
+        input,
+        message,
+        path: ["rules", i, ...path],
     });
+    const listOf = (field: string): unknown[] => (Array.isArray(r[field]) ? r[field] : []);
+    const issues: z.core.$ZodIssue[] = [];
+    if (!allowWildcards)
+        for (const field of ["apiGroups", "resources", "verbs"])
+            if (listOf(field).some((entry) => isWildcard(field, entry)))
+                issues.push(issue(r[field], M.wildcard, field));
+    // One predicate with the pack's rbac-no-sensitive-access, so what one blocks the other refuses.
+    for (const s of sensitiveGrants(r))
+        issues.push(
+            issue(
+                r,
+                `grants ${s.grants}: ${s.why}, which reaches beyond the workload's own identity, and the policy pack, which npm run up and preview run, blocks it (rbac-no-sensitive-access, mandatory) once the namespace and ServiceAccount exist | ${s.fix}`,
+            ),
+        );
+    const scoped = listOf("resources").filter(
+        (res) =>
+            typeof res === "string" &&
+            listOf("apiGroups").some(
+                (g) =>
+                    typeof g === "string" &&
+                    Object.hasOwn(CLUSTER_SCOPED, g) &&
+                    CLUSTER_SCOPED[g].includes(res.split("/")[0]),
+            ),
+    );
+    for (const res of scoped) issues.push(issue(res, M.clusterScoped, "resources"));
+    const unnamed = listOf("verbs").filter((v) => v === "create" || v === "deletecollection");
+    if (listOf("resourceNames").length > 0 && unnamed.length > 0)
+        issues.push(
+            issue(
+                unnamed,
+                `${unnamed.map((v) => `"${String(v)}"`).join(" and ")} ${M.unnamed}`,
+                "verbs",
+            ),
+        );
     return issues;
 }

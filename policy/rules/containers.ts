@@ -14,21 +14,31 @@ const WHY_MISSING: Readonly<Record<string, string>> = {
     limits: "nothing then stops the container, if compromised or leaking, from starving every other pod on its node",
 };
 
+/**
+ * What a container's `resources` leave out of cpu and memory, in requests and in limits: what
+ * pod-has-resources blocks, and what the workload schema refuses before anything exists.
+ */
+export function missingResources(
+    resources: unknown,
+): { kind: "requests" | "limits"; missing: string[] }[] {
+    return (["requests", "limits"] as const).flatMap((kind) => {
+        const missing = ["cpu", "memory"].filter(
+            (resource) => get(resources, kind, resource) === undefined,
+        );
+        return missing.length === 0 ? [] : [{ kind, missing }];
+    });
+}
+
 /** Every container and init container requests and limits both cpu and memory. */
 export function podHasResources(type: string, props: Props): string[] {
     const pod = podSpecOf(type, props);
     if (pod === undefined) return [];
     return containersOf(pod.spec).flatMap(({ container, label }) =>
-        ["requests", "limits"].flatMap((kind) => {
-            const missing = ["cpu", "memory"].filter(
-                (resource) => get(container, "resources", kind, resource) === undefined,
-            );
-            if (missing.length === 0) return [];
-            return [
+        missingResources(get(container, "resources")).map(
+            ({ kind, missing }) =>
                 `${pod.subject} ${label} sets no ${missing.join(" or ")} ${kind} ` +
-                    `(resources.${kind}): ${WHY_MISSING[kind]}. Fix: ${RESOURCES_FIX}.`,
-            ];
-        }),
+                `(resources.${kind}): ${WHY_MISSING[kind]}. Fix: ${RESOURCES_FIX}.`,
+        ),
     );
 }
 

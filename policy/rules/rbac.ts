@@ -88,7 +88,7 @@ export function rbacNoBuiltinAdminRoles(type: string, props: Props): string[] {
 }
 
 /** A grant that reaches beyond the workload's own identity. */
-interface Sensitive {
+export interface Sensitive {
     /** The verb that makes it sensitive; any verb when absent. */
     readonly verb?: string;
     /** Whether naming the verb is flagged whatever the resources, as no workload should. */
@@ -186,13 +186,21 @@ function grants(rule: unknown, s: Sensitive): boolean {
 }
 
 /**
+ * The sensitive grants of one rule, whether named or implied by a wildcard: what
+ * rbac-no-sensitive-access blocks, and what the workload schema refuses before anything exists.
+ */
+export function sensitiveGrants(rule: unknown): readonly Sensitive[] {
+    return SENSITIVE.filter((s) => grants(rule, s));
+}
+
+/**
  * No access to Secrets, no bind, escalate or impersonate, no create on serviceaccounts/token, no
  * exec or attach into pods, no ephemeral containers added to them, no create on pods or the
  * controllers that start them, whether named or implied by a wildcard, unless the pack's config allows sensitive access.
  */
 export function rbacNoSensitiveAccess(type: string, props: Props): string[] {
     return rulesOf(type, props).flatMap(({ rule, at }) =>
-        SENSITIVE.filter((s) => grants(rule, s)).map(
+        sensitiveGrants(rule).map(
             (s) =>
                 `${at} grants ${s.grants}: ${s.why}, which reaches beyond the workload's own ` +
                 `identity. Fix: ${s.fix}, ${deliberate("rbac-no-sensitive-access", "access")}.`,

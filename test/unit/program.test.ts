@@ -229,6 +229,65 @@ describe("the program", () => {
             assert.doesNotMatch(message, /s3cret/);
         });
 
+        for (const [given, meant, value] of [
+            ["kubecontext", "kubeContext", "prod"],
+            ["kube_context", "kubeContext", "prod"],
+            ["context", "kubeContext", "prod"],
+            ["workload", "workloads", [{ namespace: "team-a" }]],
+            ["Workloads", "workloads", [{ namespace: "team-a" }]],
+        ] as const) {
+            it(`refuses sa-workload:${given}, which nothing reads, and names sa-workload:${meant}`, () => {
+                setConfig({ [`sa-workload:${given}`]: value });
+                assert.ok(
+                    refused().message.includes(
+                        `sa-workload:${given} is ${JSON.stringify(value)}: not a setting of this project. Fix: use sa-workload:${meant}.`,
+                    ),
+                );
+            });
+        }
+
+        it("refuses a key like no setting, and lists the settings", () => {
+            setConfig({ "sa-workload:replicas": "3", "other-project:x": "y" });
+            const { message } = refused();
+            assert.match(
+                message,
+                /sa-workload:replicas is "3": not a setting of this project\. Fix: use sa-workload:kubeContext or sa-workload:workloads/,
+            );
+            assert.doesNotMatch(message, /other-project/);
+        });
+
+        it("refuses workloads set as a secret without printing them, valid or not", () => {
+            for (const workloads of [
+                [{ namespace: "team-a", token: { mode: "projected", audience: "s3cr3t" } }],
+                [{ namespace: "team-a", token: { mode: "automount", audience: "s3cr3t" } }],
+            ]) {
+                pulumi.runtime.setAllConfig(
+                    { "sa-workload:workloads": JSON.stringify(workloads) },
+                    ["sa-workload:workloads"],
+                );
+                const { message } = refused();
+                assert.match(
+                    message,
+                    /sa-workload:workloads is "\(secret; not shown\)": set as a secret, but no workload setting is one.*Fix: set it without --secret/,
+                );
+                assert.doesNotMatch(message, /s3cr3t|team-a/);
+            }
+        });
+
+        it("refuses a kube context set as a secret, and a misspelled secret key, without printing them", () => {
+            pulumi.runtime.setAllConfig(
+                { "sa-workload:kubeContext": "s3cr3t-ctx", "sa-workload:kubecontext": "s3cr3t" },
+                ["sa-workload:kubeContext", "sa-workload:kubecontext"],
+            );
+            const { message } = refused();
+            assert.match(message, /sa-workload:kubeContext is "\(secret; not shown\)"/);
+            assert.match(
+                message,
+                /sa-workload:kubecontext is "\(secret; not shown\)": not a setting/,
+            );
+            assert.doesNotMatch(message, /s3cr3t/);
+        });
+
         it("refuses an empty kube context", () => {
             setConfig({ "sa-workload:kubeContext": " " });
             assert.match(

@@ -1,3 +1,5 @@
+import * as assert from "node:assert/strict";
+
 import { refuses } from "../helpers/refuses";
 import { newWorkload } from "../helpers/workload";
 
@@ -68,6 +70,31 @@ describe("validation", () => {
                 "tolerations[0].tolerationSeconds",
                 5,
                 "NoExecute",
+            );
+        });
+
+        it("says a tolerationSeconds given as text must be a number, not that NoExecute is missing", () => {
+            const error = refuses(
+                { tolerations: [{ key: "a", effect: "NoExecute", tolerationSeconds: "30" }] },
+                "tolerations[0].tolerationSeconds",
+                "30",
+                "30 (unquoted)",
+            );
+            assert.doesNotMatch(error.message, /set effect NoExecute/);
+        });
+
+        it("says a node label value or a taint value given as a number or boolean must be text", () => {
+            refuses(
+                { nodeSelector: { "example.com/gpu": true } },
+                `nodeSelector["example.com/gpu"]`,
+                true,
+                `write it as a string ("true"); with pulumi config set --path, add --type string`,
+            );
+            refuses(
+                { tolerations: [{ key: "a", operator: "Equal", value: 1 }] },
+                "tolerations[0].value",
+                1,
+                `write it as a string ("1")`,
             );
         });
 

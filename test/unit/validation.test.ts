@@ -94,7 +94,12 @@ describe("validation", () => {
         });
 
         it("refuses a negative user id", () => {
-            refuses({ runAsUser: -1 }, "runAsUser", -1, "0 or more");
+            refuses({ runAsUser: -1 }, "runAsUser", -1, "from 0 to 2147483647");
+        });
+
+        it("refuses a user id past the API server's 2147483647, and takes that one", async () => {
+            refuses({ runAsUser: 2 ** 31 }, "runAsUser", 2 ** 31, "from 0 to 2147483647");
+            await newWorkload({ runAsUser: 2147483647 });
         });
 
         it("refuses a port the profile's default image does not listen on, and takes it with an image", async () => {
@@ -106,6 +111,13 @@ describe("validation", () => {
         it("refuses a port outside 1-65535", () => {
             refuses({ port: 0 }, "port", 0, "1 to 65535");
             refuses({ port: "8080" }, "port", "8080", "1 to 65535");
+        });
+
+        it("refuses a port that is no port only as such, not as one no image listens on", () => {
+            for (const port of [0, 70000, 80.5]) {
+                const error = refuses({ port }, "port", port, "1 to 65535");
+                assert.equal(error.problems.length, 1, error.message);
+            }
         });
     });
 
@@ -351,11 +363,10 @@ describe("validation", () => {
                 "1",
                 "the same quantity in limits",
             );
-            const huge = { "hugepages-2Mi": "4.1G" };
-            await newWorkload(
-                { resources: { requests: huge, limits: { "hugepages-2Mi": "4100M" } } },
-                "equal",
-            );
+            const cpuMemory = { cpu: "50m", memory: "32Mi" };
+            const requests = { ...cpuMemory, "hugepages-2Mi": "4.1G" };
+            const limits = { ...cpuMemory, "hugepages-2Mi": "4100M" };
+            await newWorkload({ resources: { requests, limits } }, "equal");
         });
 
         it("accepts requests and limits in every quantity form", async () => {
@@ -393,6 +404,18 @@ describe("validation", () => {
             );
             assert.equal(error.problems.length, 3);
         });
+
+        for (const [key, value] of [
+            ["namespace", 123],
+            ["podName", 2024],
+            ["serviceAccountName", true],
+        ] as const) {
+            it(`says that ${key}: ${value} is a ${typeof value}, to be written as a string`, () => {
+                const error = refuses({ [key]: value }, key, value, `("${value}")`);
+                assert.match(error.message, /not a string\. Fix: .*add --type string/);
+                assert.doesNotMatch(error.message, /not a valid/);
+            });
+        }
 
         it("says that nothing was created", () => {
             const error = refuses({ port: -1 }, "port", -1, "1 to 65535");

@@ -66,7 +66,7 @@ describe("the workload schema", () => {
         const problems = problemsOf({
             runAsUser: 0,
             image: 7,
-            rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["*"] }],
+            rules: [{ apiGroups: [""], resources: ["configmaps"], verbs: ["*"] }],
         });
         assert.deepEqual(problems.map((p) => p.key.slice(PREFIX.length + 1)).sort(), [
             "image",
