@@ -5,6 +5,12 @@
  * its messages, would make the two files' types depend on each other.
  */
 
+/**
+ * Set to "1" by `npm run up` and `npm run preview`, which run the policy pack at its own levels:
+ * there its mandatory rbac-no-wildcards blocks what allowWildcards lets past the schema.
+ */
+export const PACK_DEFAULTS_ENV = "SA_WORKLOAD_PACK_DEFAULTS";
+
 /** The Pod Security Standards levels a workload can run under. `privileged` is not offered. */
 export const POD_SECURITY_LEVELS = ["restricted", "baseline"] as const;
 

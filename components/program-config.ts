@@ -4,7 +4,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 
-import { DEFAULTS } from "./defaults";
+import { DEFAULTS, PACK_DEFAULTS_ENV } from "./defaults";
+import { isWildcard } from "./rbac";
 import { Problems } from "./problems";
 import { type ServiceAccountWorkloadArgs, workloadProblems } from "./workload-schema";
 
@@ -95,11 +96,13 @@ const PROVIDER_TARGET_KEYS: Readonly<Record<string, string>> = {
 /**
  * Reads the stack config; throws a ConfigError, before anything is registered, if it is bad.
  * `provider` is the Kubernetes provider's config (`kubernetes:*`), of which only the keys that
- * pick a cluster are read, to refuse them.
+ * pick a cluster are read, to refuse them. `packDefaults`: the policy pack runs at its own levels
+ * (npm run up and preview say so in PACK_DEFAULTS_ENV).
  */
 export function readProgramConfig(
     config: pulumi.Config,
     provider = new pulumi.Config("kubernetes"),
+    packDefaults = process.env[PACK_DEFAULTS_ENV] === "1",
 ): ProgramConfig {
     const p = new Problems();
     // A misspelled key is read by nothing: sa-workload:kubecontext would deploy to the current
@@ -185,6 +188,27 @@ export function readProgramConfig(
                 );
                 seen.set(namespace, first ?? i);
             }
+            // Where the pack runs at its own levels, a wildcard that allowWildcards lets past the
+            // schema would be blocked at the Role, once the namespace and ServiceAccount exist.
+            const rules = (w as { rules?: unknown } | null)?.rules;
+            const wildcard =
+                Array.isArray(rules) &&
+                rules.some(
+                    (r) =>
+                        r !== null &&
+                        typeof r === "object" &&
+                        ["apiGroups", "resources", "verbs"].some((field) => {
+                            const list = (r as Record<string, unknown>)[field];
+                            return Array.isArray(list) && list.some((e) => isWildcard(field, e));
+                        }),
+                );
+            p.check(
+                !(packDefaults && wildcard && (w as { allowWildcards?: unknown }).allowWildcards),
+                `${key}[${i}].allowWildcards`,
+                true,
+                "lets a wildcard rule past the program's check, but npm run up and preview run the policy pack at its own levels, whose mandatory rbac-no-wildcards blocks the Role once the namespace and ServiceAccount exist",
+                'list exactly what the workload needs; to deploy the wildcard on purpose, run pulumi up --policy-pack policy --policy-pack-config <file> with { "rbac-no-wildcards": "advisory" } in the file',
+            );
             // The component's kubeContext names the cluster its checks read; the program's
             // provider deploys to sa-workload:kubeContext, so a workload's own would have them
             // look at one cluster while the stack deploys to another.

@@ -5,8 +5,10 @@ import * as pulumi from "@pulumi/pulumi";
 
 import program from "../../index";
 import { CLUSTER_UID_ENV } from "../../components/kube-context";
+import { PACK_DEFAULTS_ENV } from "../../components/defaults";
 import { ConfigError } from "../../components";
 import { fakeApiServer, KUBE_SYSTEM, kubeconfig } from "../helpers/fake-api-server";
+import { withEnv } from "../helpers/env";
 import { registrations } from "../helpers/mocks";
 import { only, promiseOf, registered, TYPES } from "../helpers/outputs";
 import { setConfig, stackFileConfig } from "../helpers/stack-config";
@@ -184,6 +186,22 @@ describe("the program", () => {
         it("refuses two workloads that both default to my-ns", () => {
             setConfig({ "sa-workload:workloads": [{}, { podName: "other" }] });
             assert.match(refused().message, /workloads\[1\]\.namespace is "my-ns": already used/);
+        });
+
+        it("refuses a wildcard that allowWildcards accepts where npm run up runs the pack at its own levels", () => {
+            const workload = {
+                allowWildcards: true,
+                rules: [{ apiGroups: ["*"], resources: ["configmaps"], verbs: ["get"] }],
+            };
+            setConfig({ "sa-workload:workloads": [workload] });
+            withEnv({ [PACK_DEFAULTS_ENV]: "1" }, () => {
+                assert.match(
+                    refused().message,
+                    /sa-workload:workloads\[0\]\.allowWildcards is true: .*rbac-no-wildcards blocks the Role.*pulumi up --policy-pack policy --policy-pack-config/,
+                );
+            });
+            // A plain pulumi up, whose pack config may lower the policy: the program takes it.
+            withEnv({ [PACK_DEFAULTS_ENV]: undefined }, () => program());
         });
 
         it("refuses an empty list of workloads", () => {
