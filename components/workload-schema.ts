@@ -6,7 +6,6 @@
 import * as z from "zod";
 
 import { missingResources } from "../policy/rules/containers";
-import { sensitiveGrants } from "../policy/rules/rbac";
 import * as d from "./defaults";
 import {
     DNS1123_LABEL,
@@ -17,7 +16,8 @@ import {
     isQualifiedName,
 } from "./kubernetes-names";
 import { ConfigError, isObject, Problem } from "./problems";
-import { isWildcard, KNOWN_VERBS, type Verb, WILDCARD } from "./rbac";
+import { KNOWN_VERBS, type Verb, WILDCARD } from "./rbac";
+import { ruleProblems } from "./rule-checks";
 import { TOKEN_MODES } from "./token";
 
 const EXAMPLE_IMAGE = d.PROFILES.restricted.image;
@@ -46,8 +46,6 @@ const M = {
     apiGroups: `must be a non-empty list of API group names, without a version | use [""] for the core group (pods, secrets), "apps" for deployments (not "core", "v1" or "apps/v1")`,
     nonEmpty: `must be a list of strings, not empty | ${RULE}`,
     ruleResources: `must be a non-empty list of resource types | use plural, lower-case types, e.g. ["pods", "pods/log"] (not ["Pod"]), and "*" only alone or as "*/<subresource>": RBAC reads any other "*" ("<resource>/*", "po*") as written, so it matches nothing`,
-    clusterScoped: `names a cluster-scoped resource, which a namespaced Role never grants | remove it: the workload's rights stay inside its own namespace`,
-    unnamed: `with resourceNames, which RBAC cannot apply to create or deletecollection (neither request names one object), so the rule never grants them | move them to a rule of their own without resourceNames`,
     verb: `not a Kubernetes verb | use some of ${KNOWN_VERBS.join(", ")}`,
     resourceNames: "must be a list of object names | give a list of strings or leave it out",
     token: `not a token object | use { mode: "automount" }`,
@@ -78,11 +76,6 @@ const M = {
     tolerationSecondsEffect:
         "only for effect NoExecute, which evicts a pod | remove it, or set effect NoExecute",
     root: `root (0) contradicts podSecurity "restricted", which requires a non-root user | use a non-root user (e.g. 101), or set podSecurity: "baseline" and an image that needs root`,
-    wildcard:
-        "contains the wildcard `*` (alone, or in resources as `*/<subresource>`), which grants everything it matches now and in the future | " +
-        "list exactly what the workload needs. allowWildcards: true takes it past this check only: the policy pack, which npm run up and preview run, " +
-        "blocks the Role (rbac-no-wildcards, mandatory) once the namespace and ServiceAccount exist, so npm run up never deploys it; " +
-        `pulumi up --policy-pack policy --policy-pack-config <file> does, the file holding { "rbac-no-wildcards": "advisory" }`,
     legacyName: `longer than ${MAX_LEGACY_ACCOUNT_NAME} characters with legacyTokenSecret: true, which names its Secret "<serviceAccountName>${d.LEGACY_TOKEN_SUFFIX}", past the API server's 253 | use a shorter name, e.g. "${d.DEFAULTS.serviceAccountName}"`,
     context: "not a context name | name a context from your kubeconfig, or leave it out",
 };
@@ -536,73 +529,5 @@ function betweenSettings(a: unknown): z.core.$ZodIssue[] {
         issues.push(issue(sa, M.legacyName, "serviceAccountName"));
     const rules: unknown[] = Array.isArray(a.rules) ? a.rules : [];
     rules.forEach((r, i) => issues.push(...ruleProblems(r, a.allowWildcards === true, i)));
-    return issues;
-}
-
-/**
- * Cluster-scoped resources by API group: a namespaced Role that names one grants nothing. Not
- * `namespaces`: a Role grants its own namespace's object (the authorizer reads a request for
- * /namespaces/<name> as one in that namespace).
- */
-const CLUSTER_SCOPED: Readonly<Record<string, readonly string[]>> = {
-    "": ["nodes", "persistentvolumes", "componentstatuses"],
-    "rbac.authorization.k8s.io": ["clusterroles", "clusterrolebindings"],
-    "storage.k8s.io": ["storageclasses", "csidrivers", "csinodes", "volumeattachments"],
-    "apiextensions.k8s.io": ["customresourcedefinitions"],
-    "certificates.k8s.io": ["certificatesigningrequests"],
-    "scheduling.k8s.io": ["priorityclasses"],
-    "node.k8s.io": ["runtimeclasses"],
-    "admissionregistration.k8s.io": [
-        "mutatingwebhookconfigurations",
-        "validatingwebhookconfigurations",
-        "validatingadmissionpolicies",
-        "validatingadmissionpolicybindings",
-    ],
-    "apiregistration.k8s.io": ["apiservices"],
-};
-
-/** What the API server or the policy pack would make of one rule, read from the raw input. */
-function ruleProblems(r: unknown, allowWildcards: boolean, i: number): z.core.$ZodIssue[] {
-    if (!isObject(r)) return [];
-    const issue = (input: unknown, message: string, ...path: PropertyKey[]): z.core.$ZodIssue => ({
-        code: "custom",
-        input,
-        message,
-        path: ["rules", i, ...path],
-    });
-    const listOf = (field: string): unknown[] => (Array.isArray(r[field]) ? r[field] : []);
-    const issues: z.core.$ZodIssue[] = [];
-    if (!allowWildcards)
-        for (const field of ["apiGroups", "resources", "verbs"])
-            if (listOf(field).some((entry) => isWildcard(field, entry)))
-                issues.push(issue(r[field], M.wildcard, field));
-    // One predicate with the pack's rbac-no-sensitive-access, so what one blocks the other refuses.
-    for (const s of sensitiveGrants(r))
-        issues.push(
-            issue(
-                r,
-                `grants ${s.grants}: ${s.why}, which reaches beyond the workload's own identity, and the policy pack, which npm run up and preview run, blocks it (rbac-no-sensitive-access, mandatory) once the namespace and ServiceAccount exist | ${s.fix}`,
-            ),
-        );
-    const scoped = listOf("resources").filter(
-        (res) =>
-            typeof res === "string" &&
-            listOf("apiGroups").some(
-                (g) =>
-                    typeof g === "string" &&
-                    Object.hasOwn(CLUSTER_SCOPED, g) &&
-                    CLUSTER_SCOPED[g].includes(res.split("/")[0]),
-            ),
-    );
-    for (const res of scoped) issues.push(issue(res, M.clusterScoped, "resources"));
-    const unnamed = listOf("verbs").filter((v) => v === "create" || v === "deletecollection");
-    if (listOf("resourceNames").length > 0 && unnamed.length > 0)
-        issues.push(
-            issue(
-                unnamed,
-                `${unnamed.map((v) => `"${String(v)}"`).join(" and ")} ${M.unnamed}`,
-                "verbs",
-            ),
-        );
     return issues;
 }

@@ -60,7 +60,7 @@ describe("validation", () => {
             const error = refuses({ rules: [bad] }, "rules[0].verbs", bad.verbs, "allowWildcards");
             const line = error.message.split("\n").find((l) => l.includes("rules[0].verbs"));
             assert.match(line ?? "", /rbac-no-wildcards, mandatory/);
-            assert.match(line ?? "", /npm run up never deploys it/);
+            assert.match(line ?? "", /so they refuse it before anything is created/);
             assert.match(line ?? "", /--policy-pack-config/);
         });
 

@@ -5,14 +5,16 @@ import type * as k8s from "@kubernetes/client-node";
 import {
     Check,
     errorMessage,
-    ruleAccesses,
-    ruleAllows,
-    undeclaredGrants,
-    undeclaredUrls,
     verifyWorkload,
     verifyWorkloads,
     WorkloadNames,
 } from "../../scripts/lib/verify";
+import {
+    ruleAccesses,
+    ruleAllows,
+    undeclaredGrants,
+    undeclaredUrls,
+} from "../../scripts/lib/verify-rules";
 import { formatReport, formatTable } from "../../scripts/lib/verify-table";
 import {
     fakeRbacCluster,
