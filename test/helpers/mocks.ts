@@ -45,12 +45,15 @@ export const hookBindings = new Map<
     { beforeCreate: string[]; beforeUpdate: string[]; beforeDelete: string[] }
 >();
 
+/** Whether each resource, by name, was registered with `deleteBeforeReplace`. */
+export const deleteBeforeReplace = new Map<string, boolean>();
+
 let clock = 0;
 
 /**
  * The SDK's mock monitor (3.270) cannot register resource hooks: answer as the engine does
- * (acceptHooksUnderMocks), and record which hooks each registration binds. Both methods are the
- * engine's RPC interface.
+ * (acceptHooksUnderMocks), and record which hooks each registration binds and whether it asks
+ * for deleteBeforeReplace. Both methods are the engine's RPC interface.
  */
 function acceptResourceHooks(): void {
     const monitor = acceptHooksUnderMocks() as MockMonitor & {
@@ -58,6 +61,7 @@ function acceptResourceHooks(): void {
     };
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req, ...rest) => {
+        deleteBeforeReplace.set(req.getName(), req.getDeletebeforereplace());
         const hooks = req.getHooks();
         if (hooks) {
             hookBindings.set(req.getName(), {
@@ -72,6 +76,7 @@ function acceptResourceHooks(): void {
 
 interface RegisterRequest {
     getName(): string;
+    getDeletebeforereplace(): boolean;
     getHooks():
         | {
               getBeforeCreateList(): string[];
@@ -133,6 +138,7 @@ export const mochaHooks = {
         readNoKubeconfig();
         registrations.length = 0;
         hookBindings.clear();
+        deleteBeforeReplace.clear();
         clock = 0;
         delays.clear();
         renamed.clear();

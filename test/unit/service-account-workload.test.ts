@@ -3,7 +3,7 @@ import * as assert from "node:assert/strict";
 import * as k8s from "@pulumi/kubernetes";
 
 import { DEFAULTS, PROFILES } from "../../components/defaults";
-import { delays, registrations, renamed } from "../helpers/mocks";
+import { delays, deleteBeforeReplace, registrations, renamed } from "../helpers/mocks";
 import { only, promiseOf, settled, TYPES } from "../helpers/outputs";
 import { newWorkload } from "../helpers/workload";
 
@@ -150,6 +150,46 @@ describe("ServiceAccountWorkload", () => {
         });
     });
 
+    describe("with user settings", () => {
+        it("runs the image the user sets, listening on the port the user sets", async () => {
+            await newWorkload({ image: "registry.example/team/web:2.4.1", port: 9090 });
+            const container = only(TYPES.pod).inputs.spec.containers[0];
+            assert.equal(container.image, "registry.example/team/web:2.4.1");
+            assert.deepEqual(container.ports, [{ name: "http", containerPort: 9090 }]);
+        });
+
+        it("gives the container the resources the user sets, in place of the defaults", async () => {
+            const resources = {
+                requests: { cpu: "10m", memory: "16Mi" },
+                limits: { cpu: "1", memory: "1Gi" },
+            };
+            await newWorkload({ resources });
+            assert.deepEqual(only(TYPES.pod).inputs.spec.containers[0].resources, resources);
+        });
+
+        it("waits as long as the user sets for the pod to be ready and the namespace to go", async () => {
+            await newWorkload({ readyTimeoutSeconds: 42, deleteTimeoutSeconds: 77 });
+            const pod = only(TYPES.pod).inputs.metadata.annotations;
+            const namespace = only(TYPES.namespace).inputs.metadata.annotations;
+            assert.equal(pod["pulumi.com/timeoutSeconds"], "42");
+            assert.equal(namespace["pulumi.com/timeoutSeconds"], "77");
+        });
+
+        it("labels every object with the pod name the user sets", async () => {
+            await newWorkload({ podName: "web" });
+            for (const type of [
+                TYPES.namespace,
+                TYPES.serviceAccount,
+                TYPES.role,
+                TYPES.roleBinding,
+                TYPES.pod,
+            ]) {
+                const labels = only(type).inputs.metadata.labels;
+                assert.equal(labels["app.kubernetes.io/name"], "web", type);
+            }
+        });
+    });
+
     describe("placement", () => {
         it("leaves node choice and pull policy to Kubernetes by default", async () => {
             await newWorkload();
@@ -262,6 +302,20 @@ describe("ServiceAccountWorkload", () => {
                     "alpha-service-account",
                 ],
             );
+        });
+
+        it("deletes every child before creating its replacement, whose fixed name it shares", async () => {
+            await newWorkload({ legacyTokenSecret: true }, "replaced");
+            const children = registrations.filter((r) => r.type.startsWith("kubernetes:"));
+            assert.equal(children.length, 6);
+            for (const child of children) {
+                assert.equal(deleteBeforeReplace.get(child.name), true, child.type);
+            }
+        });
+
+        it("records none of its arguments as component state, where a secret would be plain", async () => {
+            await newWorkload({ namespace: "team-a", legacyTokenSecret: true });
+            assert.deepEqual(only(TYPES.component).inputs, {});
         });
 
         it("passes the component's provider to every child", async () => {
