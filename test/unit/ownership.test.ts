@@ -18,7 +18,9 @@ import {
     WorkloadNames,
 } from "../../components/ownership";
 import { refuseForeignBeforeDown, stateObjects } from "../../scripts/lib/foreign";
-import { hookBindings } from "../helpers/mocks";
+import { CORE_API, withKubeContexts } from "../helpers/fake-api-server";
+import { hookBindings, registrations } from "../helpers/mocks";
+import { only, TYPES } from "../helpers/outputs";
 import { newWorkload } from "../helpers/workload";
 
 const live = (ref: ObjectRef, more: Partial<LiveObject> = {}): LiveObject => ({
@@ -140,6 +142,100 @@ describe("ownership: objects the stack did not create", () => {
         assert.deepEqual(reads, [{ ...sa("my-ns", "my-sa"), arg: "serviceAccountName" }]);
     });
 
+    it("names every existing object of the workload at once, in the namespace's create check", async () => {
+        const cluster = fakeCluster([live(ns("my-ns")), live(sa("my-ns", "my-sa"))]);
+        const hooks = ownershipHooks("w", names, cluster);
+        await assert.rejects(runBeforeCreate(hooks("Namespace")), (e: Error) => {
+            assert.match(e.message, /Namespace my-ns \(/);
+            assert.match(e.message, /ServiceAccount my-ns\/my-sa \(/);
+            return true;
+        });
+    });
+
+    it("plans the legacy token Secret under the name the workload gives it", async () => {
+        await newWorkload({ serviceAccountName: "reader", legacyTokenSecret: true });
+        const planned = plannedObjects({ ...names, serviceAccount: "reader", legacySecret: true });
+        assert.deepEqual(
+            planned.filter((p) => p.kind === "Secret").map((p) => p.name),
+            [only(TYPES.secret).inputs.metadata.name],
+        );
+        assert.equal(registrations.filter((r) => r.type === TYPES.secret).length, 1);
+    });
+
+    it("checks creates and same-object updates and deletes in previews too, the namespace guard only for real", () => {
+        const hooks = ownershipHooks("w", names, fakeCluster([]))("Namespace");
+        const opts = (hook: unknown) => (hook as pulumi.ResourceHook).opts;
+        // A preview that promised a create over someone's object, or an update of an object that
+        // only shares a name, would be wrong; the guard, before the deletes that precede it have
+        // run, would find the stack's own objects in the namespace and refuse every preview.
+        assert.equal(opts(hooks.beforeCreate![0])?.onDryRun, true, "create check");
+        assert.equal(opts(hooks.beforeUpdate![0])?.onDryRun, true, "same-object check");
+        const [sameObject, guard] = hooks.beforeDelete as pulumi.ResourceHook[];
+        assert.equal(sameObject.name, "sa-workload-same-object");
+        assert.equal(opts(sameObject)?.onDryRun, true, "same-object check before a delete");
+        assert.equal(guard.name, "sa-workload-namespace-guard");
+        assert.equal(opts(guard)?.onDryRun, false, "namespace guard");
+    });
+
+    describe("the kube context a workload names", () => {
+        const namespace = (uid: string) => ({
+            status: 200,
+            body: { apiVersion: "v1", kind: "Namespace", metadata: { name: "my-ns", uid } },
+        });
+        const clusters = {
+            current: { ...CORE_API },
+            named: { ...CORE_API, "/api/v1/namespaces/my-ns": namespace("named-uid") },
+        };
+
+        it("is the cluster its create checks read, not the current context's", async () => {
+            await withKubeContexts(clusters, async () => {
+                const onNamed = ownershipHooks("w", { ...names, kubeContext: "named" });
+                await assert.rejects(runBeforeCreate(onNamed("Namespace")), /Namespace my-ns/);
+                await runBeforeCreate(ownershipHooks("w", names)("Namespace"));
+            });
+        });
+
+        it("is the cluster the component's update and delete checks read", async () => {
+            const runtime = pulumi.runtime as { getStackResource: () => unknown };
+            const getStackResource = runtime.getStackResource;
+            const run = {};
+            runtime.getStackResource = () => run;
+            try {
+                await withKubeContexts(
+                    {
+                        current: {
+                            ...CORE_API,
+                            "/api/v1/namespaces/my-ns": namespace("current-uid"),
+                        },
+                        named: clusters.named,
+                    },
+                    async () => {
+                        await newWorkload({ kubeContext: "named" }, "w");
+                        // The run's one hook of that name, which reads on each workload's cluster.
+                        const hook = sameObjectCheck(fakeCluster([]), "other");
+                        const update = (uid: string) =>
+                            hook.callback({
+                                name: "w-namespace",
+                                urn: "urn:ns",
+                                oldOutputs: {
+                                    apiVersion: "v1",
+                                    kind: "Namespace",
+                                    metadata: { name: "my-ns", uid },
+                                },
+                            } as unknown as pulumi.ResourceHookArgs);
+                        await update("named-uid");
+                        await assert.rejects(
+                            Promise.resolve(update("current-uid")),
+                            /uid named-uid, the stack's was current-uid/,
+                        );
+                    },
+                );
+            } finally {
+                runtime.getStackResource = getStackResource;
+            }
+        });
+    });
+
     it("names every existing object, its owner and both ways out in the create error", () => {
         const message = foreignObjectsError("my-ns", [
             { ...live(ns("my-ns")), arg: "namespace" } as LiveObject,
@@ -248,6 +344,17 @@ describe("ownership: objects the stack did not create", () => {
             await checkNamespaceBeforeDelete(cluster, "my-ns");
         });
 
+        it("is not confirmed by any value of SA_WORKLOAD_DELETE_FOREIGN but true", async () => {
+            for (const value of ["1", "yes", "TRUE", "false"]) {
+                process.env[DELETE_FOREIGN_ENV] = value;
+                await assert.rejects(
+                    checkNamespaceBeforeDelete(cluster, "my-ns"),
+                    /could not be checked/,
+                    value,
+                );
+            }
+        });
+
         it("stops npm run down before it deletes anything", async () => {
             const deployment = {
                 resources: [
@@ -324,7 +431,7 @@ describe("ownership: objects the stack did not create", () => {
         ]);
     });
 
-    it("checks each component's objects on its own cluster, two kube contexts in one run, under one hook name", async () => {
+    it("checks each component's objects with its own reader, two clusters in one run, under one hook name", async () => {
         // One program run: the mocks register no stack resource, which keys a run's hooks.
         const runtime = pulumi.runtime as { getStackResource: () => unknown };
         const getStackResource = runtime.getStackResource;

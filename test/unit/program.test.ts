@@ -7,6 +7,7 @@ import program from "../../index";
 import { CLUSTER_UID_ENV } from "../../components/kube-context";
 import { PACK_DEFAULTS_ENV } from "../../components/defaults";
 import { ConfigError } from "../../components";
+import { readProgramConfig } from "../../components/program-config";
 import { fakeApiServer, KUBE_SYSTEM, kubeconfig } from "../helpers/fake-api-server";
 import { withEnv } from "../helpers/env";
 import { registrations } from "../helpers/mocks";
@@ -108,6 +109,21 @@ describe("the program", () => {
         for (const child of registrations.filter((r) => r.type.startsWith("kubernetes:"))) {
             assert.ok(child.provider?.includes("pulumi:providers:kubernetes::kube::"), child.type);
         }
+    });
+
+    it("gives every workload the stack's kube context, whose cluster its ownership checks read", () => {
+        setConfig({
+            "sa-workload:kubeContext": "minikube",
+            "sa-workload:workloads": [{ namespace: "team-a" }, { namespace: "team-b" }],
+        });
+        const { workloads } = readProgramConfig(new pulumi.Config("sa-workload"));
+        assert.deepEqual(
+            workloads.map((w) => [w.name, w.args.kubeContext]),
+            [
+                ["team-a", "minikube"],
+                ["team-b", "minikube"],
+            ],
+        );
     });
 
     describe("records the cluster it deployed to", () => {
