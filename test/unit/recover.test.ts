@@ -142,6 +142,11 @@ describe("recover's reading of pending operations", () => {
             assert.ok(!madeByPendingCreate(create, found(labels, "kubectl-client-side-apply")));
         });
 
+        it("is someone else's when the provider wrote it without the create's labels", () => {
+            const other = { ...labels, "app.kubernetes.io/name": "another-pod" };
+            assert.ok(!madeByPendingCreate(create, found(other, "pulumi-kubernetes-1a2b3c4d")));
+        });
+
         it("is someone else's when the create recorded its field manager and another provider run wrote it", () => {
             assert.ok(madeByPendingCreate(recorded, found(labels, "pulumi-kubernetes-1a2b3c4d")));
             assert.ok(!madeByPendingCreate(recorded, found(labels, "pulumi-kubernetes-99999999")));
@@ -195,6 +200,10 @@ describe("npm run recover against the cluster", () => {
         },
         "/api/v1/namespaces/my-ns/pods/ours": livePod("ours", LABELS, MANAGER),
         "/api/v1/namespaces/my-ns/pods/theirs": livePod("theirs", {}, "kubectl-run"),
+        "/api/v1/namespaces/my-ns/pods/hidden": {
+            status: 403,
+            body: { kind: "Status", code: 403, reason: "Forbidden" },
+        },
     };
 
     async function recoverWith(stack: Stack, reader: ClusterReader = emptyCluster) {
@@ -278,6 +287,18 @@ describe("npm run recover against the cluster", () => {
             recoverWith(stack, handMade),
             /Namespace my-ns: uid u-ns, the stack's was s-ns[\s\S]*'urn:ns'/,
         );
+        assert.deepEqual(imported, []);
+        assert.deepEqual(calls, ["cancel", "export"]);
+    });
+
+    it("stops, dropping and clearing nothing, where the API server forbids reading a pending create's object", async () => {
+        const { stack, calls, imported } = fakeStack({
+            ...killed,
+            pending_operations: [podCreate("hidden")],
+        });
+        // Unreadable is not absent: taken as never made, the refresh would drop the create of an
+        // object that may exist, and leave it untracked.
+        await assert.rejects(recoverWith(stack), { code: 403 });
         assert.deepEqual(imported, []);
         assert.deepEqual(calls, ["cancel", "export"]);
     });
