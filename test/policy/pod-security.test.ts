@@ -245,6 +245,35 @@ describe("pod rules on pod templates and init containers", () => {
         assertViolation(messages, `Deployment "my-ns/web" shares the node's namespace`);
     });
 
+    // Each workload controller, with its pod template wrapped where that kind keeps it.
+    const template = (spec: Pod["spec"]) => ({ template: { metadata: {}, spec } });
+    const controllers: [string, (spec: Pod["spec"]) => object][] = [
+        ["core/v1:ReplicationController", template],
+        ["apps/v1:Deployment", template],
+        ["apps/v1:StatefulSet", template],
+        ["apps/v1:DaemonSet", template],
+        ["apps/v1:ReplicaSet", template],
+        ["batch/v1:Job", template],
+        ["batch/v1:CronJob", (spec) => ({ jobTemplate: { spec: template(spec) } })],
+    ];
+    for (const [kind, wrap] of controllers) {
+        const [, name] = kind.split(":");
+        it(`flag a privileged container in a ${name}'s pod template, and pass the component's`, () => {
+            const privileged = pod();
+            container(privileged).securityContext.privileged = true;
+            const of = (p: Pod) => ({
+                metadata: { name: "web", namespace: "my-ns" },
+                spec: wrap(p.spec),
+            });
+            const type = `kubernetes:${kind}`;
+            assertViolation(
+                check("pod-not-privileged", type, of(privileged)),
+                `${name} "my-ns/web" container "my-pod"`,
+            );
+            assert.deepEqual(check("pod-not-privileged", type, of(pod())), []);
+        });
+    }
+
     it("flag an init container as they flag a container", () => {
         const p = pod();
         p.spec.initContainers = [{ ...container(p), name: "setup", securityContext: {} }];

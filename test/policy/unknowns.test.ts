@@ -185,6 +185,37 @@ describe("the adapter to @pulumi/policy", () => {
         }
     });
 
+    it("blocks on every policy but pod-runs-as-non-root, which the baseline profile breaks by design", () => {
+        const mandatory = (name: string) => [name, "mandatory"];
+        assert.deepEqual(
+            Object.fromEntries(POLICIES.map(toPolicy).map((p) => [p.name, p.enforcementLevel])),
+            Object.fromEntries([
+                mandatory("rbac-no-wildcards"),
+                mandatory("rbac-no-cluster-binding-of-service-accounts"),
+                mandatory("rbac-no-builtin-admin-roles"),
+                mandatory("rbac-no-sensitive-access"),
+                mandatory("rbac-binding-subjects-in-own-namespace"),
+                mandatory("service-account-no-automount"),
+                mandatory("pod-has-own-service-account"),
+                mandatory("pod-sets-token-automount"),
+                mandatory("pod-projects-token-only-without-automount"),
+                ["pod-runs-as-non-root", "advisory"],
+                mandatory("pod-no-privilege-escalation"),
+                mandatory("pod-drops-all-capabilities"),
+                mandatory("pod-seccomp-runtime-default"),
+                mandatory("pod-not-privileged"),
+                mandatory("pod-no-host-path"),
+                mandatory("pod-no-host-namespaces"),
+                mandatory("pod-baseline-controls"),
+                mandatory("pod-has-resources"),
+                mandatory("pod-image-pinned"),
+                mandatory("namespace-enforces-pod-security"),
+                mandatory("namespace-admits-its-pods"),
+                mandatory("namespace-not-weaker-than-its-pods"),
+            ]),
+        );
+    });
+
     it("names every policy uniquely, in kebab-case, with a level", () => {
         const names = POLICIES.map((p) => p.name);
         assert.equal(new Set(names).size, names.length);
