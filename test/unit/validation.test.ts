@@ -156,6 +156,16 @@ describe("validation", () => {
             });
         }
 
+        it("refuses a wildcard in any rule, not only the first, without the opt-in", () => {
+            const bad = { ...rule, verbs: ["*"] };
+            refuses({ rules: [rule, bad] }, "rules[1].verbs", ["*"], "allowWildcards: true");
+        });
+
+        it("refuses resourceNames given as one name instead of a list", () => {
+            const bad = { ...rule, resourceNames: "web" };
+            refuses({ rules: [bad] }, "rules[0].resourceNames", "web", "give a list of strings");
+        });
+
         for (const entry of ["*/exec", "*/token"]) {
             it(`refuses the subresource wildcard ${entry}, which the authorizer matches on every resource`, () => {
                 const bad = { ...rule, resources: ["pods", entry] };
@@ -238,6 +248,11 @@ describe("validation", () => {
         it("refuses a projected token that outlives the API server's maximum of 2^32 seconds", () => {
             const token = { mode: "projected", expirationSeconds: 2 ** 32 + 1 };
             refuses({ token }, "token.expirationSeconds", 2 ** 32 + 1, "e.g. 3600");
+        });
+
+        it("refuses a token directory that climbs with '..'", () => {
+            const token = { mode: "projected", path: "/var/../tmp" };
+            refuses({ token }, "token.path", "/var/../tmp", "use a path like");
         });
 
         it("refuses a token directory where the Pod mounts its writable /tmp", () => {
