@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 import { gzipSync } from "node:zlib";
 
 import * as fs from "node:fs";
@@ -20,7 +20,9 @@ import {
     fileBackendDir,
     fileBackendUrl,
     kubeContextOf,
+    openStack,
     passphraseFile,
+    PROJECT,
     pluginCompileCache,
     pulumiCliEnv,
     sealedState,
@@ -31,6 +33,9 @@ import {
     workloadPods,
     workspaceDir,
 } from "../../scripts/lib/stack";
+import { withEnv } from "../helpers/env";
+import { fakePulumi } from "../helpers/fake-pulumi";
+import { tempDir } from "../helpers/temp-dirs";
 
 describe("file backend URLs, as the Pulumi CLI parses them", () => {
     it("writes a POSIX directory as file:// and its absolute path", () => {
@@ -268,6 +273,9 @@ describe("the passphrase a stack's secrets open with, when the caller sets none"
             const made = stackPassphrase(url, {}).PULUMI_CONFIG_PASSPHRASE;
             assert.ok(made && made.length > 20);
             assert.equal(readFileSync(passphraseFile(dir), "utf8").trim(), made);
+            // Only the user may read it (Windows has no POSIX mode bits: its ACLs decide there).
+            if (process.platform !== "win32")
+                assert.equal(fs.statSync(passphraseFile(dir)).mode & 0o777, 0o600);
             // Not in the folder itself, which may be the user's ($HOME for file://~).
             assert.deepEqual(readdirSync(dir), [".pulumi"]);
             assert.deepEqual(stackPassphrase(url, {}), { PULUMI_CONFIG_PASSPHRASE: made });
@@ -378,6 +386,24 @@ describe("a stack's state exported and imported by the commands (recover, --clus
         // Stack.exportStack() and importStack() are the workspace's, so every caller gets these.
         assert.match(Stack.prototype.exportStack.toString(), /this\.workspace\.exportStack\(/);
         assert.match(Stack.prototype.importStack.toString(), /this\.workspace\.importStack\(/);
+    });
+
+    it("are what every stack the commands open exports: pulumi stack export without --show-secrets", async () => {
+        // The SDK's own version, which its check of the CLI's version accepts.
+        const sdk = createRequire(__filename)("@pulumi/pulumi/package.json") as { version: string };
+        const pulumi = fakePulumi(sdk.version);
+        const state = tempDir("sa-sealed-");
+        const file = join(state, ".pulumi", "stacks", PROJECT, "dev.json");
+        mkdirSync(join(file, ".."), { recursive: true });
+        writeFileSync(file, JSON.stringify({ version: 3, checkpoint: {} }));
+        const path = `${pulumi.dir}${delimiter}${process.env.PATH ?? ""}`;
+        await withEnv({ PATH: path, PULUMI_CONFIG_PASSPHRASE: "p" }, async () => {
+            const stack = await openStack({ backendUrl: fileBackendUrl(state), config: {} });
+            await stack.exportStack();
+        });
+        const exports = pulumi.runs().filter((args) => args.includes("export"));
+        // The CLI handle adds --non-interactive to every run.
+        assert.deepEqual(exports, [["stack", "export", "--stack", "dev", "--non-interactive"]]);
     });
 
     it("imports through a file only the user may read, removed even when the import fails", async () => {

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 import { SelectedCluster } from "../../scripts/lib/cluster";
@@ -69,6 +69,19 @@ describe("forgetting a replaced cluster's record", () => {
             version: 3,
             deployment: state,
         });
+    });
+
+    it("keeps the old state in a file only the user may read", async function () {
+        // Windows has no POSIX mode bits; the file takes the folder's ACL there.
+        if (process.platform === "win32") this.skip();
+        const { stack } = fakeStack(deployedState("uid-old"));
+        const forgotten = await forgetReplacedCluster(
+            stack,
+            deployedState("uid-old"),
+            minikube("uid-now"),
+            { backupDir: tempDir("sa-forgotten-") },
+        );
+        assert.equal(statSync(forgotten.backup).mode & 0o777, 0o600);
     });
 
     it("removes a killed run's lock, when asked, only once the clusters are known to differ", async () => {
