@@ -64,6 +64,62 @@ describe("in-pod checks", () => {
         });
     });
 
+    it("reads the kube-api-access volume the API server adds for automount as automount, not as a projected token", () => {
+        // As the ServiceAccount admission plugin writes an automounted token into the Pod.
+        const volume = "kube-api-access-5x7k2";
+        const placement = tokenPlacement(
+            pod({
+                volumes: [
+                    {
+                        name: volume,
+                        projected: {
+                            defaultMode: 420,
+                            sources: [
+                                { serviceAccountToken: { expirationSeconds: 3607, path: "token" } },
+                                {
+                                    configMap: {
+                                        name: "kube-root-ca.crt",
+                                        items: [{ key: "ca.crt", path: "ca.crt" }],
+                                    },
+                                },
+                                {
+                                    downwardAPI: {
+                                        items: [
+                                            {
+                                                path: "namespace",
+                                                fieldRef: {
+                                                    apiVersion: "v1",
+                                                    fieldPath: "metadata.namespace",
+                                                },
+                                            },
+                                        ],
+                                    },
+                                },
+                            ],
+                        },
+                    },
+                ],
+                containers: [
+                    {
+                        name: "my-pod",
+                        volumeMounts: [
+                            {
+                                name: volume,
+                                mountPath: "/var/run/secrets/kubernetes.io/serviceaccount",
+                                readOnly: true,
+                            },
+                        ],
+                    },
+                ],
+            }),
+        );
+        assert.deepEqual(placement, {
+            mode: "automount",
+            dir: "/var/run/secrets/kubernetes.io/serviceaccount",
+            file: "/var/run/secrets/kubernetes.io/serviceaccount/token",
+        });
+    });
+
     it("finds a projected token's path, audience and lifetime in the pod spec", () => {
         const placement = tokenPlacement(
             pod({
@@ -167,6 +223,27 @@ describe("in-pod checks against a pod", () => {
                   ? ok("")
                   : { code: 1, stdout: "", stderr: "" },
         );
+    const AUTOMOUNT_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+    /**
+     * A pod whose /proc/1/status and /proc/mounts read `status`, which holds exactly `files`
+     * (path: content), and whose nginx answers.
+     */
+    const inPod = (status: string, files: Record<string, string>) => (): PodExec => (command) => {
+        const [program, ...args] = command;
+        if (program === "cat" && args[0] === "/proc/1/status") return Promise.resolve(ok(status));
+        if (program === "cat") {
+            const text = files[args[0]];
+            return Promise.resolve(
+                text === undefined
+                    ? { code: 1, stdout: "", stderr: `cat: can't open '${args[0]}'` }
+                    : ok(`${text}\n`),
+            );
+        }
+        if (program === "wget") return Promise.resolve(ok(""));
+        // sh -c "ls <files> 2>/dev/null; true": the ones that exist, one a line.
+        const listed = /^ls (.*?) 2>/.exec(args[1] ?? "")?.[1].split(" ") ?? [];
+        return Promise.resolve(ok(listed.filter((f) => f in files).join("\n")));
+    };
     const SECURITY_CHECKS = [
         "nginx runs as user (inside the pod)",
         "root filesystem (inside the pod)",
@@ -244,20 +321,237 @@ describe("in-pod checks against a pod", () => {
     it("checks user, root, capabilities, the token file and the token's own identity", async () => {
         const result = await rows(inPodWith(proc));
         assert.deepEqual(
-            result.filter((r) => r.expected !== r.actual),
-            [],
-        );
-        assert.deepEqual(
-            result.map((r) => r.check),
+            result.map((r) => [r.check, r.expected, r.actual]),
             [
-                ...SECURITY_CHECKS,
-                "nginx answers on port 8080 (inside the pod)",
-                "automount token file at /var/run/secrets/kubernetes.io/serviceaccount/token",
-                "token audience (JWT aud)",
-                "the pod's own token authenticates as",
-                "the pod's own token lists secrets in my-ns",
+                ["nginx runs as user (inside the pod)", "101", "101"],
+                ["root filesystem (inside the pod)", "read-only", "read-only"],
+                ["effective capabilities (inside the pod)", "0000000000000000", "0000000000000000"],
+                [
+                    "no new privileges, seccomp filter (inside the pod)",
+                    "NoNewPrivs 1, Seccomp 2",
+                    "NoNewPrivs 1, Seccomp 2",
+                ],
+                ["nginx answers on port 8080 (inside the pod)", "200 OK", "200 OK"],
+                [
+                    "automount token file at /var/run/secrets/kubernetes.io/serviceaccount/token",
+                    "present",
+                    "present",
+                ],
+                [
+                    "token audience (JWT aud)",
+                    "https://kubernetes.default.svc",
+                    "https://kubernetes.default.svc",
+                ],
+                [
+                    "the pod's own token authenticates as",
+                    "system:serviceaccount:my-ns:my-sa",
+                    "system:serviceaccount:my-ns:my-sa",
+                ],
+                ["the pod's own token lists secrets in my-ns", "403 Forbidden", "403 Forbidden"],
             ],
         );
+    });
+
+    it("fails the no-new-privileges row alone when only NoNewPrivs is 0", async () => {
+        const escalating = proc.replace("NoNewPrivs:\t1", "NoNewPrivs:\t0");
+        const failed = (await rows(inPodWith(escalating))).filter((r) => r.expected !== r.actual);
+        assert.deepEqual(
+            failed.map((r) => [r.check, r.expected, r.actual]),
+            [
+                [
+                    "no new privileges, seccomp filter (inside the pod)",
+                    "NoNewPrivs 1, Seccomp 2",
+                    "NoNewPrivs 0, Seccomp 2",
+                ],
+            ],
+        );
+    });
+
+    it("reads a writable root as writable, whatever its other mount options spell", async () => {
+        const writable = proc.replace(
+            "overlay / overlay ro,relatime 0 0",
+            "overlay / overlay rw,relatime,lowerdir=/var/lib/ro-layers,errors=remount-ro 0 0",
+        );
+        const result = await rows(inPodWith(writable));
+        const root = result.find((r) => r.check === "root filesystem (inside the pod)");
+        assert.deepEqual([root?.expected, root?.actual], ["read-only", "writable"]);
+    });
+
+    it("fails the audience row for an automounted token that is not for this API server", async () => {
+        const result = await inPodRows(
+            admin,
+            running,
+            ["https://kubernetes.default.svc"],
+            "403 Forbidden",
+            use,
+            inPod(proc, {
+                [AUTOMOUNT_TOKEN]: jwt({ aud: ["https://elsewhere"], iat: 0, exp: 3607 }),
+            }),
+        );
+        const audience = result.find((r) => r.check === "token audience (JWT aud)");
+        assert.deepEqual(
+            [audience?.expected, audience?.actual],
+            ["https://kubernetes.default.svc", "https://elsewhere"],
+        );
+    });
+
+    describe("a projected token", () => {
+        const projected = (audience?: string): k8s.V1Pod => ({
+            ...running,
+            spec: {
+                ...running.spec!,
+                automountServiceAccountToken: false,
+                volumes: [
+                    {
+                        name: "service-account-token",
+                        projected: {
+                            sources: [
+                                {
+                                    serviceAccountToken: {
+                                        path: "token",
+                                        expirationSeconds: 3600,
+                                        ...(audience ? { audience } : {}),
+                                    },
+                                },
+                            ],
+                        },
+                    },
+                ],
+                containers: [
+                    {
+                        ...running.spec!.containers[0],
+                        volumeMounts: [
+                            { name: "service-account-token", mountPath: "/var/run/secrets/tokens" },
+                        ],
+                    },
+                ],
+            },
+        });
+        const PROJECTED_TOKEN = "/var/run/secrets/tokens/token";
+        const tokenRows = async (pod: k8s.V1Pod, claims: object, tokenUse = use) =>
+            (
+                await inPodRows(
+                    admin,
+                    pod,
+                    ["https://kubernetes.default.svc"],
+                    "403 Forbidden",
+                    tokenUse,
+                    inPod(proc, { [PROJECTED_TOKEN]: jwt(claims) }),
+                )
+            )
+                .slice(SECURITY_CHECKS.length + 1)
+                .map((r) => [r.check, r.expected, r.actual]);
+
+        it("is read at its projected path, for the API server, with the lifetime it asked for", async () => {
+            const aud = ["https://kubernetes.default.svc"];
+            assert.deepEqual(await tokenRows(projected(), { aud, iat: 100, exp: 3700 }), [
+                [`projected token file at ${PROJECTED_TOKEN}`, "present", "present"],
+                [
+                    "token audience (JWT aud)",
+                    "https://kubernetes.default.svc",
+                    "https://kubernetes.default.svc",
+                ],
+                ["token lifetime (JWT exp - iat)", "3600 s", "3600 s"],
+                [
+                    "the pod's own token authenticates as",
+                    "system:serviceaccount:my-ns:my-sa",
+                    "system:serviceaccount:my-ns:my-sa",
+                ],
+                ["the pod's own token lists secrets in my-ns", "403 Forbidden", "403 Forbidden"],
+            ]);
+        });
+
+        it("is expected for its own audience, which the API server refuses, and fails a lifetime it did not ask for", async () => {
+            // As the API server answers a token for another audience.
+            const refused = {
+                whoAmI: () => Promise.resolve("401 Unauthorized (not for the API server)"),
+                listSecrets: () => Promise.reject(new Error("not asked")),
+            };
+            const claims = { aud: ["vault"], iat: 100, exp: 100 + 7200 };
+            const result = await tokenRows(projected("vault"), claims, refused);
+            assert.deepEqual(result, [
+                [`projected token file at ${PROJECTED_TOKEN}`, "present", "present"],
+                ["token audience (JWT aud)", "vault", "vault"],
+                ["token lifetime (JWT exp - iat)", "3600 s", "7200 s"],
+                [
+                    "the pod's own token authenticates as",
+                    "401 Unauthorized (not for the API server)",
+                    "401 Unauthorized (not for the API server)",
+                ],
+            ]);
+        });
+    });
+
+    describe("a pod that mounts no token", () => {
+        const tokenless: k8s.V1Pod = {
+            ...running,
+            spec: {
+                ...running.spec!,
+                automountServiceAccountToken: false,
+                containers: [{ ...running.spec!.containers[0], volumeMounts: [] }],
+            },
+        };
+        const noTokenRow = async (files: Record<string, string>) =>
+            (await inPodRows(admin, tokenless, [], "403 Forbidden", use, inPod(proc, files))).slice(
+                SECURITY_CHECKS.length + 1,
+            );
+
+        it("passes where neither the standard nor the projected token file exists", async () => {
+            assert.deepEqual(await noTokenRow({}), [
+                { check: "no token file (inside the pod)", expected: "none", actual: "none" },
+            ]);
+        });
+
+        it("fails where a token file is there after all, at the standard or the projected path", async () => {
+            for (const file of [AUTOMOUNT_TOKEN, "/var/run/secrets/tokens/token"]) {
+                assert.deepEqual(await noTokenRow({ [file]: "x" }), [
+                    { check: "no token file (inside the pod)", expected: "none", actual: file },
+                ]);
+            }
+        });
+    });
+
+    it("fails the in-pod checks when reading /proc in the pod exits non-zero", async () => {
+        const result = await rows(
+            answers({
+                cat: { code: 1, stdout: "", stderr: "cat: /proc/mounts: Permission denied\n" },
+            }),
+        );
+        assert.deepEqual(result, [
+            {
+                check: "in-pod checks (exec)",
+                expected: "run",
+                actual: "failed: cat in my-ns/my-pod: cat: /proc/mounts: Permission denied",
+            },
+        ]);
+    });
+
+    it("expects no effective capabilities for a non-root user, whatever the container adds", async () => {
+        const adding: k8s.V1Pod = {
+            ...running,
+            spec: {
+                ...running.spec!,
+                containers: [
+                    {
+                        ...running.spec!.containers[0],
+                        securityContext: {
+                            ...running.spec!.containers[0].securityContext,
+                            capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE"] },
+                        },
+                    },
+                ],
+            },
+        };
+        const result = await inPodRows(
+            admin,
+            adding,
+            ["https://kubernetes.default.svc"],
+            "403 Forbidden",
+            use,
+            inPodWith(proc),
+        );
+        const caps = result.find((r) => r.check === "effective capabilities (inside the pod)");
+        assert.deepEqual([caps?.expected, caps?.actual], ["0000000000000000", "0000000000000000"]);
     });
 });
 
