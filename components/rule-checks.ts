@@ -18,7 +18,7 @@ const M = {
         "blocks the Role (rbac-no-wildcards, mandatory), so they refuse it before anything is created; " +
         `pulumi up --policy-pack policy --policy-pack-config <file> deploys it, the file holding { "rbac-no-wildcards": "advisory" }`,
     clusterScoped: `names a cluster-scoped resource, which a namespaced Role never grants | remove it: the workload's rights stay inside its own namespace`,
-    unnamed: `with resourceNames, which RBAC cannot apply to create or deletecollection (neither request names one object), so the rule never grants them | move them to a rule of their own without resourceNames`,
+    unnamed: `with resourceNames, which RBAC cannot apply to create or deletecollection of a resource (neither request names one object; a subresource's create does), so the rule never grants them | move them to a rule of their own without resourceNames`,
 };
 
 /**
@@ -77,8 +77,13 @@ export function ruleProblems(r: unknown, allowWildcards: boolean, i: number): z.
             ),
     );
     for (const res of scoped) issues.push(issue(res, M.clusterScoped, "resources"));
+    // A subresource's create names its object in the path (POST .../pods/my-pod/portforward),
+    // which resourceNames matches: only a top-level resource's create names none.
+    const topLevel = listOf("resources").some(
+        (res) => typeof res === "string" && !res.includes("/"),
+    );
     const unnamed = listOf("verbs").filter((v) => v === "create" || v === "deletecollection");
-    if (listOf("resourceNames").length > 0 && unnamed.length > 0)
+    if (listOf("resourceNames").length > 0 && unnamed.length > 0 && topLevel)
         issues.push(
             issue(
                 unnamed,

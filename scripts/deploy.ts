@@ -23,7 +23,7 @@ import {
     CLUSTER_REPLACED,
     passClusterUid,
     reachable,
-    refuseBundledStart,
+    deployedCluster,
     refuseClusterMove,
     selectCluster,
 } from "./lib/cluster";
@@ -148,10 +148,12 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
         else await new Promise((next) => setImmediate(next));
         kubeClient();
         phase("client loaded");
-        // The bundled cluster is not started for a stack that records another (refused below).
-        const selected = selectCluster(context, true, async () =>
-            refuseBundledStart(stack.name, await state),
-        );
+        // Where the kubeconfig selects no context, the cluster the stack records decides: the
+        // bundled one is never started for a stack on another.
+        const selected = selectCluster(context, true, {
+            name: stack.name,
+            recorded: async () => deployedCluster(await state).identity,
+        });
         // The program's modules load while the cluster answers.
         if (action !== "recover") programModule();
         phase("program loaded");

@@ -21,7 +21,10 @@ async function main(): Promise<void> {
     const context = kubeContextOf(await stackFileConfig(stack));
     // The same cluster `npm run up` chooses, never started here, and the one the stack is on:
     // elsewhere, objects of the same names (the walk-through's own) would be someone else's.
-    const selected = await selectCluster(context, false);
+    const selected = await selectCluster(context, false, {
+        name: stack.name,
+        recorded: () => Promise.resolve(outputs.cluster?.value),
+    });
     refuseOtherCluster(
         stack.name,
         { identity: outputs.cluster?.value, uid: outputs.clusterUid?.value },

@@ -143,14 +143,26 @@ export function noCurrentContextMessage(contexts: readonly string[]): string {
 }
 
 /**
+ * The stack a command works on, as selectCluster() needs it where the kubeconfig selects no
+ * context: a stack on the bundled cluster goes on there; one on another cluster is refused before
+ * the bundled cluster is started (or built), which the move's refusal would only follow.
+ */
+export interface StackCluster {
+    readonly name: string;
+    /** The identity of the cluster the stack records (its `cluster` output), once read. */
+    readonly recorded: () => Promise<unknown>;
+}
+
+/**
  * Points this process (and the engine it starts) at the cluster the user chose, or at the
  * bundled local cluster where there is no choice to honour; `start` false never starts it.
- * `beforeStart` runs before the bundled cluster is started (or built), and may refuse it.
+ * `stack`, where the command works on a stack: the cluster it records decides where the kubeconfig
+ * selects none (see StackCluster).
  */
 export async function selectCluster(
     context?: string,
     start = true,
-    beforeStart: () => Promise<void> = () => Promise.resolve(),
+    stack?: StackCluster,
 ): Promise<SelectedCluster> {
     const useLocal = process.env[CLUSTER_ENV] === "local";
     if (useLocal && context) {
@@ -182,7 +194,10 @@ export async function selectCluster(
     }
     // Contexts, none current: the user's clusters (a stopped minikube), not the absence of one.
     const listed = chosen || useLocal ? [] : kubeContextNames();
-    if (listed.length) throw new Error(noCurrentContextMessage(listed));
+    // A stack on the bundled cluster stays there (it has no context of the user's to select).
+    if (listed.length && (await stack?.recorded()) !== BUNDLED_CLUSTER) {
+        throw new Error(noCurrentContextMessage(listed));
+    }
     if (chosen) {
         const target = kubeTarget(chosen);
         if (!(await answers(chosen))) throw new Error(unreachableMessage(target, !!context));
@@ -206,7 +221,7 @@ export async function selectCluster(
                           "use-context NAME; minikube start selects its own).",
             );
         }
-        await beforeStart();
+        if (stack) refuseBundledStart(stack.name, await stack.recorded());
         process.env.KUBECONFIG = startLocalCluster(
             useLocal
                 ? `${CLUSTER_ENV}=local: starting the bundled local cluster.`
@@ -318,17 +333,19 @@ function selectFirstCluster(identity: string): string {
 
 /**
  * Throws, before the bundled local cluster is started (or built) for a stack that records another
- * cluster: the move would be refused once it runs (refuseClusterMove), and it would have started
- * for nothing. `deployment`: the stack's state as read.
+ * cluster (`identity`): the move would be refused once it runs (refuseClusterMove), and it would
+ * have started for nothing.
  */
-export function refuseBundledStart(stackName: string, deployment: unknown): void {
-    const { identity } = deployedCluster(deployment);
+export function refuseBundledStart(stackName: string, identity: unknown): void {
     if (typeof identity !== "string" || identity === BUNDLED_CLUSTER) return;
+    const why =
+        process.env[CLUSTER_ENV] === "local"
+            ? `${CLUSTER_ENV}=local asks for the bundled local cluster`
+            : "no kube context selects a cluster now (no kubeconfig, or one that lists no context)";
     throw new Error(
-        `Stack ${stackName} was deployed to cluster ${identity}, and no kube context selects ` +
-            "a cluster now (no kubeconfig, or one that lists no context); nothing was started or " +
-            `changed. ${selectFirstCluster(identity)} and run the command again (for minikube: ` +
-            "minikube start); to move the stack, run npm run down there first.",
+        `Stack ${stackName} was deployed to cluster ${identity}, and ${why}; nothing was started ` +
+            `or changed. ${selectFirstCluster(identity)} and run the command again (for ` +
+            "minikube: minikube start); to move the stack, run npm run down there first.",
     );
 }
 

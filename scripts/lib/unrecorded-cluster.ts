@@ -45,6 +45,8 @@ export async function refuseUnrecordedCluster(
 ): Promise<void> {
     if ((await unrecordedObjects(deployment, reader)) !== "elsewhere") return;
     const objects = stateObjects(deployment).filter((o) => o.uid);
+    // Preview changes no state: up forgets them and deploys.
+    const forgetting = action === "preview" ? "up" : action;
     throw new Error(
         `Stack ${stackName} records objects (${objects.map(displayRef).join(", ")}) but no ` +
             "cluster: the up that made them stopped before its end, where the cluster is " +
@@ -53,7 +55,7 @@ export async function refuseUnrecordedCluster(
             "they are on another cluster, or were deleted since. Stopping, so that the stack does " +
             "not lose track of them; nothing was changed. Select the context of the cluster that " +
             "up ran on (kubectl config use-context NAME, or config sa-workload:kubeContext) and " +
-            `run the command again; if they are gone for good, npm run ${action} -- ` +
+            `run the command again; if they are gone for good, npm run ${forgetting} -- ` +
             `${CLUSTER_REPLACED} forgets them, deleting nothing anywhere.`,
     );
 }

@@ -401,7 +401,7 @@ describe("fault: the kube context a user chose", () => {
             for (const text of [
                 `Stack ${stack.name} records objects (Namespace e2e-unrecorded, `,
                 "Pod e2e-unrecorded/my-pod",
-                `npm run ${script} -- --cluster-replaced forgets them`,
+                `npm run ${script === "preview" ? "up" : script} -- --cluster-replaced forgets them`,
             ]) {
                 assert.ok(
                     refused.output.includes(text),

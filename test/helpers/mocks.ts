@@ -4,7 +4,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 
+import { PACK_DEFAULTS_ENV } from "../../components/defaults";
+import { DELETE_FOREIGN_ENV } from "../../components/ownership";
 import { isObject } from "../../components/problems";
+import { CLUSTER_ENV } from "../../scripts/lib/cluster";
 import {
     acceptHooksUnderMocks,
     MockMonitor,
@@ -136,6 +139,10 @@ export const mochaHooks = {
         // Again before each test: one that sets KUBECONFIG and restores what it read before the
         // root hook ran would leave the developer's kube context to the tests after it.
         readNoKubeconfig();
+        // The project's own switches, which a developer's shell may hold (PowerShell keeps an
+        // $env: for the session): each test sets the ones it is about.
+        for (const name of [CLUSTER_ENV, PACK_DEFAULTS_ENV, DELETE_FOREIGN_ENV])
+            delete process.env[name];
         registrations.length = 0;
         hookBindings.clear();
         deleteBeforeReplace.clear();

@@ -83,19 +83,62 @@ describe("the cluster a user chose is the cluster used", () => {
         );
     });
 
-    it("starts no bundled cluster where the command refuses it first (a stack on another cluster)", async () => {
+    /** A stack recorded on `identity` (none: a new stack), as the commands pass it. */
+    const stackOn = (identity?: string) => ({
+        name: "dev",
+        recorded: () => Promise.resolve(identity),
+    });
+
+    it("starts no bundled cluster for a stack on another cluster where no kube context is set", async () => {
         const kubeconfigBefore = process.env.KUBECONFIG;
-        let asked = 0;
-        const refuse = () => {
-            asked++;
-            return Promise.reject(new Error("the stack is on minikube"));
-        };
         // No kubeconfig, so the bundled cluster would start (refused as on macOS if it did).
         await asOnMacOs(() =>
-            assert.rejects(selectCluster(undefined, true, refuse), /the stack is on minikube/),
+            assert.rejects(
+                selectCluster(undefined, true, stackOn("minikube@192.168.49.2")),
+                (error: Error) => {
+                    for (const text of [
+                        "Stack dev was deployed to cluster minikube@192.168.49.2",
+                        "no kube context selects a cluster now",
+                        "nothing was started or changed",
+                    ]) {
+                        assert.ok(
+                            error.message.includes(text),
+                            `"${text}" missing: ${error.message}`,
+                        );
+                    }
+                    return true;
+                },
+            ),
         );
-        assert.equal(asked, 1);
         assert.equal(process.env.KUBECONFIG, kubeconfigBefore, "switched to the bundled cluster");
+        // A new stack, or one on the bundled cluster, goes on to it (here: Linux only, as on macOS).
+        for (const stack of [stackOn(), stackOn(BUNDLED_CLUSTER)]) {
+            await asOnMacOs(() =>
+                assert.rejects(selectCluster(undefined, true, stack), /runs on Linux only/),
+            );
+        }
+    });
+
+    it("keeps a stack on the bundled cluster there where the kubeconfig lists contexts but selects none", async () => {
+        process.env.KUBECONFIG = kubeconfig(
+            tempDir("sa-cluster-"),
+            "minikube",
+            "https://127.0.0.1:1",
+            "",
+        );
+        // It goes on to the bundled cluster (not started by verify, which says so).
+        await asOnMacOs(() =>
+            assert.rejects(
+                selectCluster(undefined, false, stackOn(BUNDLED_CLUSTER)),
+                /No kube context is set: select the stack's cluster/,
+            ),
+        );
+        await asOnMacOs(() =>
+            assert.rejects(
+                selectCluster(undefined, false, stackOn("minikube@192.168.49.2")),
+                /lists kube contexts \(minikube\) but selects none/,
+            ),
+        );
     });
 
     it("refuses a kube context in the config that the kubeconfig does not have, naming the key", async () => {
@@ -228,8 +271,14 @@ describe("the cluster a user chose is the cluster used", () => {
     });
 
     it("refuses to start the bundled cluster for a stack that records another cluster", () => {
+        withEnv({ [CLUSTER_ENV]: "local" }, () => {
+            assert.throws(
+                () => refuseBundledStart("dev", "minikube@192.168.49.2"),
+                /and SA_WORKLOAD_CLUSTER=local asks for the bundled local cluster; .*Unset SA_WORKLOAD_CLUSTER/,
+            );
+        });
         assert.throws(
-            () => refuseBundledStart("dev", deployedTo("minikube@192.168.49.2")),
+            () => refuseBundledStart("dev", "minikube@192.168.49.2"),
             (error: Error) => {
                 for (const text of [
                     "Stack dev was deployed to cluster minikube@192.168.49.2",
@@ -241,8 +290,7 @@ describe("the cluster a user chose is the cluster used", () => {
                 return true;
             },
         );
-        refuseBundledStart("dev", deployedTo(BUNDLED_CLUSTER));
-        refuseBundledStart("dev", deployedTo(undefined));
+        refuseBundledStart("dev", BUNDLED_CLUSTER);
         refuseBundledStart("dev", undefined);
     });
 

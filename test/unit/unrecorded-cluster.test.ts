@@ -97,6 +97,13 @@ describe("a stack that records objects but no cluster (its first up stopped befo
         );
     });
 
+    it("names up's --cluster-replaced to a preview, which takes no options", async () => {
+        await assert.rejects(
+            refuseUnrecordedCluster("dev", "preview", stoppedFirstUp(), cluster({}), minikube),
+            /npm run up -- --cluster-replaced forgets them/,
+        );
+    });
+
     it("asks the cluster nothing where the state records its cluster or holds no object", async () => {
         const reads: ObjectRef[] = [];
         const empty = cluster({}, reads);

@@ -130,6 +130,15 @@ describe("validation", () => {
             );
         });
 
+        it("takes a named create on a subresource, whose path names the object (port-forward to one pod)", async () => {
+            const forward = {
+                ...rule,
+                resources: ["pods/portforward"],
+                verbs: ["get", "create"] as const,
+            };
+            await newWorkload({ rules: [{ ...forward, resourceNames: ["my-pod"] }] });
+        });
+
         it("takes resourceNames with verbs a name can limit, list and watch among them", async () => {
             const verbs = ["get", "list", "watch", "update"] as const;
             await newWorkload({ rules: [{ ...rule, verbs, resourceNames: ["a"] }] });
