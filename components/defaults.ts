@@ -11,6 +11,13 @@
  */
 export const PACK_DEFAULTS_ENV = "SA_WORKLOAD_PACK_DEFAULTS";
 
+/**
+ * Set to "1" by `npm run down`: the program then refuses only what would make the destroy wrong,
+ * and warns of what it refuses only where objects are made (Problem.deployOnly), so that a stack
+ * deployed with a setting a later version refuses can still be removed.
+ */
+export const DESTROYING_ENV = "SA_WORKLOAD_DESTROYING";
+
 /** The Pod Security Standards levels a workload can run under. `privileged` is not offered. */
 export const POD_SECURITY_LEVELS = ["restricted", "baseline"] as const;
 

@@ -122,6 +122,8 @@ export function readProgramConfig(
             near
                 ? `use ${CONFIG_NAMESPACE}:${near}`
                 : `use ${CONFIG_KEYS.map((k) => `${CONFIG_NAMESPACE}:${k}`).join(" or ")}, or remove it (pulumi config rm ${CONFIG_NAMESPACE}:${name})`,
+            // A destroy removes what the state holds, where the stack's recorded cluster is.
+            true,
         );
     }
     // No setting is a secret: each value goes into an object's spec or the provider's inputs, and
@@ -136,8 +138,13 @@ export function readProgramConfig(
                 ? "set as a secret, but no workload setting is one: its values go into the objects' specs, and so the stack's state, in the clear"
                 : "set as a secret, but a context name is none: it goes into the provider's inputs and the stack's outputs in the clear",
             `set it without --secret (in Pulumi.<stack>.yaml, a plain value instead of secure:)`,
+            true,
         );
-    if (secret.length > 0) p.throwIfAny();
+    // At once, before any other problem could show a secret value; a destroy warns and goes on.
+    if (secret.length > 0) {
+        p.throwIfAny();
+        p.list.length = 0;
+    }
     for (const [name, fix] of Object.entries(PROVIDER_TARGET_KEYS)) {
         const value = provider.get(name);
         p.check(

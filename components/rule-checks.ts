@@ -7,11 +7,13 @@
 import type * as z from "zod";
 
 import { sensitiveGrants } from "../policy/rules/rbac";
-import { isObject } from "./problems";
-import { isWildcard } from "./rbac";
+import { DEPLOY_ONLY, isObject } from "./problems";
+import { isWildcard, WILDCARD } from "./rbac";
 
 /** Every refusal here: "<problem> | <fix>". */
 const M = {
+    version: `names a version, not an API group, so the rule grants nothing | use [""] for the core group (pods, secrets), "apps" for deployments (not "v1" or "apps/v1")`,
+    glob: `must be a non-empty list of resource types | use plural, lower-case types, e.g. ["pods", "pods/log"], and "*" only alone or as "*/<subresource>": RBAC reads any other "*" ("po*", "*s") as written, so it matches nothing`,
     wildcard:
         "contains the wildcard `*` (alone, or in resources as `*/<subresource>`), which grants everything it matches now and in the future | " +
         "list exactly what the workload needs. allowWildcards: true takes it past this check only: the policy pack, which npm run up and preview run, " +
@@ -46,11 +48,13 @@ const CLUSTER_SCOPED: Readonly<Record<string, readonly string[]>> = {
 /** What the API server or the policy pack would make of one rule, read from the raw input. */
 export function ruleProblems(r: unknown, allowWildcards: boolean, i: number): z.core.$ZodIssue[] {
     if (!isObject(r)) return [];
+    // Each refused only where objects are made: a stack deployed before these checks may hold it.
     const issue = (input: unknown, message: string, ...path: PropertyKey[]): z.core.$ZodIssue => ({
         code: "custom",
         input,
         message,
         path: ["rules", i, ...path],
+        params: DEPLOY_ONLY,
     });
     const listOf = (field: string): unknown[] => (Array.isArray(r[field]) ? r[field] : []);
     const issues: z.core.$ZodIssue[] = [];
@@ -66,6 +70,21 @@ export function ruleProblems(r: unknown, allowWildcards: boolean, i: number): z.
                 `grants ${s.grants}: ${s.why}, which reaches beyond the workload's own identity, and the policy pack, which npm run up and preview run, blocks it (rbac-no-sensitive-access, mandatory) once the namespace and ServiceAccount exist | ${s.fix}`,
             ),
         );
+    // A version where the group belongs ("v1", copied from apiVersion) names no group.
+    if (
+        listOf("apiGroups").some(
+            (g) => typeof g === "string" && /^v[0-9]+((alpha|beta)[0-9]+)?$/.test(g),
+        )
+    )
+        issues.push(issue(r.apiGroups, M.version, "apiGroups"));
+    // RBAC matches "*" alone or as "*/<subresource>", any other glob only as written ("x/*" is
+    // the schema's to refuse).
+    const glob = (res: unknown) =>
+        typeof res === "string" &&
+        res.includes(WILDCARD) &&
+        !/\/\*$/.test(res) &&
+        !/^\*(\/[a-z0-9][A-Za-z0-9._-]*)?$/.test(res);
+    if (listOf("resources").some(glob)) issues.push(issue(r.resources, M.glob, "resources"));
     const scoped = listOf("resources").filter(
         (res) =>
             typeof res === "string" &&

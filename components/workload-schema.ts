@@ -15,7 +15,7 @@ import {
     isLabelValue,
     isQualifiedName,
 } from "./kubernetes-names";
-import { ConfigError, isObject, Problem } from "./problems";
+import { DEPLOY_ONLY, isObject, Problem, throwProblems } from "./problems";
 import { KNOWN_VERBS, type Verb, WILDCARD } from "./rbac";
 import { ruleProblems } from "./rule-checks";
 import { TOKEN_MODES } from "./token";
@@ -97,12 +97,7 @@ const isStrings = (v: unknown): v is string[] =>
  * misname `""`.
  */
 const isApiGroup = (g: string) =>
-    g === "" ||
-    g === WILDCARD ||
-    (g !== "core" &&
-        !/^v[0-9]+((alpha|beta)[0-9]+)?$/.test(g) &&
-        g.length <= 253 &&
-        DNS1123_SUBDOMAIN.test(g));
+    g === "" || g === WILDCARD || (g !== "core" && g.length <= 253 && DNS1123_SUBDOMAIN.test(g));
 /** How to write a YAML number or boolean given where text belongs. */
 const asText = (value: number | boolean) =>
     `a ${typeof value}, not a string | write it as a string ("${String(value)}"); with pulumi config set --path, add --type string`;
@@ -148,13 +143,12 @@ const rule = z.strictObject(
         apiGroups: strings((l) => l.length > 0 && l.every(isApiGroup), M.apiGroups),
         /** Resource types, plural and lower-case (`pods`, `pods/log`, `configmaps`). */
         resources: strings(
-            // Lower-case at first (not a kind, "Pod"), and "*" only where RBAC matches it: alone
-            // or as "*/<subresource>"; metrics APIs name resources with "_" and upper case after.
+            // Lower-case at first (not a kind, "Pod"), and no "x/*", which RBAC matches only as
+            // written (other globs: rule-checks.ts); metrics APIs name resources with "_" and
+            // upper case after that.
             (l) =>
                 l.length > 0 &&
-                l.every((r) =>
-                    /^(\*|[a-z0-9][A-Za-z0-9._-]*)(\/[a-z0-9][A-Za-z0-9._-]*)?$/.test(r),
-                ),
+                l.every((r) => /^[a-z0-9*][A-Za-z0-9._*/-]*$/.test(r) && !/.\/\*$/.test(r)),
             M.ruleResources,
         ),
         /** What may be done with them. `*` only with the workload's `allowWildcards`. */
@@ -307,12 +301,13 @@ const resources = z
                 // Given, resources replaces the defaults as a whole: the pack's pod-has-resources
                 // would stop npm run up at the Pod, once everything else exists.
                 for (const { kind, missing } of missingResources(given))
-                    refuse(
-                        ctx,
-                        given[kind],
-                        `without ${missing.join(" or ")}: resources replaces the defaults as a whole, and the policy pack, which npm run up and preview run, blocks a container without cpu and memory in both requests and limits (pod-has-resources, mandatory) once the namespace, ServiceAccount and Role exist | give cpu and memory in both, e.g. requests { cpu: "50m", memory: "32Mi" } and limits { cpu: "200m", memory: "128Mi" } (the defaults)`,
-                        kind,
-                    );
+                    ctx.addIssue({
+                        code: "custom",
+                        input: given[kind],
+                        path: [kind],
+                        params: DEPLOY_ONLY,
+                        message: `without ${missing.join(" or ")}: resources replaces the defaults as a whole, and the policy pack, which npm run up and preview run, blocks a container without cpu and memory in both requests and limits (pod-has-resources, mandatory) once the namespace, ServiceAccount and Role exist | give cpu and memory in both, e.g. requests { cpu: "50m", memory: "32Mi" } and limits { cpu: "200m", memory: "128Mi" } (the defaults)`,
+                    });
                 const { requests = {}, limits = {} } = given;
                 for (const [name, q] of Object.entries(requests)) {
                     const [want, max] = [quantityValue(q), quantityValue(limits[name] ?? "")];
@@ -359,7 +354,7 @@ const shape = {
     /** Port nginx listens on inside the container. @default 8080 (restricted) or 80 (baseline) */
     port: whole(1, 65535, M.port).optional(),
     /** User the container runs as. @default 101 (restricted) or the image's own (baseline) */
-    runAsUser: whole(0, MAX_ID, M.user).optional(),
+    runAsUser: whole(0, Infinity, M.user).optional(),
     /** What the ServiceAccount may do in its namespace. @default read pods (get, list, watch) */
     rules: z.array(rule, M.rules).readonly().optional(),
     /** Lets `rules` contain `*`. @default false */
@@ -424,13 +419,15 @@ export function workloadProblems(args: unknown, prefix: string): Problem[] {
     return problemsOf([...(parsed.error?.issues ?? []), ...betweenSettings(args)], prefix);
 }
 
-/** Throws a ConfigError naming every problem unless `args` are one workload's arguments. */
+/**
+ * Throws a ConfigError naming every problem unless `args` are one workload's arguments (for a
+ * destroy, those that are not deployOnly: see throwProblems; the program's config warns of them).
+ */
 export function validateWorkload(
     args: unknown,
     prefix: string,
 ): asserts args is ServiceAccountWorkloadArgs {
-    const problems = workloadProblems(args, prefix);
-    if (problems.length > 0) throw new ConfigError(problems);
+    throwProblems(workloadProblems(args, prefix));
 }
 
 /**
@@ -456,12 +453,15 @@ export function problemsOf(issues: readonly z.core.$ZodIssue[], prefix: string):
                 return [{ key, value: issue.input, problem: typeProblem, fix: typeFix }];
             }
             if (issue.code !== "unrecognized_keys")
-                return [{ key, value: issue.input, problem, fix }];
+                return [{ key, value: issue.input, problem, fix, ...deployOnlyOf(issue) }];
             const given = isObject(issue.input) ? issue.input : {};
             return issue.keys.map((k) => ({ key: keyOf(key, [k]), value: given[k], problem, fix }));
         })
         .filter(once);
 }
+
+const deployOnlyOf = (issue: z.core.$ZodIssue): { deployOnly?: true } =>
+    issue.code === "custom" && issue.params?.deployOnly === true ? DEPLOY_ONLY : {};
 
 const keyOf = (prefix: string, path: readonly PropertyKey[]): string =>
     path.reduce<string>(
@@ -527,6 +527,9 @@ function betweenSettings(a: unknown): z.core.$ZodIssue[] {
         sa.length > MAX_LEGACY_ACCOUNT_NAME
     )
         issues.push(issue(sa, M.legacyName, "serviceAccountName"));
+    // Past what the API server takes for a user id, which an older version let through.
+    if (typeof a.runAsUser === "number" && a.runAsUser > MAX_ID)
+        issues.push({ ...issue(a.runAsUser, M.user, "runAsUser"), params: DEPLOY_ONLY });
     const rules: unknown[] = Array.isArray(a.rules) ? a.rules : [];
     rules.forEach((r, i) => issues.push(...ruleProblems(r, a.allowWildcards === true, i)));
     return issues;

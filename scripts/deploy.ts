@@ -28,7 +28,7 @@ import {
     selectCluster,
 } from "./lib/cluster";
 import { clusterReader } from "../components/live-objects";
-import { PACK_DEFAULTS_ENV } from "../components/defaults";
+import { DESTROYING_ENV, PACK_DEFAULTS_ENV } from "../components/defaults";
 import { DELETE_FOREIGN_ENV } from "../components/ownership";
 import { describeRemainingNamespaces, describeUnreadyPods } from "./lib/diagnose";
 import { refuseForeignBeforeDown, stateObjects } from "./lib/foreign";
@@ -105,6 +105,8 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
     if (deleteForeign) process.env[DELETE_FOREIGN_ENV] = "true";
     // The program refuses what the pack, run at its own levels, would block mid-up.
     if (action === "up" || action === "preview") process.env[PACK_DEFAULTS_ENV] = "1";
+    // A destroy makes nothing: config this version refuses where objects are made only warns.
+    if (action === "down") process.env[DESTROYING_ENV] = "1";
     const replaced = flags.includes(CLUSTER_REPLACED);
     if (action === "recover" && sharedBackend(BACKEND_URL) && !flags.includes(FORCE)) {
         throw new Error(refuseSharedRecover(BACKEND_URL));

@@ -8,7 +8,7 @@ import { Stack } from "@pulumi/pulumi/automation";
 
 import { recordCase } from "../helpers/reliability";
 import { writeStackConfig } from "../../scripts/lib/stack";
-import { clusterObjects, e2eStack, TempBackend } from "../helpers/e2e";
+import { clusterObjects, e2eStack, namespaceExists, npmRun, TempBackend } from "../helpers/e2e";
 
 const STACK = "e2e-faults-input";
 const good = { namespace: "e2e-input", serviceAccountName: "input-sa", podName: "input-pod" };
@@ -201,5 +201,38 @@ describe("fault: bad input", () => {
 
     it("still deploys the good config afterwards, with nothing to change", async () => {
         await stack.preview({ expectNoChanges: true });
+    });
+});
+
+describe("fault: config this version refuses, on a stack deployed before", () => {
+    const backend = new TempBackend();
+    after(() => backend.dispose());
+
+    it("is removed by npm run down, which warns of what up refuses", async () => {
+        const namespace = "e2e-later-refused";
+        const stack = await e2eStack(backend, namespace, {
+            "sa-workload:workloads": [{ namespace }],
+        });
+        const up = await npmRun("up", stack.name, backend);
+        assert.equal(up.status, 0, up.output);
+        // Settings an older version took: a user id past the API server's, a key nothing reads.
+        await writeStackConfig(stack, {
+            "sa-workload:workloads": [{ namespace, runAsUser: 2 ** 31 }],
+            "sa-workload:replicas": "3",
+        });
+        const refused = await npmRun("up", stack.name, backend);
+        assert.notEqual(refused.status, 0, refused.output);
+        assert.match(refused.output, /sa-workload:replicas is "3": not a setting of this project/);
+        assert.match(refused.output, /workloads\[0\]\.runAsUser is 2147483648/);
+        const down = await npmRun("down", stack.name, backend);
+        assert.equal(down.status, 0, down.output);
+        assert.match(down.output, /sa-workload:replicas is "3".*Not refused for a destroy/);
+        assert.ok(!namespaceExists(namespace), down.output);
+        recordCase({
+            name: "config this version refuses, on a deployed stack",
+            done: "npm run up; the stack's config given a key nothing reads and a runAsUser past 2^31-1 (as an older version took them); npm run up; npm run down",
+            happened: `up exited ${refused.status}, naming both; down exited ${down.status}, warning of both, and removed the stack's objects`,
+            left: "nothing: the namespace and its objects deleted",
+        });
     });
 });

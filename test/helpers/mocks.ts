@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 
-import { PACK_DEFAULTS_ENV } from "../../components/defaults";
+import { DESTROYING_ENV, PACK_DEFAULTS_ENV } from "../../components/defaults";
 import { DELETE_FOREIGN_ENV } from "../../components/ownership";
 import { isObject } from "../../components/problems";
 import { CLUSTER_ENV } from "../../scripts/lib/cluster";
@@ -141,7 +141,7 @@ export const mochaHooks = {
         readNoKubeconfig();
         // The project's own switches, which a developer's shell may hold (PowerShell keeps an
         // $env: for the session): each test sets the ones it is about.
-        for (const name of [CLUSTER_ENV, PACK_DEFAULTS_ENV, DELETE_FOREIGN_ENV])
+        for (const name of [CLUSTER_ENV, PACK_DEFAULTS_ENV, DESTROYING_ENV, DELETE_FOREIGN_ENV])
             delete process.env[name];
         registrations.length = 0;
         hookBindings.clear();

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 
 import program from "../../index";
 import { CLUSTER_UID_ENV } from "../../components/kube-context";
-import { PACK_DEFAULTS_ENV } from "../../components/defaults";
+import { DESTROYING_ENV, PACK_DEFAULTS_ENV } from "../../components/defaults";
 import { ConfigError } from "../../components";
 import { readProgramConfig } from "../../components/program-config";
 import { fakeApiServer, KUBE_SYSTEM, kubeconfig } from "../helpers/fake-api-server";
@@ -218,6 +218,33 @@ describe("the program", () => {
             });
             // A plain pulumi up, whose pack config may lower the policy: the program takes it.
             withEnv({ [PACK_DEFAULTS_ENV]: undefined }, () => program());
+        });
+
+        it("lets a destroy run with config refused only where objects are made, and still refuses the rest", async () => {
+            // What a stack deployed before this version's checks may hold.
+            const deployed = {
+                namespace: "team-a",
+                runAsUser: 2 ** 31,
+                resources: { limits: { memory: "512Mi" } },
+                rules: [
+                    { apiGroups: [""], resources: ["secrets", "po*"], verbs: ["get"] },
+                    { apiGroups: ["v1"], resources: ["nodes"], verbs: ["get"] },
+                ],
+            };
+            setConfig({ "sa-workload:workloads": [deployed], "sa-workload:replicas": "3" });
+            const message = refused().message;
+            for (const key of ["runAsUser", "resources.limits", "rules[0]", "rules[1].apiGroups"])
+                assert.ok(message.includes(`workloads[0].${key} is`), `${key}: ${message}`);
+            assert.match(message, /sa-workload:replicas is "3"/);
+            await withEnv({ [DESTROYING_ENV]: "1" }, async () => {
+                await run();
+                assert.ok(registrations.length > 0, "nothing registered for the destroy");
+                // A name that is wrong for the objects themselves stays refused.
+                setConfig({ "sa-workload:workloads": [{ ...deployed, namespace: "Team_A" }] });
+                registrations.length = 0;
+                assert.match(refused().message, /workloads\[0\]\.namespace is "Team_A"/);
+                assert.doesNotMatch(refused().message, /runAsUser/);
+            });
         });
 
         it("refuses an empty list of workloads", () => {
