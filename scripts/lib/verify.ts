@@ -148,12 +148,37 @@ async function listedOrForbidden<T>(list: () => Promise<{ items: T[] }>): Promis
 /**
  * Bindings of the ServiceAccount itself outside its namespace: a RoleBinding elsewhere or a
  * ClusterRoleBinding grants what no rules review of its own namespace shows. Those in its own
- * namespace are that review's; bindings of groups it is in show in the review of kube-system.
+ * namespace are that review's; ClusterRoleBindings of groups it is in show in the review of
+ * kube-system. `groupNamespaces`: the other namespaces where a RoleBinding names a group of every
+ * ServiceAccount, or of its namespace's, each for a review of its own.
  */
-async function bindingsElsewhereRow(admin: k8s.KubeConfig, w: WorkloadNames): Promise<Check> {
+async function bindingsElsewhere(
+    admin: k8s.KubeConfig,
+    w: WorkloadNames,
+): Promise<{ row: Check; groupNamespaces: string[] }> {
     const rbac = admin.makeApiClient(k8s.RbacAuthorizationV1Api);
     const roleBindings = await listedOrForbidden(() => rbac.listRoleBindingForAllNamespaces());
     const clusterBindings = await listedOrForbidden(() => rbac.listClusterRoleBinding());
+    const groups = ["system:serviceaccounts", `system:serviceaccounts:${w.namespace}`];
+    const groupNamespaces = [
+        ...new Set(
+            (roleBindings ?? [])
+                .filter((b) =>
+                    b.subjects?.some((s) => s.kind === "Group" && groups.includes(s.name)),
+                )
+                .map((b) => b.metadata?.namespace ?? "")
+                .filter((ns) => ns !== "" && ns !== w.namespace && ns !== "kube-system"),
+        ),
+    ].sort();
+    return { row: bindingsRow(w, roleBindings, clusterBindings), groupNamespaces };
+}
+
+/** The row of bindingsElsewhere(): the bindings found, or why none could be looked for. */
+function bindingsRow(
+    w: WorkloadNames,
+    roleBindings: k8s.V1RoleBinding[] | undefined,
+    clusterBindings: k8s.V1ClusterRoleBinding[] | undefined,
+): Check {
     const found = [
         ...(roleBindings ?? []).filter((b) => b.metadata?.namespace !== w.namespace),
         ...(clusterBindings ?? []),
@@ -301,11 +326,17 @@ async function checkWorkload(
     // ClusterRole's too), not only those the probes above ask about. In another namespace only
     // what every account may is expected; more there comes from a ClusterRoleBinding, of the
     // account or of a group it is in. Workloads may not use kube-system (RESERVED_NAMESPACES).
+    const every = "only what every account may";
+    const elsewhere = await bindingsElsewhere(admin, w);
     checks.push(
         await rulesReviewRow(authz, w, w.namespace, rules, "the declared ones only"),
-        await rulesReviewRow(authz, w, "kube-system", [], "only what every account may"),
-        await bindingsElsewhereRow(admin, w),
+        await rulesReviewRow(authz, w, "kube-system", [], every),
+        elsewhere.row,
     );
+    // A RoleBinding of a group it is in grants there, which only that namespace's review shows.
+    for (const namespace of elsewhere.groupNamespaces) {
+        checks.push(await rulesReviewRow(authz, w, namespace, [], every));
+    }
 
     // One real request each way, not only the authorizer's opinion.
     const asSaCore = asSa.makeApiClient(k8s.CoreV1Api);

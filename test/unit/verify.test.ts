@@ -321,6 +321,27 @@ describe("verify against an API server", () => {
             assert.deepEqual([row(checks, check).actual, row(checks, check).ok], ["none", true]);
         });
 
+        it("reviews the token's rules in each namespace where a RoleBinding names a group it is in", async () => {
+            const group = (name: string) => ({ kind: "Group", name });
+            const checks = await checksOn({
+                ...asDeclared,
+                rules: {
+                    ...asDeclared.rules,
+                    other: [{ apiGroups: [""], resources: ["configmaps"], verbs: ["update"] }],
+                },
+                roleBindings: [
+                    binding("other", "namespace-accounts", group("system:serviceaccounts:my-ns")),
+                    binding("quiet", "all-accounts", group("system:serviceaccounts")),
+                    binding("ignored", "people", group("developers")),
+                ],
+            });
+            const other = row(checks, "token's rules in other, as the API server lists them");
+            assert.deepEqual([other.actual, other.ok], ["also update configmaps", false]);
+            const quiet = row(checks, "token's rules in quiet, as the API server lists them");
+            assert.deepEqual([quiet.actual, quiet.ok], ["only what every account may", true]);
+            assert.ok(!checks.some((c) => c.check.includes("token's rules in ignored")));
+        });
+
         it("says, counted neither way, that they are not proven where listing is forbidden", async () => {
             const checks = await checksOn({
                 ...asDeclared,
