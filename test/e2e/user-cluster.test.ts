@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 
+import type { Stack } from "@pulumi/pulumi/automation";
 import { parse, stringify } from "yaml";
 
 import {
@@ -50,6 +51,19 @@ function variant(dir: string, cluster: string, server?: string): string {
 /** The test cluster's kube-system UID, which tells it from others of its name and address. */
 const kubeSystemUid = (): string =>
     kubectl("get", "namespace", "kube-system", "-o", "jsonpath={.metadata.uid}");
+
+/** Rewrites the outputs the stack's state records (its `cluster` and `clusterUid` among them). */
+async function rewriteStackOutputs(
+    stack: Stack,
+    change: (outputs: Record<string, unknown>) => Record<string, unknown>,
+): Promise<void> {
+    const state = await stack.exportStack();
+    const root = (state.deployment as { resources: StackResource[] }).resources.find(
+        (r) => r.type === "pulumi:pulumi:Stack",
+    )!;
+    root.outputs = change(root.outputs);
+    await stack.importStack(state);
+}
 
 /** `npm run <script>` of a stack with KUBECONFIG set to `kubeconfig`. */
 async function runWith(
@@ -280,14 +294,11 @@ describe("fault: the kube context a user chose", () => {
         assert.equal((await stack.outputs()).clusterUid?.value, uid);
         // The state as a teammate's minikube left it, or this cluster before it was deleted and
         // created again: the same name and address, another kube-system namespace.
-        const recordOtherCluster = async () => {
-            const state = await stack.exportStack();
-            const root = (state.deployment as { resources: StackResource[] }).resources.find(
-                (r) => r.type === "pulumi:pulumi:Stack",
-            )!;
-            root.outputs.clusterUid = "uid-of-the-first-cluster";
-            await stack.importStack(state);
-        };
+        const recordOtherCluster = () =>
+            rewriteStackOutputs(stack, (outputs) => ({
+                ...outputs,
+                clusterUid: "uid-of-the-first-cluster",
+            }));
         await recordOtherCluster();
         const before = clusterObjects();
         const saved = JSON.stringify(await stateResources(stack));
@@ -375,14 +386,7 @@ describe("fault: the kube context a user chose", () => {
         const tracked = await stateResourceCount(stack);
         // The state as an up that stopped before its end leaves it: objects, and none of the
         // stack's outputs, the cluster among them (the engine writes them at the end).
-        const recordNoCluster = async () => {
-            const state = await stack.exportStack();
-            const root = (state.deployment as { resources: StackResource[] }).resources.find(
-                (r) => r.type === "pulumi:pulumi:Stack",
-            )!;
-            root.outputs = {};
-            await stack.importStack(state);
-        };
+        const recordNoCluster = () => rewriteStackOutputs(stack, () => ({}));
         await recordNoCluster();
         // On its own cluster the objects say where it is: up goes on, recording the cluster.
         const same = await npmRun("up", stack.name, backend);

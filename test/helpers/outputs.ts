@@ -46,6 +46,15 @@ export const TYPES = {
     provider: "pulumi:providers:kubernetes",
 } as const;
 
+/** The Kubernetes objects every workload has (its legacy token Secret only when asked for). */
+export const WORKLOAD_OBJECT_TYPES = [
+    TYPES.namespace,
+    TYPES.serviceAccount,
+    TYPES.role,
+    TYPES.roleBinding,
+    TYPES.pod,
+] as const;
+
 /**
  * The inputs of each kind the component (or the program) registers. The mocks record them as
  * plain data; a registration of one of these types holds what the component built from the

@@ -19,6 +19,13 @@ const CORE = apiResources("v1", [
 
 const myNs = { apiVersion: "v1", kind: "Namespace", name: "my-ns" } as const;
 
+/** One API group of an APIGroupList, at `version` only. */
+const apiGroup = (name: string, version: string) => ({
+    name,
+    versions: [{ groupVersion: `${name}/${version}`, version }],
+    preferredVersion: { groupVersion: `${name}/${version}`, version },
+});
+
 describe("reading what a cluster holds", () => {
     it("reads an object and what says who made it", async () => {
         const found = await withKubeContexts(
@@ -117,32 +124,10 @@ describe("reading what a cluster holds", () => {
             "/apis": ok({
                 kind: "APIGroupList",
                 groups: [
-                    {
-                        name: "apps",
-                        versions: [{ groupVersion: "apps/v1", version: "v1" }],
-                        preferredVersion: { groupVersion: "apps/v1", version: "v1" },
-                    },
-                    {
-                        name: "metrics.k8s.io",
-                        versions: [{ groupVersion: "metrics.k8s.io/v1beta1", version: "v1beta1" }],
-                        preferredVersion: {
-                            groupVersion: "metrics.k8s.io/v1beta1",
-                            version: "v1beta1",
-                        },
-                    },
-                    {
-                        name: "broken.example.com",
-                        versions: [{ groupVersion: "broken.example.com/v1", version: "v1" }],
-                        preferredVersion: { groupVersion: "broken.example.com/v1", version: "v1" },
-                    },
-                    {
-                        name: "authorization.k8s.io",
-                        versions: [{ groupVersion: "authorization.k8s.io/v1", version: "v1" }],
-                        preferredVersion: {
-                            groupVersion: "authorization.k8s.io/v1",
-                            version: "v1",
-                        },
-                    },
+                    apiGroup("apps", "v1"),
+                    apiGroup("metrics.k8s.io", "v1beta1"),
+                    apiGroup("broken.example.com", "v1"),
+                    apiGroup("authorization.k8s.io", "v1"),
                 ],
             }),
             "/apis/apps/v1": apiResources("apps/v1", [

@@ -20,6 +20,22 @@ const jwt = (claims: object): string =>
         .map((p) => Buffer.from(p).toString("base64url"))
         .join(".");
 
+/** The token volume of the component's projected mode: `token`, for an hour, for `audience`. */
+const projectedToken = (audience?: string): k8s.V1Volume => ({
+    name: "service-account-token",
+    projected: {
+        sources: [
+            {
+                serviceAccountToken: {
+                    path: "token",
+                    expirationSeconds: 3600,
+                    ...(audience ? { audience } : {}),
+                },
+            },
+        ],
+    },
+});
+
 const pod = (spec: Partial<k8s.V1PodSpec>): k8s.V1Pod => ({
     spec: { containers: [{ name: "my-pod", volumeMounts: [] }], ...spec },
 });
@@ -123,22 +139,7 @@ describe("in-pod checks", () => {
     it("finds a projected token's path, audience and lifetime in the pod spec", () => {
         const placement = tokenPlacement(
             pod({
-                volumes: [
-                    {
-                        name: "service-account-token",
-                        projected: {
-                            sources: [
-                                {
-                                    serviceAccountToken: {
-                                        path: "token",
-                                        audience: "vault",
-                                        expirationSeconds: 3600,
-                                    },
-                                },
-                            ],
-                        },
-                    },
-                ],
+                volumes: [projectedToken("vault")],
                 containers: [
                     {
                         name: "my-pod",
@@ -401,22 +402,7 @@ describe("in-pod checks against a pod", () => {
             spec: {
                 ...running.spec!,
                 automountServiceAccountToken: false,
-                volumes: [
-                    {
-                        name: "service-account-token",
-                        projected: {
-                            sources: [
-                                {
-                                    serviceAccountToken: {
-                                        path: "token",
-                                        expirationSeconds: 3600,
-                                        ...(audience ? { audience } : {}),
-                                    },
-                                },
-                            ],
-                        },
-                    },
-                ],
+                volumes: [projectedToken(audience)],
                 containers: [
                     {
                         ...running.spec!.containers[0],

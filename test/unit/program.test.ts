@@ -11,7 +11,7 @@ import { readProgramConfig } from "../../components/program-config";
 import { fakeApiServer, KUBE_SYSTEM, kubeconfig } from "../helpers/fake-api-server";
 import { withEnv } from "../helpers/env";
 import { registrations } from "../helpers/mocks";
-import { only, promiseOf, registered, TYPES } from "../helpers/outputs";
+import { only, promiseOf, registered, TYPES, WORKLOAD_OBJECT_TYPES } from "../helpers/outputs";
 import { setConfig, stackFileConfig } from "../helpers/stack-config";
 import { tempDir } from "../helpers/temp-dirs";
 
@@ -77,13 +77,7 @@ describe("the program", () => {
         const outputs = await run();
         assert.deepEqual(Object.keys(outputs.workloads).sort(), ["team-a", "team-b"]);
         assert.equal(registered(TYPES.component).length, 2);
-        for (const type of [
-            TYPES.namespace,
-            TYPES.serviceAccount,
-            TYPES.role,
-            TYPES.roleBinding,
-            TYPES.pod,
-        ]) {
+        for (const type of WORKLOAD_OBJECT_TYPES) {
             assert.equal(registered(type).length, 2, type);
         }
         const pods = registered(TYPES.pod).map((r) => r.inputs);

@@ -4,7 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 
 import { DEFAULTS, PROFILES } from "../../components/defaults";
 import { delays, deleteBeforeReplace, registrations, renamed } from "../helpers/mocks";
-import { only, promiseOf, settled, TYPES } from "../helpers/outputs";
+import { only, promiseOf, settled, TYPES, WORKLOAD_OBJECT_TYPES } from "../helpers/outputs";
 import { newWorkload } from "../helpers/workload";
 
 describe("ServiceAccountWorkload", () => {
@@ -177,13 +177,7 @@ describe("ServiceAccountWorkload", () => {
 
         it("labels every object with the pod name the user sets", async () => {
             await newWorkload({ podName: "web" });
-            for (const type of [
-                TYPES.namespace,
-                TYPES.serviceAccount,
-                TYPES.role,
-                TYPES.roleBinding,
-                TYPES.pod,
-            ]) {
+            for (const type of WORKLOAD_OBJECT_TYPES) {
                 const labels = only(type).inputs.metadata.labels;
                 assert.equal(labels["app.kubernetes.io/name"], "web", type);
             }
