@@ -64,6 +64,7 @@ const CLIENT_NAMES = [
     "V1RoleBinding",
     "V1ServiceAccount",
     "V1Status",
+    "V1Volume",
     "VersionApi",
 ];
 
