@@ -33,7 +33,12 @@ import { DELETE_FOREIGN_ENV } from "../components/ownership";
 import { describeRemainingNamespaces, describeUnreadyPods } from "./lib/diagnose";
 import { refuseForeignBeforeDown, stateObjects } from "./lib/foreign";
 import { destroy, preview, up } from "./lib/operations";
-import { kubectlFor, workloadCommands, WorkloadOutputs } from "./lib/next-steps";
+import {
+    kubectlFor,
+    shellKubectlProgram,
+    workloadCommands,
+    WorkloadOutputs,
+} from "./lib/next-steps";
 import { policyPack } from "./lib/policy";
 import { startCliInConsole } from "./lib/pulumi-command";
 import { recover } from "./lib/recover";
@@ -53,7 +58,7 @@ import {
     workloadPods,
 } from "./lib/stack";
 import { phase } from "./lib/timing";
-import { ensureToolchain } from "./lib/toolchain";
+import { builtKubectl, ensureToolchain } from "./lib/toolchain";
 import { refuseUnrecordedCluster } from "./lib/unrecorded-cluster";
 
 // For npm run bench: the command as it was, the Kubernetes client or the program loaded with the
@@ -83,7 +88,10 @@ const USER_KUBECONFIG = process.env.KUBECONFIG;
 /** kubectl as the user's shell must run it for the cluster this command chose (see kubectlFor). */
 function shellKubectl(context: string | undefined): string {
     const chosen = process.env.KUBECONFIG;
-    return kubectlFor(context, chosen !== USER_KUBECONFIG ? chosen : undefined);
+    // Chosen here: the bundled cluster's, which a machine without kubectl may be using.
+    if (chosen === USER_KUBECONFIG) return kubectlFor(context);
+    const shellPath = process.env.SA_WORKLOAD_SHELL_PATH ?? process.env.PATH ?? "";
+    return kubectlFor(context, chosen, shellKubectlProgram(shellPath, builtKubectl));
 }
 
 /** Fired by SIGTERM: the engine's operations stop as a Ctrl-C stops them (see below). */

@@ -1,4 +1,5 @@
 /** What `npm run up` prints after a deploy: the walk-through's kubectl commands, ready to paste. */
+import { findOnPath } from "./toolchain";
 
 /** What the program exports for each workload (index.ts). */
 export interface WorkloadOutputs {
@@ -21,14 +22,25 @@ export interface WorkloadCommands {
  * kubectl as the user's shell must run it to reach the cluster a command used: with the kubeconfig
  * the command chose where the shell does not have it (the bundled cluster's), and with the kube
  * context the stack names. Flags, not variables, so it reads the same in bash and PowerShell.
+ * `program`: where the shell has no kubectl, the one built with the bundled cluster (see
+ * shellKubectlProgram).
  */
-export function kubectlFor(context?: string, kubeconfig?: string): string {
+export function kubectlFor(context?: string, kubeconfig?: string, program = "kubectl"): string {
     const quoted = (v: string) => (/^[\w./:@=+-]+$/.test(v) ? v : `'${v}'`);
     return [
-        "kubectl",
+        quoted(program),
         ...(kubeconfig ? [`--kubeconfig ${quoted(kubeconfig)}`] : []),
         ...(context ? [`--context ${quoted(context)}`] : []),
     ].join(" ");
+}
+
+/**
+ * The kubectl a user's shell (`shellPath`, its PATH) runs: its own where it has one, else the one
+ * built with the bundled cluster (`built`): a machine with no kube context, where that cluster
+ * runs, often has no kubectl either.
+ */
+export function shellKubectlProgram(shellPath: string, built: () => string | undefined): string {
+    return findOnPath("kubectl", shellPath) ? "kubectl" : (built() ?? "kubectl");
 }
 
 /** The commands for a workload, run by `kubectl` (see kubectlFor). */

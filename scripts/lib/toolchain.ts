@@ -298,6 +298,18 @@ function ensureProvider(version: string): void {
     runScript(BUILD, "provider");
 }
 
+/** The kubectl built with the bundled local cluster, if it is built. */
+export function builtKubectl(): string | undefined {
+    try {
+        return builtDirs()
+            .cluster.split(delimiter)
+            .map((dir) => join(dir, "kubectl"))
+            .find((file) => existsSync(file));
+    } catch {
+        return undefined; // build.sh could not say where: the printed commands name `kubectl`
+    }
+}
+
 /** Whether the bundled local cluster's binaries are built (build.sh moves each folder in whole). */
 export function clusterBuilt(): boolean {
     const dirs = builtDirs().cluster.split(delimiter);

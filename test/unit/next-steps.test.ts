@@ -1,6 +1,9 @@
 import * as assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { delimiter, join } from "node:path";
 
-import { kubectlFor, workloadCommands } from "../../scripts/lib/next-steps";
+import { kubectlFor, shellKubectlProgram, workloadCommands } from "../../scripts/lib/next-steps";
+import { tempDir } from "../helpers/temp-dirs";
 
 describe("what npm run up prints next", () => {
     const dev = { namespace: "my-ns", serviceAccount: "my-sa", pod: "my-pod", port: 8080 };
@@ -20,6 +23,26 @@ describe("what npm run up prints next", () => {
             workloadCommands(dev, kubectlFor("minikube")).describePod,
             "kubectl --context minikube -n my-ns describe pod my-pod",
         );
+    });
+
+    it("runs the kubectl built with the bundled cluster where the user's shell has none", () => {
+        const built = "/home/u/.cache/sa-workload/toolchain/kubernetes-1.36.3-abc/kubectl";
+        const empty = tempDir("sa-shell-");
+        assert.equal(
+            shellKubectlProgram(empty, () => built),
+            built,
+        );
+        assert.equal(
+            shellKubectlProgram(empty, () => undefined),
+            "kubectl",
+        );
+        const own = tempDir("sa-shell-");
+        writeFileSync(join(own, process.platform === "win32" ? "kubectl.exe" : "kubectl"), "");
+        assert.equal(
+            shellKubectlProgram(`${empty}${delimiter}${own}`, () => built),
+            "kubectl",
+        );
+        assert.equal(kubectlFor(undefined, "/k", "/a b/kubectl"), "'/a b/kubectl' --kubeconfig /k");
     });
 
     it("names the kubeconfig the command chose where the user's shell lacks it, quoted where needed", () => {
