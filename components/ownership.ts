@@ -71,7 +71,10 @@ export function foreignObjectsError(workload: string, found: readonly LiveObject
             "with everything in it)." +
             (byPulumi
                 ? "\nIf an interrupted `npm run up` of this stack made them, run `npm run recover`, " +
-                  "which tracks them again."
+                  "which tracks again what the run's pending creates made. One it leaves (written " +
+                  "by pulumi-kubernetes-*, with this workload's labels: Ctrl-C cut its create's " +
+                  "answer short, so the run recorded no create) is taken back by one `up` with " +
+                  "adoptExisting: true."
                 : ""),
     );
 }
