@@ -5,8 +5,8 @@
 import * as pulumi from "@pulumi/pulumi";
 
 import { DEFAULTS, PACK_DEFAULTS_ENV } from "./defaults";
-import { isWildcard } from "./rbac";
 import { Problems } from "./problems";
+import { wildcardFields } from "./rule-checks";
 import { type ServiceAccountWorkloadArgs, workloadProblems } from "./workload-schema";
 
 /** The project's config namespace: keys are `sa-workload:<key>`. */
@@ -199,16 +199,7 @@ export function readProgramConfig(
             // schema would be blocked at the Role, once the namespace and ServiceAccount exist.
             const rules = (w as { rules?: unknown } | null)?.rules;
             const wildcard =
-                Array.isArray(rules) &&
-                rules.some(
-                    (r) =>
-                        r !== null &&
-                        typeof r === "object" &&
-                        ["apiGroups", "resources", "verbs"].some((field) => {
-                            const list = (r as Record<string, unknown>)[field];
-                            return Array.isArray(list) && list.some((e) => isWildcard(field, e));
-                        }),
-                );
+                Array.isArray(rules) && rules.some((r) => wildcardFields(r).length > 0);
             p.check(
                 !(packDefaults && wildcard && (w as { allowWildcards?: unknown }).allowWildcards),
                 `${key}[${i}].allowWildcards`,

@@ -45,6 +45,15 @@ const CLUSTER_SCOPED: Readonly<Record<string, readonly string[]>> = {
     "apiregistration.k8s.io": ["apiservices"],
 };
 
+/** The fields of one raw rule that hold the wildcard (alone, or in resources before a subresource). */
+export function wildcardFields(r: unknown): string[] {
+    if (!isObject(r)) return [];
+    return ["apiGroups", "resources", "verbs"].filter((field) => {
+        const list = r[field];
+        return Array.isArray(list) && list.some((entry) => isWildcard(field, entry));
+    });
+}
+
 /** What the API server or the policy pack would make of one rule, read from the raw input. */
 export function ruleProblems(r: unknown, allowWildcards: boolean, i: number): z.core.$ZodIssue[] {
     if (!isObject(r)) return [];
@@ -59,9 +68,7 @@ export function ruleProblems(r: unknown, allowWildcards: boolean, i: number): z.
     const listOf = (field: string): unknown[] => (Array.isArray(r[field]) ? r[field] : []);
     const issues: z.core.$ZodIssue[] = [];
     if (!allowWildcards)
-        for (const field of ["apiGroups", "resources", "verbs"])
-            if (listOf(field).some((entry) => isWildcard(field, entry)))
-                issues.push(issue(r[field], M.wildcard, field));
+        for (const field of wildcardFields(r)) issues.push(issue(r[field], M.wildcard, field));
     // One predicate with the pack's rbac-no-sensitive-access, so what one blocks the other refuses.
     for (const s of sensitiveGrants(r))
         issues.push(

@@ -145,21 +145,51 @@ async function listedOrForbidden<T>(list: () => Promise<{ items: T[] }>): Promis
     }
 }
 
+/** Every RoleBinding and ClusterRoleBinding, each undefined where the admin may not list them. */
+interface ClusterBindings {
+    readonly roleBindings: k8s.V1RoleBinding[] | undefined;
+    readonly clusterBindings: k8s.V1ClusterRoleBinding[] | undefined;
+}
+
+/** Lists the cluster's bindings once, on the first call, for every workload's checks. */
+function bindingsOnce(admin: k8s.KubeConfig): () => Promise<ClusterBindings> {
+    let listed: Promise<ClusterBindings> | undefined;
+    return () =>
+        (listed ??= (async () => {
+            const rbac = admin.makeApiClient(k8s.RbacAuthorizationV1Api);
+            const [roleBindings, clusterBindings] = await Promise.all([
+                listedOrForbidden(() => rbac.listRoleBindingForAllNamespaces()),
+                listedOrForbidden(() => rbac.listClusterRoleBinding()),
+            ]);
+            return { roleBindings, clusterBindings };
+        })());
+}
+
+/**
+ * Groups every ServiceAccount of `namespace` is in: a RoleBinding of one grants it what no review
+ * of its own namespace shows.
+ */
+function groupsOf(namespace: string): string[] {
+    return [
+        "system:authenticated",
+        "system:serviceaccounts",
+        `system:serviceaccounts:${namespace}`,
+    ];
+}
+
 /**
  * Bindings of the ServiceAccount itself outside its namespace: a RoleBinding elsewhere or a
  * ClusterRoleBinding grants what no rules review of its own namespace shows. Those in its own
  * namespace are that review's; ClusterRoleBindings of groups it is in show in the review of
- * kube-system. `groupNamespaces`: the other namespaces where a RoleBinding names a group of every
- * ServiceAccount, or of its namespace's, each for a review of its own.
+ * kube-system. `groupNamespaces`: the other namespaces where a RoleBinding names a group it is in
+ * (every authenticated user, every ServiceAccount, or its namespace's), each for a review of its
+ * own.
  */
-async function bindingsElsewhere(
-    admin: k8s.KubeConfig,
+function bindingsElsewhere(
     w: WorkloadNames,
-): Promise<{ row: Check; groupNamespaces: string[] }> {
-    const rbac = admin.makeApiClient(k8s.RbacAuthorizationV1Api);
-    const roleBindings = await listedOrForbidden(() => rbac.listRoleBindingForAllNamespaces());
-    const clusterBindings = await listedOrForbidden(() => rbac.listClusterRoleBinding());
-    const groups = ["system:serviceaccounts", `system:serviceaccounts:${w.namespace}`];
+    { roleBindings, clusterBindings }: ClusterBindings,
+): { row: Check; groupNamespaces: string[] } {
+    const groups = groupsOf(w.namespace);
     const groupNamespaces = [
         ...new Set(
             (roleBindings ?? [])
@@ -240,11 +270,15 @@ async function rulesReviewRow(
     return { ...row, actual: expected, ok: true };
 }
 
-/** Runs every check for one workload with the admin credentials of `admin`, into `checks`. */
+/**
+ * Runs every check for one workload with the admin credentials of `admin`, into `checks`;
+ * `bindings` gives the cluster's bindings, listed once for all workloads.
+ */
 async function checkWorkload(
     admin: k8s.KubeConfig,
     w: WorkloadNames,
     checks: Check[],
+    bindings: () => Promise<ClusterBindings>,
 ): Promise<void> {
     const add = (check: string, expected: string, actual: string): void => {
         checks.push({ workload: w.namespace, check, expected, actual, ok: expected === actual });
@@ -327,7 +361,7 @@ async function checkWorkload(
     // what every account may is expected; more there comes from a ClusterRoleBinding, of the
     // account or of a group it is in. Workloads may not use kube-system (RESERVED_NAMESPACES).
     const every = "only what every account may";
-    const elsewhere = await bindingsElsewhere(admin, w);
+    const elsewhere = bindingsElsewhere(w, await bindings());
     checks.push(
         await rulesReviewRow(authz, w, w.namespace, rules, "the declared ones only"),
         await rulesReviewRow(authz, w, "kube-system", [], every),
@@ -377,7 +411,7 @@ async function checkWorkload(
 /** Every check for one workload; rejects on the first request that fails. */
 export async function verifyWorkload(admin: k8s.KubeConfig, w: WorkloadNames): Promise<Check[]> {
     const checks: Check[] = [];
-    await checkWorkload(admin, w, checks);
+    await checkWorkload(admin, w, checks, bindingsOnce(admin));
     return checks;
 }
 
@@ -397,9 +431,10 @@ export async function verifyWorkloads(
     workloads: readonly WorkloadNames[],
 ): Promise<Verification> {
     const checks: Check[] = [];
+    const bindings = bindingsOnce(admin);
     for (const w of workloads) {
         try {
-            await checkWorkload(admin, w, checks);
+            await checkWorkload(admin, w, checks, bindings);
         } catch (error) {
             checks.push({
                 workload: w.namespace,

@@ -88,10 +88,14 @@ async function bodyOf(req: IncomingMessage): Promise<Record<string, unknown>> {
     return text ? (JSON.parse(text) as Record<string, unknown>) : {};
 }
 
-/** Starts the fake cluster. `admin` is a kubeconfig for it with the admin's token. */
+/**
+ * Starts the fake cluster. `admin` is a kubeconfig for it with the admin's token; `requests`,
+ * every request it answered, as `METHOD /path`.
+ */
 export async function fakeRbacCluster(
     args: FakeRbacClusterArgs,
-): Promise<{ admin: k8s.KubeConfig; close: () => void }> {
+): Promise<{ admin: k8s.KubeConfig; requests: readonly string[]; close: () => void }> {
+    const requests: string[] = [];
     const rulesIn = (namespace?: string): Rule[] => [
         ...BASIC_RULES,
         ...(args.clusterRules ?? []),
@@ -189,6 +193,7 @@ export async function fakeRbacCluster(
     const server = createServer((req: IncomingMessage, res: ServerResponse) => {
         const method = req.method ?? "GET";
         const path = new URL(req.url ?? "/", "http://fake").pathname;
+        requests.push(`${method} ${path}`);
         void bodyOf(req).then((body) => {
             const token = (req.headers.authorization ?? "").replace(/^Bearer /, "");
             const [kind, namespace, name] = token.split(":");
@@ -212,6 +217,7 @@ export async function fakeRbacCluster(
     );
     return {
         admin,
+        requests,
         close: () => {
             server.closeAllConnections();
             server.close();

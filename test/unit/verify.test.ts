@@ -332,13 +332,20 @@ describe("verify against an API server", () => {
                 roleBindings: [
                     binding("other", "namespace-accounts", group("system:serviceaccounts:my-ns")),
                     binding("quiet", "all-accounts", group("system:serviceaccounts")),
+                    binding("users", "everyone", group("system:authenticated")),
                     binding("ignored", "people", group("developers")),
+                    binding("ignored", "elsewhere", group("system:serviceaccounts:ignored")),
                 ],
             });
             const other = row(checks, "token's rules in other, as the API server lists them");
             assert.deepEqual([other.actual, other.ok], ["also update configmaps", false]);
-            const quiet = row(checks, "token's rules in quiet, as the API server lists them");
-            assert.deepEqual([quiet.actual, quiet.ok], ["only what every account may", true]);
+            for (const namespace of ["quiet", "users"]) {
+                const review = row(
+                    checks,
+                    `token's rules in ${namespace}, as the API server lists them`,
+                );
+                assert.deepEqual([review.actual, review.ok], ["only what every account may", true]);
+            }
             assert.ok(!checks.some((c) => c.check.includes("token's rules in ignored")));
         });
 
@@ -482,6 +489,28 @@ describe("verify against an API server", () => {
                 `no: ${tokenPath} is forbidden to the admin (HTTP 403)`,
             );
             assert.equal(exitCode, 1);
+        });
+
+        it("lists the cluster's bindings once for all workloads", async () => {
+            const other: WorkloadNames = { ...w, namespace: "other-ns" };
+            const cluster = await fakeRbacCluster({
+                pods: [...workloadObjects(w).pods!, ...workloadObjects(other).pods!],
+                serviceAccounts: [
+                    ...workloadObjects(w).serviceAccounts!,
+                    ...workloadObjects(other).serviceAccounts!,
+                ],
+                nodes: workloadObjects(w).nodes,
+                rules: { "my-ns": [readPods], "other-ns": [readPods] },
+            });
+            close = cluster.close;
+            const { checks, exitCode } = await verifyWorkloads(cluster.admin, [w, other]);
+            assert.deepEqual(failures(checks), []);
+            assert.equal(exitCode, 0);
+            const lists = cluster.requests.filter((r) => r.endsWith("rolebindings"));
+            assert.deepEqual(lists, [
+                "GET /apis/rbac.authorization.k8s.io/v1/rolebindings",
+                "GET /apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
+            ]);
         });
 
         it("exits zero when every workload passes", async () => {
