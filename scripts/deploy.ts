@@ -27,7 +27,7 @@ import {
     refuseClusterMove,
     selectCluster,
 } from "./lib/cluster";
-import { clusterReader } from "../components/live-objects";
+import { ClusterReader, clusterReader } from "../components/live-objects";
 import { DESTROYING_ENV, PACK_DEFAULTS_ENV } from "../components/defaults";
 import { DELETE_FOREIGN_ENV } from "../components/ownership";
 import { describeRemainingNamespaces, describeUnreadyPods } from "./lib/diagnose";
@@ -148,6 +148,9 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
     if (ahead) stack.workspace.envVars.KUBECONFIG = ahead;
     const engineEnv = ahead ?? process.env.KUBECONFIG;
     const early = mayStartEarly && (ahead !== undefined || !bundledClusterCertain());
+    // One reader of the chosen cluster for every check of this command (it reads the kubeconfig
+    // at its first request, once the cluster is chosen).
+    const reader = clusterReader(context);
     let engineStarted: () => void = () => undefined;
     const started = new Promise<void>((resolve) => (engineStarted = resolve));
     const chosen = (async () => {
@@ -180,7 +183,6 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
         if (!replaced) {
             if (deployment) {
                 refuseClusterMove(stack.name, deployment, cluster);
-                const reader = clusterReader(context);
                 await refuseUnrecordedCluster(stack.name, action, deployment, reader, cluster);
             }
             phase("state read");
@@ -190,7 +192,7 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
         // lock is gone (on a shared backend, --force has been given for that).
         const forgotten = await forgetReplacedCluster(stack, deployment, cluster, {
             unlock: action === "recover",
-            reader: clusterReader(context),
+            reader,
         });
         console.log(
             `Stack ${stack.name}: forgot what it recorded on the replaced cluster ` +
@@ -215,20 +217,22 @@ async function main(action: string | undefined, flags: string[]): Promise<void> 
                 config,
                 context,
                 deleteForeign,
+                reader,
                 ready,
                 onStart: engineStarted,
             });
         } catch (error) {
             if (!(error instanceof EngineStartedTooSoon)) throw error;
             delete stack.workspace.envVars.KUBECONFIG;
-            await operate(action, stack, { config, context, deleteForeign, ready: chosen });
+            await operate(action, stack, { config, context, deleteForeign, reader, ready: chosen });
         }
     } else {
         await chosen;
         // With the record forgotten, `down` and `recover` have nothing left to do; `up` deploys.
         if (replaced && action !== "up")
             console.log("Nothing else to do: run `npm run up` to deploy anew.");
-        else await operate(action, stack, { config, context, deleteForeign, ready: chosen });
+        else
+            await operate(action, stack, { config, context, deleteForeign, reader, ready: chosen });
     }
     phase("engine done");
 }
@@ -244,6 +248,8 @@ interface Operation {
     readonly config: Record<string, unknown>;
     readonly context: string | undefined;
     readonly deleteForeign: boolean;
+    /** Reads the chosen cluster. */
+    readonly reader: ClusterReader;
     /** The cluster chosen and the state checked against it: the state, when it passes. */
     readonly ready: Promise<unknown>;
     /** Called once the engine's CLI has started. */
@@ -278,7 +284,7 @@ async function operate(action: string, stack: Stack, op: Operation): Promise<voi
                 watchEngine(out);
                 onOutput(out);
             },
-            clusterReader(context),
+            op.reader,
             STOP.signal,
         );
         for (const what of tracked) console.log(`Tracked again (it exists): ${what}`);
@@ -314,9 +320,7 @@ async function operate(action: string, stack: Stack, op: Operation): Promise<voi
         if (!op.deleteForeign) {
             // Checked while the engine starts; the program waits for it, so a refusal comes
             // before any delete, as the guard in the program itself does before the namespace's.
-            checked = ready.then((deployment) =>
-                refuseForeignBeforeDown(deployment, clusterReader(context)),
-            );
+            checked = ready.then((deployment) => refuseForeignBeforeDown(deployment, op.reader));
             checked.catch(() => undefined); // awaited below; an engine that fails first says why
         }
         try {

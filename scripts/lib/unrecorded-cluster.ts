@@ -7,7 +7,14 @@
  */
 import { ClusterReader, displayRef } from "../../components/live-objects";
 import { CLUSTER_REPLACED, deployedCluster, SelectedCluster } from "./cluster";
+import type { RecordedObject } from "../../components/ownership";
 import { stateObjects } from "./foreign";
+
+/** The objects with a uid of a state that records no cluster; none where it records one. */
+function withoutCluster(deployment: unknown): RecordedObject[] {
+    if (typeof deployedCluster(deployment).identity === "string") return [];
+    return stateObjects(deployment).filter((o) => o.uid);
+}
 
 /**
  * Where the objects of a state that records no cluster are, as `reader`'s cluster has them: one of
@@ -18,9 +25,15 @@ export async function unrecordedObjects(
     deployment: unknown,
     reader: ClusterReader,
 ): Promise<"none" | "here" | "elsewhere" | "unknown"> {
-    if (typeof deployedCluster(deployment).identity === "string") return "none";
-    const recorded = stateObjects(deployment).filter((o) => o.uid);
-    if (!recorded.length) return "none";
+    const recorded = withoutCluster(deployment);
+    return recorded.length ? whereAre(recorded, reader) : "none";
+}
+
+/** Whether one of `recorded` is on `reader`'s cluster with its uid (see unrecordedObjects()). */
+async function whereAre(
+    recorded: readonly RecordedObject[],
+    reader: ClusterReader,
+): Promise<"here" | "elsewhere" | "unknown"> {
     try {
         const live = await Promise.all(recorded.map((o) => reader.read(o)));
         return live.some((o, i) => o?.uid === recorded[i].uid) ? "here" : "elsewhere";
@@ -43,8 +56,8 @@ export async function refuseUnrecordedCluster(
     reader: ClusterReader,
     selected: SelectedCluster,
 ): Promise<void> {
-    if ((await unrecordedObjects(deployment, reader)) !== "elsewhere") return;
-    const objects = stateObjects(deployment).filter((o) => o.uid);
+    const objects = withoutCluster(deployment);
+    if (!objects.length || (await whereAre(objects, reader)) !== "elsewhere") return;
     // Preview changes no state: up forgets them and deploys.
     const forgetting = action === "preview" ? "up" : action;
     throw new Error(
