@@ -69,6 +69,10 @@ export function foreignObjectsError(workload: string, found: readonly LiveObject
             "or delete them yourself, or take them over on purpose with adoptExisting: true on " +
             "the workload: the stack then owns them, and `npm run down` deletes them (a namespace " +
             "with everything in it)." +
+            (found.some((o) => !adoptable(o))
+                ? " Not a Pod that no Pulumi run made: its spec cannot change once it runs, so " +
+                  "delete it yourself either way."
+                : "") +
             (byPulumi
                 ? "\nIf an interrupted `npm run up` of this stack made them, run `npm run recover`, " +
                   "which tracks again what the run's pending creates made. One it leaves (written " +
@@ -129,6 +133,57 @@ export function refuseForeignHook(
             if (found.length) throw foreignObjectsError(workload, found);
         },
         // A preview says so too, instead of promising a create that would take an object over.
+        { onDryRun: true },
+    );
+}
+
+/**
+ * The field managers pulumi-kubernetes (4.x, server-side apply) names for the objects it creates:
+ * `pulumi-kubernetes-<random>`, one per create.
+ */
+export const PROVIDER_MANAGER = /^pulumi-kubernetes-/;
+
+/**
+ * Whether adoptExisting can take `o` over: anything but a Pod that no Pulumi run wrote. A Pod's
+ * spec cannot change once it runs (the API server refuses other containers, volumes, security
+ * settings), so taking over one made by hand fails, after the rest has been taken over; one a
+ * run of pulumi-kubernetes made (this stack's, its create cut short by Ctrl-C) has this spec.
+ */
+export function adoptable(o: LiveObject): boolean {
+    return o.kind !== "Pod" || o.managers.some((m) => PROVIDER_MANAGER.test(m));
+}
+
+/** The error for a Pod that adoptExisting would take over and cannot (see adoptable()). */
+export function unadoptablePodError(workload: string, pod: LiveObject): Error {
+    return new Error(
+        `Workload "${workload}": adoptExisting takes over the objects that exist, but not this ` +
+            `Pod, which no Pulumi run made: ${displayRef(pod)} (${describeOwner(pod)}). A Pod's ` +
+            "spec cannot change once it runs (the API server refuses other containers, volumes " +
+            "and security settings), so taking it over would fail after the other objects were " +
+            "taken over; nothing was created or changed.\n" +
+            `Fix: delete it yourself (kubectl delete pod ${pod.name} -n ${pod.namespace ?? ""}) ` +
+            "and run the command again, or give the workload another podName.",
+    );
+}
+
+/**
+ * A hook that fails the create of the workload's Pod, where it adopts existing objects, while a
+ * Pod of that name exists that it cannot take over (see adoptable()). On the namespace too, so it
+ * fails before anything is taken over.
+ */
+export function refuseUnadoptablePodHook(
+    hookName: string,
+    workload: string,
+    reader: ClusterReader,
+    pods: readonly PlannedObject[],
+): pulumi.ResourceHook {
+    return new pulumi.ResourceHook(
+        hookName,
+        async () => {
+            const found = await Promise.all(pods.map((p) => reader.read(p)));
+            const pod = found.find((o) => o !== undefined && !adoptable(o));
+            if (pod) throw unadoptablePodError(workload, pod);
+        },
         { onDryRun: true },
     );
 }
@@ -431,14 +486,22 @@ export function ownershipHooks(
         // The namespace's check covers everything, and finds a new namespace empty for the rest.
         const mine = kind === "Namespace" ? planned : planned.filter((p) => p.kind === kind);
         const hookName = `${workload}-${kind.toLowerCase()}-not-foreign`;
+        // Adopting, only a Pod is still checked: first with the namespace, before any take-over.
+        const pods = mine.filter((p) => p.kind === "Pod");
+        const beforeCreate = !names.adopt
+            ? [refuseForeignHook(hookName, workload, reader, mine, newNamespaces)]
+            : pods.length
+              ? [
+                    refuseUnadoptablePodHook(
+                        `${workload}-${kind.toLowerCase()}-pod-adoptable`,
+                        workload,
+                        reader,
+                        pods,
+                    ),
+                ]
+              : [];
         return {
-            ...(names.adopt
-                ? {}
-                : {
-                      beforeCreate: [
-                          refuseForeignHook(hookName, workload, reader, mine, newNamespaces),
-                      ],
-                  }),
+            ...(beforeCreate.length ? { beforeCreate } : {}),
             beforeUpdate: [sameObjectCheck(reader, workload)],
             beforeDelete: [
                 sameObjectCheck(reader, workload),

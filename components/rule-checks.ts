@@ -74,7 +74,7 @@ export function ruleProblems(r: unknown, allowWildcards: boolean, i: number): z.
         issues.push(
             issue(
                 r,
-                `grants ${s.grants}: ${s.why}, which reaches beyond the workload's own identity, and the policy pack, which npm run up and preview run, blocks it (rbac-no-sensitive-access, mandatory) once the namespace and ServiceAccount exist | ${s.fix}`,
+                `grants ${s.grants}: ${s.why}, which reaches beyond the workload's own identity. The component grants it to no workload, whatever the policy pack's config says (its rbac-no-sensitive-access, mandatory, blocks it too) | ${s.fix}`,
             ),
         );
     // A version where the group belongs ("v1", copied from apiVersion) names no group.

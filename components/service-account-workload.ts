@@ -53,8 +53,10 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
         const profile = PROFILES[level];
         const port = args.port ?? profile.port;
         // These objects belong to this stack alone: an `up` takes back fields that someone else
-        // changed (kubectl edit, another apply) instead of failing on the server-side apply conflict,
-        // so drift such as an escalated Role is repaired, not merely reported.
+        // changed (kubectl edit, another apply) instead of failing on the server-side apply
+        // conflict, where the provider sees the change: it compares a list only up to the length
+        // the program gives (pulumi-kubernetes 4.25), so a verb or rule appended to the Role is
+        // not seen; `npm run verify` finds it.
         // Only objects this stack created get there: a create never takes one over (ownership.ts).
         const owned = { "pulumi.com/patchForce": "true" };
         const labels = {
@@ -73,10 +75,21 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
             adopt: args.adoptExisting ?? DEFAULTS.adoptExisting,
             kubeContext: args.kubeContext,
         });
+        // The context the ownership checks read is where the children go: given no provider, the
+        // component makes one for it (else they would go to the current context, unchecked).
+        const provider =
+            args.kubeContext !== undefined && !opts?.provider && !opts?.providers
+                ? new k8s.Provider(
+                      `${name}-provider`,
+                      { context: args.kubeContext, kubeconfig: "" },
+                      { parent: this },
+                  )
+                : undefined;
         // Every child has a fixed name, so a replacement must delete the old object first: created
         // first, the new one would be the old one, and the delete that follows would remove it.
         const child = (kind: Parameters<typeof hooks>[0]): pulumi.CustomResourceOptions => ({
             parent: this,
+            ...(provider ? { provider } : {}),
             deleteBeforeReplace: true,
             hooks: hooks(kind),
         });
@@ -223,8 +236,14 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
                     volumes: [...writable.volumes, ...token.volumes],
                 },
             },
-            // No value flows from the binding, but the Pod must not run without its rights.
-            { ...child("Pod"), dependsOn: [this.roleBinding] },
+            {
+                ...child("Pod"),
+                // No value flows from the binding, but the Pod must not run without its rights.
+                dependsOn: [this.roleBinding],
+                // The API server takes only added tolerations on a running Pod, and the
+                // provider would update them in place: a changed or removed one replaces it.
+                replaceOnChanges: ["spec.tolerations"],
+            },
         );
 
         this.namespaceName = namespace;

@@ -21,6 +21,22 @@ import { ruleProblems } from "./rule-checks";
 import { TOKEN_MODES } from "./token";
 
 const EXAMPLE_IMAGE = d.PROFILES.restricted.image;
+// The image's own files (nginx's configuration in /etc/nginx, its page in /usr/share/nginx/html)
+// and the runtime's (/proc, /sys, /dev): a volume mounted in one would hide them.
+const SYSTEM_DIRECTORIES = [
+    "/etc",
+    "/usr",
+    "/bin",
+    "/sbin",
+    "/lib",
+    "/lib64",
+    "/proc",
+    "/sys",
+    "/dev",
+];
+// The Docker Hub's nginx: how an image reference names it.
+const OFFICIAL_NGINX =
+    /^(?:(?:docker\.io|index\.docker\.io|registry-1\.docker\.io)\/)?(?:library\/)?nginx(?:[:@]|$)/;
 const RULE = `write a rule as { apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] }`;
 const PROJECTED_ONLY = ["audience", "expirationSeconds", "path"] as const;
 const EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"] as const;
@@ -53,6 +69,9 @@ const M = {
     audience: "must be a non-empty string | name the token's audience, or leave it out",
     expiration: `not a whole number of seconds from the API server's minimum of ${MIN_TOKEN} to its maximum of ${MAX_TOKEN} (2^32) | use ${MIN_TOKEN} or more, e.g. ${d.DEFAULTS.projectedTokenExpirationSeconds}`,
     path: `not an absolute directory below / without ':' or '..' | use a path like "${d.DEFAULTS.projectedTokenPath}"`,
+    systemPath: (top: string) =>
+        `inside ${top}, a directory of the image's own files or the container runtime's: the token's volume would hide what is there (nginx's configuration in /etc/nginx, its page in /usr/share/nginx/html), and the Pod would not start or not serve | use a directory of its own, e.g. "${d.DEFAULTS.projectedTokenPath}"`,
+    officialNginx: `the Docker Hub's nginx image, which starts as root, writes /var/cache/nginx and /run and listens on 80: under podSecurity "restricted" (a non-root user, a read-only root filesystem) it would never become ready | use the unprivileged build of the same version, e.g. "${EXAMPLE_IMAGE}" (the default), or set podSecurity: "baseline"`,
     resources: `not a { requests, limits } object | use e.g. { requests: { cpu: "50m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } }`,
     quantities: `not a map of resource names to quantities | use e.g. { cpu: "50m", memory: "32Mi" }`,
     resourceName: `not a container resource | use cpu, memory, ephemeral-storage, hugepages-<size>, or an extended resource such as example.com/gpu`,
@@ -179,10 +198,20 @@ const token = z
              * Directory of the token file (projected only); not one the Pod mounts already.
              * @default "/var/run/secrets/tokens"
              */
-            path: text(
-                (p) => /^\/[^:]*[^:/][^:]*$/.test(p) && !p.split("/").includes(".."),
-                M.path,
-            ).optional(),
+            path: text((p) => /^\/[^:]*[^:/][^:]*$/.test(p) && !p.split("/").includes(".."), M.path)
+                .superRefine((p, ctx) => {
+                    // Over a directory of the image's own, the token's volume hides its files.
+                    const top = `/${p.split("/").filter(Boolean)[0] ?? ""}`;
+                    // Only where objects are made: a stack deployed before this check may hold it.
+                    if (SYSTEM_DIRECTORIES.includes(top))
+                        ctx.addIssue({
+                            code: "custom",
+                            input: p,
+                            message: M.systemPath(top),
+                            params: DEPLOY_ONLY,
+                        });
+                })
+                .optional(),
         },
         objectOf(M.token, ({ mode }) =>
             (TOKEN_MODES as readonly unknown[]).includes(mode) ? modeOption(mode) : M.tokenOption,
@@ -342,7 +371,10 @@ const shape = {
     /** Pod Security level enforced on the namespace and met by the Pod. @default "restricted" */
     podSecurity: oneOf(d.POD_SECURITY_LEVELS, "not a Pod Security level offered here").optional(),
     /**
-     * Container image, pinned by a version tag or a digest (never `latest`, `stable`).
+     * Container image, pinned by a version tag or a digest (never `latest`, `stable`). Under
+     * podSecurity "restricted" it runs as `runAsUser` with a read-only root filesystem and no
+     * capabilities, so it must serve on `port` writing only to /tmp (the Docker Hub's nginx, which
+     * needs root, is refused there).
      * @default "nginxinc/nginx-unprivileged:1.27.4-alpine" (restricted) or "nginx:1.27.4-alpine"
      */
     image: image.optional(),
@@ -368,11 +400,15 @@ const shape = {
      * @default cpu 50m, memory 32Mi, ephemeral-storage 64Mi requested; 200m, 128Mi, 256Mi at most
      */
     resources: resources.optional(),
-    /** How long `pulumi up` waits for the Pod to become Ready before failing. @default 180 */
+    /**
+     * How long `pulumi up` waits for the Pod to become Ready before failing; it bounds every
+     * operation on the Pod, its delete too (in a destroy or a replacement). @default 180
+     */
     readyTimeoutSeconds: whole(10, 3600, timeout(d.DEFAULTS.readyTimeoutSeconds)).optional(),
     /**
-     * How long `pulumi destroy` waits for the namespace, and everything in it, to be gone before
-     * failing (a finalizer that never finishes would otherwise hold it for 10 minutes). @default 300
+     * How long `pulumi destroy` waits for the namespace, and what is left in it after the Pod's
+     * delete (which readyTimeoutSeconds bounds), to be gone before failing (a finalizer that
+     * never finishes would otherwise hold it for 10 minutes). @default 300
      */
     deleteTimeoutSeconds: whole(10, 3600, timeout(d.DEFAULTS.deleteTimeoutSeconds)).optional(),
     /**
@@ -386,8 +422,10 @@ const shape = {
     /** Taints the Pod tolerates (a tainted node takes only pods that tolerate it). @default none */
     tolerations: z.array(toleration, M.tolerations).readonly().optional(),
     /**
-     * Kube context the provider deploys to, where the ownership checks look for objects that exist
-     * already (ownership.ts). @default the kubeconfig's current context
+     * Kube context the workload deploys to, where the ownership checks look for objects that
+     * exist already (ownership.ts). Given no provider in its options, the component makes one
+     * for this context; a provider given must name the same one. @default the kubeconfig's
+     * current context
      */
     kubeContext: text((c) => c !== "", M.context).optional(),
 };
@@ -520,6 +558,8 @@ function betweenSettings(a: unknown): z.core.$ZodIssue[] {
                 "port",
             ),
         );
+    if (level === "restricted" && typeof a.image === "string" && OFFICIAL_NGINX.test(a.image))
+        issues.push({ ...issue(a.image, M.officialNginx, "image"), params: DEPLOY_ONLY });
     const sa = a.serviceAccountName;
     if (
         a.legacyTokenSecret === true &&

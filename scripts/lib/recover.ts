@@ -22,7 +22,7 @@ import type { Deployment, Stack } from "@pulumi/pulumi/automation";
 
 import { kubeClient } from "../../components/kube-context";
 import { ClusterReader } from "../../components/live-objects";
-import { refuseReplacedObjects } from "../../components/ownership";
+import { PROVIDER_MANAGER, refuseReplacedObjects } from "../../components/ownership";
 
 import { stateObjects } from "./foreign";
 
@@ -91,9 +91,6 @@ export function adoptPendingCreates(deployment: unknown, adopt: PendingCreate[])
         pending_operations: operations.filter((op) => !adopted(op)),
     };
 }
-
-/** The field managers pulumi-kubernetes (4.x, server-side apply) names for the objects it creates. */
-const PROVIDER_MANAGER = /^pulumi-kubernetes-/;
 
 /**
  * Whether `live`, the object of a pending create's kind and name, is the one the killed run made:

@@ -68,6 +68,18 @@ const cases: BadInput[] = [
         expect: [key("image"), '"nginx"', "pin a version tag or a digest"],
     },
     {
+        what: "the Docker Hub's nginx, which needs root, under podSecurity restricted",
+        key: "sa-workload:workloads",
+        value: w({ image: "nginx:1.27.4-alpine" }),
+        expect: [key("image"), '"nginx:1.27.4-alpine"', "starts as root", "nginx-unprivileged"],
+    },
+    {
+        what: "token directory over nginx's configuration",
+        key: "sa-workload:workloads",
+        value: w({ token: { mode: "projected", path: "/etc/nginx" } }),
+        expect: [key("token.path"), '"/etc/nginx"', "inside /etc", "/var/run/secrets/tokens"],
+    },
+    {
         what: "image pinned to latest",
         key: "sa-workload:workloads",
         value: w({ image: "nginx:latest" }),

@@ -51,6 +51,9 @@ export const hookBindings = new Map<
 /** Whether each resource, by name, was registered with `deleteBeforeReplace`. */
 export const deleteBeforeReplace = new Map<string, boolean>();
 
+/** The `replaceOnChanges` each resource, by name, was registered with. */
+export const replaceOnChanges = new Map<string, string[]>();
+
 let clock = 0;
 
 /**
@@ -65,6 +68,7 @@ function acceptResourceHooks(): void {
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req, ...rest) => {
         deleteBeforeReplace.set(req.getName(), req.getDeletebeforereplace());
+        replaceOnChanges.set(req.getName(), req.getReplaceonchangesList());
         const hooks = req.getHooks();
         if (hooks) {
             hookBindings.set(req.getName(), {
@@ -80,6 +84,7 @@ function acceptResourceHooks(): void {
 interface RegisterRequest {
     getName(): string;
     getDeletebeforereplace(): boolean;
+    getReplaceonchangesList(): string[];
     getHooks():
         | {
               getBeforeCreateList(): string[];
@@ -146,6 +151,7 @@ export const mochaHooks = {
         registrations.length = 0;
         hookBindings.clear();
         deleteBeforeReplace.clear();
+        replaceOnChanges.clear();
         clock = 0;
         delays.clear();
         renamed.clear();

@@ -255,6 +255,55 @@ describe("ownership: objects the stack did not create", () => {
         assert.ok(!message.includes("npm run recover"), "a kubectl object is not a lost create");
     });
 
+    describe("adopting a Pod", () => {
+        const pod: ObjectRef = {
+            apiVersion: "v1",
+            kind: "Pod",
+            namespace: "my-ns",
+            name: "my-pod",
+        };
+        const adopting = (objects: LiveObject[]) =>
+            ownershipHooks("w", { ...names, adopt: true }, fakeCluster(objects));
+
+        it("refuses, before the namespace is taken over, a Pod no Pulumi run made", async () => {
+            const hooks = adopting([
+                live(ns("my-ns")),
+                live(pod, { managers: ["kubectl-create"] }),
+            ]);
+            for (const kind of ["Namespace", "Pod"]) {
+                await assert.rejects(runBeforeCreate(hooks(kind)), (error: Error) => {
+                    for (const text of [
+                        'Workload "w": adoptExisting takes over the objects that exist, but not this Pod',
+                        "Pod my-ns/my-pod (labels: none; written by: kubectl-create",
+                        "nothing was created or changed",
+                        "kubectl delete pod my-pod -n my-ns",
+                        "another podName",
+                    ])
+                        assert.ok(
+                            error.message.includes(text),
+                            `"${text}" missing:\n${error.message}`,
+                        );
+                    return true;
+                });
+            }
+            await runBeforeCreate(hooks("ServiceAccount"));
+        });
+
+        it("takes over a Pod a run of pulumi-kubernetes made, and creates a missing one", async () => {
+            const made = live(pod, { managers: ["pulumi-kubernetes-1a2b3c4d", "kubelet"] });
+            await runBeforeCreate(adopting([live(ns("my-ns")), made])("Namespace"));
+            await runBeforeCreate(adopting([live(ns("my-ns"))])("Pod"));
+        });
+
+        it("tells, where it is not adopting, that such a Pod is deleted either way", () => {
+            const byHand = { ...live(pod, { managers: ["kubectl-create"] }), arg: "podName" };
+            const message = foreignObjectsError("w", [byHand]).message;
+            assert.ok(message.includes("Not a Pod that no Pulumi run made"), message);
+            const made = live(pod, { managers: ["pulumi-kubernetes-1a2b3c4d"] });
+            assert.ok(!foreignObjectsError("w", [made]).message.includes("Not a Pod"));
+        });
+    });
+
     it("points at recover when the object looks like one an interrupted up made", () => {
         const pulumiMade = live(ns("my-ns"), {
             labels: { "app.kubernetes.io/managed-by": "pulumi" },
@@ -420,10 +469,13 @@ describe("ownership: objects the stack did not create", () => {
         }
     });
 
-    it("checks nothing before a create once the workload adopts existing objects", async () => {
+    it("checks only its Pod before a create once the workload adopts existing objects, first with the namespace", async () => {
         await newWorkload({ adoptExisting: true }, "w");
         for (const [name, hooks] of hookBindings) {
-            assert.deepEqual(hooks.beforeCreate, [], `${name} still checks before a create`);
+            const expected = ["w-namespace", "w-pod"].includes(name)
+                ? [`${name}-pod-adoptable`]
+                : [];
+            assert.deepEqual(hooks.beforeCreate, expected, name);
         }
         assert.deepEqual(hookBindings.get("w-namespace")?.beforeDelete, [
             "sa-workload-same-object",

@@ -3,7 +3,13 @@ import * as assert from "node:assert/strict";
 import * as k8s from "@pulumi/kubernetes";
 
 import { DEFAULTS, PROFILES } from "../../components/defaults";
-import { delays, deleteBeforeReplace, registrations, renamed } from "../helpers/mocks";
+import {
+    delays,
+    deleteBeforeReplace,
+    registrations,
+    renamed,
+    replaceOnChanges,
+} from "../helpers/mocks";
 import { only, promiseOf, settled, TYPES, WORKLOAD_OBJECT_TYPES } from "../helpers/outputs";
 import { newWorkload } from "../helpers/workload";
 
@@ -307,6 +313,15 @@ describe("ServiceAccountWorkload", () => {
             }
         });
 
+        it("replaces the Pod when its tolerations change, which the API server takes only added", async () => {
+            await newWorkload({ tolerations: [{ key: "dedicated", operator: "Exists" }] });
+            const children = registrations.filter((r) => r.type.startsWith("kubernetes:"));
+            for (const child of children) {
+                const expected = child.type === TYPES.pod ? ["spec.tolerations"] : [];
+                assert.deepEqual(replaceOnChanges.get(child.name), expected, child.type);
+            }
+        });
+
         it("records none of its arguments as component state, where a secret would be plain", async () => {
             await newWorkload({ namespace: "team-a", legacyTokenSecret: true });
             assert.deepEqual(only(TYPES.component).inputs, {});
@@ -322,6 +337,39 @@ describe("ServiceAccountWorkload", () => {
             for (const child of children) {
                 assert.ok(child.provider?.startsWith(`${providerUrn}::`), child.type);
             }
+        });
+    });
+
+    describe("kubeContext", () => {
+        const providers = () =>
+            registrations.filter((r) => r.type === "pulumi:providers:kubernetes");
+
+        it("deploys every child to it through a provider of its own where none is given", async () => {
+            await newWorkload({ kubeContext: "staging" }, "ctx");
+            assert.deepEqual(
+                providers().map((p) => [p.name, p.inputs.context]),
+                [["ctx-provider", "staging"]],
+            );
+            const children = registrations.filter((r) => r.type.startsWith("kubernetes:"));
+            assert.equal(children.length, 5);
+            for (const child of children) {
+                assert.match(child.provider ?? "", /ctx-provider::/, child.type);
+            }
+        });
+
+        it("makes no provider where one is given", async () => {
+            const provider = new k8s.Provider("given", { context: "staging" });
+            await settled(provider);
+            await newWorkload({ kubeContext: "staging" }, "ctx", { provider });
+            assert.deepEqual(
+                providers().map((p) => p.name),
+                ["given"],
+            );
+        });
+
+        it("makes no provider where none is named", async () => {
+            await newWorkload({}, "ctx");
+            assert.deepEqual(providers(), []);
         });
     });
 

@@ -66,11 +66,31 @@ describe("validation", () => {
 
         it("accepts images pinned by tag, by digest, or from a registry with a port", async () => {
             for (const image of [
-                "nginx:1.27.4",
-                `nginx@${DIGEST}`,
+                "nginxinc/nginx-unprivileged:1.27.4",
+                `nginxinc/nginx-unprivileged@${DIGEST}`,
                 `registry.local:5000/team/nginx:1.27.4@${DIGEST}`,
             ]) {
                 await newWorkload({ image }, `img-${registrations.length}`);
+            }
+        });
+
+        it("refuses the Docker Hub's nginx, which needs root, under the restricted profile only", async () => {
+            for (const image of [
+                "nginx:1.27.4",
+                `nginx@${DIGEST}`,
+                "library/nginx:1.27.4-alpine",
+                "docker.io/library/nginx:1.27.4",
+                "index.docker.io/nginx:1.27.4",
+            ]) {
+                const error = refuses({ image }, "image", image, "nginxinc/nginx-unprivileged");
+                assert.match(error.message, /starts as root/);
+                assert.match(error.message, /podSecurity: "baseline"/);
+            }
+            for (const image of ["nginx:1.27.4", "docker.io/library/nginx:1.27.4"]) {
+                await newWorkload(
+                    { image, podSecurity: "baseline" },
+                    `base-${registrations.length}`,
+                );
             }
         });
     });
@@ -283,6 +303,22 @@ describe("validation", () => {
                 );
         });
 
+        it("refuses a token directory over the image's own files or the runtime's", () => {
+            for (const [path, top] of [
+                ["/etc", "/etc"],
+                ["/usr/share/nginx/html", "/usr"],
+                ["//proc/tokens/", "/proc"],
+            ]) {
+                const error = refuses(
+                    { token: { mode: "projected", path } },
+                    "token.path",
+                    path,
+                    "/var/run/secrets/tokens",
+                );
+                assert.ok(error.message.includes(`inside ${top}, a directory of the image's`));
+            }
+        });
+
         it("refuses a relative token path, and / itself", () => {
             for (const path of ["tokens", "/"])
                 refuses(
@@ -412,7 +448,7 @@ describe("validation", () => {
 
         it("reports every problem at once", () => {
             const error = refuses(
-                { namespace: "kube-system", image: "nginx", token: { mode: "x" } },
+                { namespace: "kube-system", image: "httpd", token: { mode: "x" } },
                 "namespace",
                 "kube-system",
                 "own",
