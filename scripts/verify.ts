@@ -5,7 +5,8 @@
  */
 import { loadKubeConfig } from "../components/kube-context";
 import { refuseOtherCluster, selectCluster } from "./lib/cluster";
-import { kubeContextOf, openStack, stackFileConfig } from "./lib/stack";
+import { describeBackendFailure } from "./lib/backend";
+import { defaultBackendUrl, kubeContextOf, openStack, stackFileConfig } from "./lib/stack";
 import { ensureToolchain } from "./lib/toolchain";
 import { verifyWorkloads, WorkloadNames } from "./lib/verify";
 import { formatReport } from "./lib/verify-table";
@@ -38,6 +39,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-    console.error(`verify: ${error instanceof Error ? error.message : String(error)}`);
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`verify: ${message}`);
+    // A wrong passphrase, refused credentials, a backend that does not answer: said as up says it.
+    const backend = describeBackendFailure(message, defaultBackendUrl());
+    if (backend) console.error(`\n${backend}`);
     process.exitCode = 1;
 });

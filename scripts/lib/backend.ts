@@ -42,6 +42,8 @@ const BLOB_ERROR = /blob \(key "[^"]*"\)/;
 const REFUSED_CREDENTIALS = /SignatureDoesNotMatch|InvalidAccessKeyId|AccessDenied|ExpiredToken/;
 const WRONG_PASSPHRASE = /incorrect passphrase/;
 const MISSING_PASSPHRASE = /passphrase must be set with PULUMI_CONFIG_PASSPHRASE/;
+// The CLI making the stack (pulumi 3.274.1 cmd/pulumi/stack/io.go): its secrets are new too.
+const NEW_STACK_SECRETS = /could not create secrets manager for new stack/;
 
 /**
  * One explanation for an error about the state backend or its secrets; undefined otherwise.
@@ -96,6 +98,16 @@ export function describeBackendFailure(
             "PULUMI_CONFIG_PASSPHRASE does not open this stack's secrets: nothing was changed. Use " +
             "the passphrase the stack was created with (on a shared backend, the team's, from its " +
             `secret store).${old}`
+        );
+    }
+    if (MISSING_PASSPHRASE.test(message) && NEW_STACK_SECRETS.test(message)) {
+        // Any passphrase would open a stack made now: the earlier version's is no hint here.
+        return (
+            `This command would create the stack in ${backendName(backendUrl)}, and its secrets ` +
+            "need a passphrase: set PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) to " +
+            "the one everyone who uses the stack will share (on a shared backend, the team's, " +
+            "from its secret store): a passphrase of your own would lock the others out of its " +
+            "secrets. Nothing was created."
         );
     }
     if (MISSING_PASSPHRASE.test(message)) {

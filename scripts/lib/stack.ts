@@ -297,6 +297,28 @@ export function fileBackendDir(
     return p.resolve(cwd, dir);
 }
 
+/**
+ * A backend URL as the CLI must get it, run in the workspace folder: a file backend's by its
+ * absolute path (a relative one would be read from that folder), query kept.
+ */
+export function cliBackendUrl(url: string, platform: NodeJS.Platform = process.platform): string {
+    const dir = fileBackendDir(url, platform);
+    if (!dir) return url;
+    const query = url.includes("?") ? url.slice(url.indexOf("?")) : "";
+    return fileBackendUrl(dir, platform) + query;
+}
+
+/**
+ * PULUMI_CONFIG_PASSPHRASE_FILE as an absolute path, where set: the CLI runs in the workspace
+ * folder and would read a relative one from there.
+ */
+export function absolutePassphraseFile(parent: NodeJS.ProcessEnv = process.env): {
+    PULUMI_CONFIG_PASSPHRASE_FILE?: string;
+} {
+    const file = parent.PULUMI_CONFIG_PASSPHRASE_FILE;
+    return file ? { PULUMI_CONFIG_PASSPHRASE_FILE: path.resolve(file) } : {};
+}
+
 /** PULUMI_BACKEND_URL, else the local file backend in .pulumi/. */
 export function defaultBackendUrl(): string {
     return process.env.PULUMI_BACKEND_URL ?? fileBackendUrl(DEFAULT_STATE);
@@ -356,7 +378,7 @@ export async function openStack(options: StackOptions = {}): Promise<Stack> {
     copyFileSync(join(REPO_ROOT, "Pulumi.yaml"), join(workDir, "Pulumi.yaml"));
 
     const env: Record<string, string> = {
-        PULUMI_BACKEND_URL: backendUrl,
+        PULUMI_BACKEND_URL: cliBackendUrl(backendUrl),
         // This workspace's stack file has no secrets settings on a runner that did not create the
         // stack (another clone, a CI job): use the secrets provider its state records, as the
         // CLI offers for workspaces like this one, rather than a new one.
@@ -364,6 +386,7 @@ export async function openStack(options: StackOptions = {}): Promise<Stack> {
         ...pluginCompileCache(),
         ...policyPackNodeOptions(),
         ...stackPassphrase(backendUrl),
+        ...absolutePassphraseFile(),
     };
     const ws = sealedState(
         await LocalWorkspace.create({

@@ -16,6 +16,7 @@ import {
 } from "@pulumi/pulumi/automation";
 
 import {
+    cliBackendUrl,
     createOrSelectStack,
     fileBackendDir,
     fileBackendUrl,
@@ -69,6 +70,18 @@ describe("file backend URLs, as the Pulumi CLI parses them", () => {
         assert.equal(
             fileBackendDir("file://~/.pulumi", "win32", "C:\\Users\\u", "D:\\"),
             "C:\\Users\\u\\.pulumi",
+        );
+    });
+
+    it("is given to the CLI by its absolute path, query kept, and other backends as they are", () => {
+        assert.equal(
+            cliBackendUrl("file://state?x=1", "linux"),
+            `file://${join(process.cwd(), "state")}?x=1`,
+        );
+        assert.equal(cliBackendUrl("file:///srv/state", "linux"), "file:///srv/state");
+        assert.equal(
+            cliBackendUrl("s3://team-state?region=eu-west-1"),
+            "s3://team-state?region=eu-west-1",
         );
     });
 
@@ -404,6 +417,33 @@ describe("a stack's state exported and imported by the commands (recover, --clus
         const exports = pulumi.runs().filter((args) => args.includes("export"));
         // The CLI handle adds --non-interactive to every run.
         assert.deepEqual(exports, [["stack", "export", "--stack", "dev", "--non-interactive"]]);
+    });
+
+    it("hands the CLI, which runs in the workspace folder, a relative backend and passphrase file as absolute paths", async () => {
+        const sdk = createRequire(__filename)("@pulumi/pulumi/package.json") as { version: string };
+        const pulumi = fakePulumi(sdk.version);
+        const cwd = tempDir("sa-relative-");
+        const file = join(cwd, "rel-state", ".pulumi", "stacks", PROJECT, "dev.json");
+        mkdirSync(join(file, ".."), { recursive: true });
+        writeFileSync(file, JSON.stringify({ version: 3, checkpoint: {} }));
+        const path = `${pulumi.dir}${delimiter}${process.env.PATH ?? ""}`;
+        const before = process.cwd();
+        process.chdir(cwd);
+        try {
+            await withEnv({ PATH: path, PULUMI_CONFIG_PASSPHRASE_FILE: "team.pass" }, async () => {
+                const stack = await openStack({ backendUrl: "file://rel-state", config: {} });
+                await stack.exportStack();
+            });
+        } finally {
+            process.chdir(before);
+        }
+        // `pulumi version` (the SDK's check, before the workspace) reads neither.
+        const stackRuns = pulumi.envs().filter((_, i) => pulumi.runs()[i][0] !== "version");
+        assert.equal(stackRuns.length, 1);
+        assert.deepEqual(stackRuns[0], {
+            backend: fileBackendUrl(join(cwd, "rel-state")),
+            passphraseFile: join(cwd, "team.pass"),
+        });
     });
 
     it("imports through a file only the user may read, removed even when the import fails", async () => {

@@ -106,6 +106,15 @@ describe("what a failed command says about the state backend", () => {
         );
     });
 
+    it("asks for the passphrase everyone will share where the command would create the stack, naming no earlier file", () => {
+        const newStack =
+            "error: could not create secrets manager for new stack: passphrase must be set with PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE environment variables";
+        const said = describeBackendFailure(newStack, BUCKET, "/repo/.pulumi/passphrase") ?? "";
+        assert.match(said, /would create the stack in s3:\/\/team-state/);
+        assert.match(said, /a passphrase of your own would lock the others out/);
+        assert.ok(!said.includes("/repo/.pulumi/passphrase"), said);
+    });
+
     it("points a shared stack made with the local passphrase at its file", () => {
         assert.match(
             describeBackendFailure(
