@@ -279,6 +279,51 @@ describe("fault: operations on a live stack", () => {
         });
     });
 
+    it("replaces the pod when a toleration changes or goes, which the API server updates only by adding", async () => {
+        const workload = {
+            namespace: "e2e-tolerate",
+            serviceAccountName: "tolerate-sa",
+            podName: "tolerate-pod",
+        };
+        const toleration = (value: string) => ({
+            key: "dedicated",
+            operator: "Equal",
+            value,
+            effect: "NoSchedule",
+        });
+        const stack = await newStack("e2e-tolerate", [
+            { ...workload, tolerations: [toleration("a")] },
+        ]);
+        await stack.up();
+        const uids = [podUid("e2e-tolerate", "tolerate-pod")];
+        const tolerated = () =>
+            kubectl(
+                "get",
+                "pod",
+                "tolerate-pod",
+                "-n",
+                "e2e-tolerate",
+                "-o",
+                "jsonpath={.spec.tolerations[?(@.key=='dedicated')].value}",
+            );
+        for (const tolerations of [[toleration("b")], undefined]) {
+            await setWorkloads(stack, [{ ...workload, ...(tolerations ? { tolerations } : {}) }]);
+            const up = await stack.up();
+            assert.equal(up.summary.resourceChanges?.replace, 1);
+            uids.push(podUid("e2e-tolerate", "tolerate-pod"));
+            assert.equal(tolerated(), tolerations ? "b" : "");
+        }
+        assert.equal(new Set(uids).size, 3, "each change made a new pod");
+        await stack.destroy({ runProgram: true });
+        recordCase({
+            name: "a toleration changed, then removed",
+            done: "changed a toleration's value, then removed the tolerations",
+            happened:
+                "each time the pod was deleted and re-created (new uid); the API server updates a pod's tolerations only by adding one",
+            left: "nothing after destroy",
+        });
+    });
+
     it("replaces the pod under its fixed name when the image changes", async () => {
         const workload = {
             namespace: "e2e-image",

@@ -140,6 +140,10 @@ describe("fault: objects the stack did not create", () => {
                     "did not create",
                     "kubectl-create",
                     "adoptExisting",
+                    // adoptExisting cannot take a Pod made by hand: its spec cannot change.
+                    ...(w.made.some((m) => m.startsWith("Pod"))
+                        ? ["Not a Pod that no Pulumi run made"]
+                        : []),
                 ]) {
                     assert.ok(result.output.includes(text), `${command}: "${text}" missing`);
                 }
@@ -171,6 +175,34 @@ describe("fault: objects the stack did not create", () => {
             happened:
                 "up took both over (both in the state); down deleted them, as the README says",
             left: "no namespace",
+        });
+    });
+
+    it("refuses, with adoptExisting, a pod made by hand before taking anything over", async () => {
+        const [stack, backend] = await newStack("e2e-own-adopt-pod", {
+            ...DEV,
+            adoptExisting: true,
+        });
+        kubectl("create", "ns", NS);
+        kubectl("-n", NS, "create", "serviceaccount", SA);
+        kubectl("-n", NS, "run", POD, "--image=nginx:1.27.4-alpine", "--restart=Never");
+        await settled(NS);
+        const before = clusterObjects(NS);
+        const up = await npmRun("up", stack.name, backend);
+        assert.notEqual(up.status, 0, up.output);
+        for (const text of [
+            "adoptExisting takes over the objects that exist, but not this Pod",
+            `Pod ${NS}/${POD}`,
+            `kubectl delete pod ${POD} -n ${NS}`,
+        ])
+            assert.ok(up.output.includes(text), `"${text}" missing:\n${up.output}`);
+        assert.equal(clusterObjects(NS), before, "the API server's objects changed");
+        assert.deepEqual(await kubernetesObjectsInState(stack), [], "the state holds objects");
+        recordCase({
+            name: "ownership: adoptExisting and a pod made by hand",
+            done: "kubectl made the namespace, ServiceAccount and pod; npm run up with adoptExisting: true",
+            happened: `up exited ${up.status} before taking anything over, naming the pod and the fix (delete it: a pod's spec cannot change once it runs)`,
+            left: "every object in the namespace at the same resourceVersion; no object in the state",
         });
     });
 
