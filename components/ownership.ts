@@ -125,12 +125,19 @@ export function refuseForeignHook(
     reader: ClusterReader,
     planned: readonly PlannedObject[],
     newNamespaces = new Set<string>(),
+    // Read as the program registers the hook: its callback runs outside the program's context,
+    // where the SDK reads no run's settings.
+    dryRun: boolean = pulumi.runtime.isDryRun(),
 ): pulumi.ResourceHook {
     return new pulumi.ResourceHook(
         hookName,
         async () => {
             const found = await existingObjects(reader, planned, newNamespaces);
-            if (found.length) throw foreignObjectsError(workload, found);
+            // A preview runs a replacement's create (the Pod's, for a new image) while the object
+            // it replaces is still there, which `up` deletes first: one a Pulumi run made is taken
+            // to be that one here, and `up` checks again after the delete.
+            const refused = dryRun ? found.filter((o) => !madeByPulumiRun(o)) : found;
+            if (refused.length) throw foreignObjectsError(workload, refused);
         },
         // A preview says so too, instead of promising a create that would take an object over.
         { onDryRun: true },
@@ -143,6 +150,14 @@ export function refuseForeignHook(
  */
 export const PROVIDER_MANAGER = /^pulumi-kubernetes-/;
 
+/** Whether `o` carries the labels the component gives and a pulumi-kubernetes create wrote it. */
+function madeByPulumiRun(o: LiveObject): boolean {
+    return (
+        o.labels["app.kubernetes.io/managed-by"] === "pulumi" &&
+        o.managers.some((m) => PROVIDER_MANAGER.test(m))
+    );
+}
+
 /**
  * Whether adoptExisting can take `o` over: anything but a Pod that no Pulumi run wrote. A Pod's
  * spec cannot change once it runs (the API server refuses other containers, volumes, security
@@ -154,14 +169,19 @@ export function adoptable(o: LiveObject): boolean {
 }
 
 /** The error for a Pod that adoptExisting would take over and cannot (see adoptable()). */
-export function unadoptablePodError(workload: string, pod: LiveObject): Error {
+export function unadoptablePodError(
+    workload: string,
+    pod: LiveObject,
+    kubeContext?: string,
+): Error {
+    const kubectl = kubeContext ? `kubectl --context ${kubeContext}` : "kubectl";
     return new Error(
         `Workload "${workload}": adoptExisting takes over the objects that exist, but not this ` +
             `Pod, which no Pulumi run made: ${displayRef(pod)} (${describeOwner(pod)}). A Pod's ` +
             "spec cannot change once it runs (the API server refuses other containers, volumes " +
             "and security settings), so taking it over would fail after the other objects were " +
             "taken over; nothing was created or changed.\n" +
-            `Fix: delete it yourself (kubectl delete pod ${pod.name} -n ${pod.namespace ?? ""}) ` +
+            `Fix: delete it yourself (${kubectl} delete pod ${pod.name} -n ${pod.namespace ?? ""}) ` +
             "and run the command again, or give the workload another podName.",
     );
 }
@@ -176,13 +196,14 @@ export function refuseUnadoptablePodHook(
     workload: string,
     reader: ClusterReader,
     pods: readonly PlannedObject[],
+    kubeContext?: string,
 ): pulumi.ResourceHook {
     return new pulumi.ResourceHook(
         hookName,
         async () => {
             const found = await Promise.all(pods.map((p) => reader.read(p)));
             const pod = found.find((o) => o !== undefined && !adoptable(o));
-            if (pod) throw unadoptablePodError(workload, pod);
+            if (pod) throw unadoptablePodError(workload, pod, kubeContext);
         },
         { onDryRun: true },
     );
@@ -497,6 +518,7 @@ export function ownershipHooks(
                         workload,
                         reader,
                         pods,
+                        names.kubeContext,
                     ),
                 ]
               : [];

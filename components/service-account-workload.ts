@@ -77,8 +77,9 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
         });
         // The context the ownership checks read is where the children go: given no provider, the
         // component makes one for it (else they would go to the current context, unchecked).
+        // (A Kubernetes provider given in opts.provider or opts.providers, or a parent's, counts.)
         const provider =
-            args.kubeContext !== undefined && !opts?.provider && !opts?.providers
+            args.kubeContext !== undefined && !this.getProvider("kubernetes:core/v1:Namespace")
                 ? new k8s.Provider(
                       `${name}-provider`,
                       { context: args.kubeContext, kubeconfig: "" },
@@ -241,7 +242,7 @@ export class ServiceAccountWorkload extends pulumi.ComponentResource {
                 // No value flows from the binding, but the Pod must not run without its rights.
                 dependsOn: [this.roleBinding],
                 // The API server takes only added tolerations on a running Pod, and the
-                // provider would update them in place: a changed or removed one replaces it.
+                // provider would update them in place: any change replaces it.
                 replaceOnChanges: ["spec.tolerations"],
             },
         );

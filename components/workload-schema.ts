@@ -3,6 +3,8 @@
  * is) before anything is registered, and ServiceAccountWorkloadArgs is derived from it. Each
  * refusal carries its problem and its fix (the table M); problems.ts adds the key and the value.
  */
+import { posix } from "node:path";
+
 import * as z from "zod";
 
 import { missingResources } from "../policy/rules/containers";
@@ -21,19 +23,28 @@ import { ruleProblems } from "./rule-checks";
 import { TOKEN_MODES } from "./token";
 
 const EXAMPLE_IMAGE = d.PROFILES.restricted.image;
-// The image's own files (nginx's configuration in /etc/nginx, its page in /usr/share/nginx/html)
-// and the runtime's (/proc, /sys, /dev): a volume mounted in one would hide them.
-const SYSTEM_DIRECTORIES = [
-    "/etc",
-    "/usr",
+// What a token volume must not hide: directories the image's nginx reads (its configuration, its
+// page, its start scripts) and the shell's, and everything the container runtime mounts. A path
+// at one, or above one, hides it; one beside them (/etc/secrets) hides nothing.
+const IMAGE_DIRECTORIES = [
+    "/etc/nginx/conf.d",
+    "/usr/share/nginx/html",
+    "/docker-entrypoint.d",
     "/bin",
     "/sbin",
     "/lib",
     "/lib64",
-    "/proc",
-    "/sys",
-    "/dev",
 ];
+const RUNTIME_DIRECTORIES = ["/proc", "/sys", "/dev"];
+
+/** The directory a token volume at `dir` would hide, if any (see IMAGE_DIRECTORIES). */
+function hiddenBy(dir: string): string | undefined {
+    const at = posix.normalize(dir).replace(/(.)\/$/, "$1");
+    return (
+        RUNTIME_DIRECTORIES.find((r) => at === r || at.startsWith(`${r}/`)) ??
+        IMAGE_DIRECTORIES.find((d) => d === at || d.startsWith(`${at}/`))
+    );
+}
 // The Docker Hub's nginx: how an image reference names it.
 const OFFICIAL_NGINX =
     /^(?:(?:docker\.io|index\.docker\.io|registry-1\.docker\.io)\/)?(?:library\/)?nginx(?:[:@]|$)/;
@@ -69,8 +80,8 @@ const M = {
     audience: "must be a non-empty string | name the token's audience, or leave it out",
     expiration: `not a whole number of seconds from the API server's minimum of ${MIN_TOKEN} to its maximum of ${MAX_TOKEN} (2^32) | use ${MIN_TOKEN} or more, e.g. ${d.DEFAULTS.projectedTokenExpirationSeconds}`,
     path: `not an absolute directory below / without ':' or '..' | use a path like "${d.DEFAULTS.projectedTokenPath}"`,
-    systemPath: (top: string) =>
-        `inside ${top}, a directory of the image's own files or the container runtime's: the token's volume would hide what is there (nginx's configuration in /etc/nginx, its page in /usr/share/nginx/html), and the Pod would not start or not serve | use a directory of its own, e.g. "${d.DEFAULTS.projectedTokenPath}"`,
+    systemPath: (hidden: string) =>
+        `over ${hidden}, which the ${RUNTIME_DIRECTORIES.some((r) => hidden.startsWith(r)) ? "container runtime provides" : "image needs (nginx's configuration, its page, its start scripts, the shell)"}: the token's volume would hide what is there, and the Pod would not start or not serve | use a directory of its own, e.g. "${d.DEFAULTS.projectedTokenPath}" or "/etc/secrets/token"`,
     officialNginx: `the Docker Hub's nginx image, which starts as root, writes /var/cache/nginx and /run and listens on 80: under podSecurity "restricted" (a non-root user, a read-only root filesystem) it would never become ready | use the unprivileged build of the same version, e.g. "${EXAMPLE_IMAGE}" (the default), or set podSecurity: "baseline"`,
     resources: `not a { requests, limits } object | use e.g. { requests: { cpu: "50m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } }`,
     quantities: `not a map of resource names to quantities | use e.g. { cpu: "50m", memory: "32Mi" }`,
@@ -200,14 +211,13 @@ const token = z
              */
             path: text((p) => /^\/[^:]*[^:/][^:]*$/.test(p) && !p.split("/").includes(".."), M.path)
                 .superRefine((p, ctx) => {
-                    // Over a directory of the image's own, the token's volume hides its files.
-                    const top = `/${p.split("/").filter(Boolean)[0] ?? ""}`;
+                    const hidden = hiddenBy(p);
                     // Only where objects are made: a stack deployed before this check may hold it.
-                    if (SYSTEM_DIRECTORIES.includes(top))
+                    if (hidden)
                         ctx.addIssue({
                             code: "custom",
                             input: p,
-                            message: M.systemPath(top),
+                            message: M.systemPath(hidden),
                             params: DEPLOY_ONLY,
                         });
                 })

@@ -5,14 +5,13 @@
  * `preview` run the policy pack in policy/, as the pull-request checks do. Runs on Linux, macOS and Windows; only the bundled
  * cluster is Linux-only.
  */
-import { existsSync } from "node:fs";
 
 import type * as k8s from "@kubernetes/client-node";
 import { ConcurrentUpdateError, type EngineEvent, type Stack } from "@pulumi/pulumi/automation";
 
 import { kubeClient, loadKubeConfig } from "../components/kube-context";
 import {
-    describeBackendFailure,
+    explainBackendFailure,
     recoverCommand,
     refuseSharedRecover,
     sharedBackend,
@@ -49,7 +48,6 @@ import {
     defaultBackendUrl,
     kubeContextOf,
     openStack,
-    passphraseFile,
     programModule,
     pulumiCliEnv,
     stackDeployment,
@@ -481,10 +479,7 @@ main(process.argv[2], process.argv.slice(3)).then(
                     `${recoverCommand(BACKEND_URL)}, then this command again.`,
             );
         } else {
-            // A stack made on a shared backend by an earlier version used the local passphrase.
-            const old = passphraseFile();
-            const oldPassphrase = sharedBackend(BACKEND_URL) && existsSync(old) ? old : undefined;
-            const backend = describeBackendFailure(message, BACKEND_URL, oldPassphrase);
+            const backend = explainBackendFailure(message, BACKEND_URL);
             if (backend) console.error(`\n${backend}`);
         }
         process.exitCode = terminated ? 143 : interrupts > 0 ? 130 : 1;

@@ -5,7 +5,7 @@
  */
 import { loadKubeConfig } from "../components/kube-context";
 import { refuseOtherCluster, selectCluster } from "./lib/cluster";
-import { describeBackendFailure } from "./lib/backend";
+import { explainBackendFailure } from "./lib/backend";
 import { defaultBackendUrl, kubeContextOf, openStack, stackFileConfig } from "./lib/stack";
 import { ensureToolchain } from "./lib/toolchain";
 import { verifyWorkloads, WorkloadNames } from "./lib/verify";
@@ -42,7 +42,7 @@ main().catch((error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);
     console.error(`verify: ${message}`);
     // A wrong passphrase, refused credentials, a backend that does not answer: said as up says it.
-    const backend = describeBackendFailure(message, defaultBackendUrl());
+    const backend = explainBackendFailure(message, defaultBackendUrl());
     if (backend) console.error(`\n${backend}`);
     process.exitCode = 1;
 });

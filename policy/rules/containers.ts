@@ -71,7 +71,7 @@ export function podImagePinned(type: string, props: Props): string[] {
                 `moves whenever a new version is pushed, ` +
                 `so what runs is not what was reviewed, and a rollback cannot bring the old one ` +
                 `back. Fix: pin a version tag or a digest, e.g. ` +
-                `"nginxinc/nginx-unprivileged:1.27.4-alpine" or "nginx@sha256:<digest>".`,
+                `"nginxinc/nginx-unprivileged:1.27.4-alpine" or "nginxinc/nginx-unprivileged@sha256:<digest>".`,
         ];
     });
 }

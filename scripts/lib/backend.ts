@@ -3,7 +3,9 @@
  * folder), in the user's words: which backend, whether anything changed, and what to run next. The
  * engine's own message stays above it; this only adds the line a user needs.
  */
-import { backendName, fileBackendDir } from "./stack";
+import { existsSync } from "node:fs";
+
+import { backendName, fileBackendDir, passphraseFile } from "./stack";
 
 export { backendName };
 
@@ -118,4 +120,14 @@ export function describeBackendFailure(
         );
     }
     return undefined;
+}
+
+/**
+ * describeBackendFailure() for a command's last error: a stack a version before this one put in a
+ * bucket used the clone's generated passphrase, which the explanation then names.
+ */
+export function explainBackendFailure(message: string, backendUrl: string): string | undefined {
+    const old = passphraseFile();
+    const oldPassphrase = sharedBackend(backendUrl) && existsSync(old) ? old : undefined;
+    return describeBackendFailure(message, backendUrl, oldPassphrase);
 }

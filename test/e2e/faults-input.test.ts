@@ -77,7 +77,12 @@ const cases: BadInput[] = [
         what: "token directory over nginx's configuration",
         key: "sa-workload:workloads",
         value: w({ token: { mode: "projected", path: "/etc/nginx" } }),
-        expect: [key("token.path"), '"/etc/nginx"', "inside /etc", "/var/run/secrets/tokens"],
+        expect: [
+            key("token.path"),
+            '"/etc/nginx"',
+            "over /etc/nginx/conf.d",
+            "/var/run/secrets/tokens",
+        ],
     },
     {
         what: "image pinned to latest",

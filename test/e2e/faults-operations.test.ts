@@ -319,7 +319,7 @@ describe("fault: operations on a live stack", () => {
             name: "a toleration changed, then removed",
             done: "changed a toleration's value, then removed the tolerations",
             happened:
-                "each time the pod was deleted and re-created (new uid); the API server updates a pod's tolerations only by adding one",
+                "each up deleted the pod and made it again (new uid); the API server updates a pod's tolerations only by adding one",
             left: "nothing after destroy",
         });
     });
@@ -337,6 +337,9 @@ describe("fault: operations on a live stack", () => {
         await setWorkloads(stack, [
             { ...workload, image: "nginxinc/nginx-unprivileged:1.27.5-alpine" },
         ]);
+        // A preview runs the replacement's create while the Pod it replaces is still there.
+        const preview = await stack.preview();
+        assert.equal(preview.changeSummary.replace, 1);
         const up = await stack.up();
         assert.equal(up.summary.resourceChanges?.replace, 1);
         assert.notEqual(uid(), before);
@@ -356,9 +359,9 @@ describe("fault: operations on a live stack", () => {
         await stack.destroy({ runProgram: true });
         recordCase({
             name: "immutable change",
-            done: "changed the pod's image",
+            done: "changed the pod's image; a preview, then up",
             happened:
-                "the pod was deleted and re-created under the same name (new uid); verify passed",
+                "the preview showed one replacement; up deleted the pod and made it again under the same name (new uid); verify passed",
             left: "nothing after destroy",
         });
     });

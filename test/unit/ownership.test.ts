@@ -12,6 +12,7 @@ import {
     foreignInNamespaceError,
     foreignObjectsError,
     ownershipHooks,
+    refuseForeignHook,
     PlannedObject,
     plannedObjects,
     sameObjectCheck,
@@ -255,6 +256,37 @@ describe("ownership: objects the stack did not create", () => {
         assert.ok(!message.includes("npm run recover"), "a kubectl object is not a lost create");
     });
 
+    it("lets a preview create what a Pulumi run made, which up deletes first in a replacement, and nothing else", async () => {
+        const pod: ObjectRef = {
+            apiVersion: "v1",
+            kind: "Pod",
+            namespace: "my-ns",
+            name: "my-pod",
+        };
+        const planned = [{ ...pod, arg: "podName" }];
+        const ours = live(pod, {
+            labels: { "app.kubernetes.io/managed-by": "pulumi" },
+            managers: ["pulumi-kubernetes-1a2b3c4d", "kubelet"],
+        });
+        const check = async (objects: LiveObject[], dryRun: boolean): Promise<void> => {
+            const hook = refuseForeignHook(
+                "h",
+                "w",
+                fakeCluster(objects),
+                planned,
+                new Set(),
+                dryRun,
+            );
+            await hook.callback({} as pulumi.ResourceHookArgs);
+        };
+        await check([live(ns("my-ns")), ours], true);
+        await assert.rejects(check([live(ns("my-ns")), ours], false), /Pod my-ns\/my-pod/);
+        const labelled = live(pod, { labels: ours.labels, managers: ["kubectl-create"] });
+        await assert.rejects(check([live(ns("my-ns")), labelled], true), /Pod my-ns\/my-pod/);
+        const unlabelled = live(pod, { managers: ours.managers });
+        await assert.rejects(check([live(ns("my-ns")), unlabelled], true), /Pod my-ns\/my-pod/);
+    });
+
     describe("adopting a Pod", () => {
         const pod: ObjectRef = {
             apiVersion: "v1",
@@ -287,6 +319,19 @@ describe("ownership: objects the stack did not create", () => {
                 });
             }
             await runBeforeCreate(hooks("ServiceAccount"));
+        });
+
+        it("names the stack's kube context in the delete it advises", async () => {
+            const byHand = live(pod, { managers: ["kubectl-run"] });
+            const hooks = ownershipHooks(
+                "w",
+                { ...names, adopt: true, kubeContext: "staging" },
+                fakeCluster([live(ns("my-ns")), byHand]),
+            );
+            await assert.rejects(
+                runBeforeCreate(hooks("Pod")),
+                /\(kubectl --context staging delete pod my-pod -n my-ns\)/,
+            );
         });
 
         it("takes over a Pod a run of pulumi-kubernetes made, and creates a missing one", async () => {

@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 
 import { DEFAULTS, PROFILES } from "../../components/defaults";
 import {
@@ -364,6 +365,35 @@ describe("ServiceAccountWorkload", () => {
             assert.deepEqual(
                 providers().map((p) => p.name),
                 ["given"],
+            );
+        });
+
+        it("makes none where a parent gives one, whose provider the children use", async () => {
+            const given = new k8s.Provider("given", { context: "other" });
+            await settled(given);
+            const parent = new pulumi.ComponentResource(
+                "test:Parent",
+                "parent",
+                {},
+                {
+                    providers: [given],
+                },
+            );
+            await newWorkload({ kubeContext: "staging" }, "ctx", { parent });
+            assert.deepEqual(
+                providers().map((p) => p.name),
+                ["given"],
+            );
+            const givenUrn = await promiseOf(given.urn);
+            for (const child of registrations.filter((r) => r.type.startsWith("kubernetes:")))
+                assert.ok(child.provider?.startsWith(`${givenUrn}::`), child.type);
+        });
+
+        it("makes one where the providers given hold no Kubernetes provider", async () => {
+            await newWorkload({ kubeContext: "staging" }, "ctx", { providers: {} });
+            assert.deepEqual(
+                providers().map((p) => p.name),
+                ["ctx-provider"],
             );
         });
 

@@ -303,10 +303,13 @@ describe("validation", () => {
                 );
         });
 
-        it("refuses a token directory over the image's own files or the runtime's", () => {
-            for (const [path, top] of [
-                ["/etc", "/etc"],
-                ["/usr/share/nginx/html", "/usr"],
+        it("refuses a token directory over, or above, what the image needs or the runtime provides", () => {
+            for (const [path, hidden] of [
+                ["/etc", "/etc/nginx/conf.d"],
+                ["/etc/nginx", "/etc/nginx/conf.d"],
+                ["/./etc/nginx/", "/etc/nginx/conf.d"],
+                ["/usr/share/nginx/html", "/usr/share/nginx/html"],
+                ["/bin", "/bin"],
                 ["//proc/tokens/", "/proc"],
             ]) {
                 const error = refuses(
@@ -315,8 +318,16 @@ describe("validation", () => {
                     path,
                     "/var/run/secrets/tokens",
                 );
-                assert.ok(error.message.includes(`inside ${top}, a directory of the image's`));
+                assert.ok(error.message.includes(`over ${hidden}, which the`), error.message);
             }
+        });
+
+        it("accepts a token directory beside what the image needs, in /etc or /usr too", async () => {
+            for (const path of ["/etc/secrets/token", "/usr/local/tokens", "/etc/nginx/tokens"])
+                await newWorkload(
+                    { token: { mode: "projected", path } },
+                    `tok-${registrations.length}`,
+                );
         });
 
         it("refuses a relative token path, and / itself", () => {
