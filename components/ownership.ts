@@ -145,17 +145,16 @@ export function refuseForeignHook(
 }
 
 /**
- * The field managers pulumi-kubernetes (4.x, server-side apply) names for the objects it creates:
- * `pulumi-kubernetes-<random>`, one per create.
+ * Whether one of an object's field managers is pulumi-kubernetes's (4.x, server-side apply), which
+ * names one for each create: `pulumi-kubernetes-<random>`.
  */
-export const PROVIDER_MANAGER = /^pulumi-kubernetes-/;
+export function providerWrote(managers: readonly string[]): boolean {
+    return managers.some((m) => /^pulumi-kubernetes-/.test(m));
+}
 
 /** Whether `o` carries the labels the component gives and a pulumi-kubernetes create wrote it. */
 function madeByPulumiRun(o: LiveObject): boolean {
-    return (
-        o.labels["app.kubernetes.io/managed-by"] === "pulumi" &&
-        o.managers.some((m) => PROVIDER_MANAGER.test(m))
-    );
+    return o.labels["app.kubernetes.io/managed-by"] === "pulumi" && providerWrote(o.managers);
 }
 
 /**
@@ -165,7 +164,7 @@ function madeByPulumiRun(o: LiveObject): boolean {
  * run of pulumi-kubernetes made (this stack's, its create cut short by Ctrl-C) has this spec.
  */
 export function adoptable(o: LiveObject): boolean {
-    return o.kind !== "Pod" || o.managers.some((m) => PROVIDER_MANAGER.test(m));
+    return o.kind !== "Pod" || providerWrote(o.managers);
 }
 
 /** The error for a Pod that adoptExisting would take over and cannot (see adoptable()). */

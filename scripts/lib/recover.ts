@@ -22,7 +22,7 @@ import type { Deployment, Stack } from "@pulumi/pulumi/automation";
 
 import { kubeClient } from "../../components/kube-context";
 import { ClusterReader } from "../../components/live-objects";
-import { PROVIDER_MANAGER, refuseReplacedObjects } from "../../components/ownership";
+import { providerWrote, refuseReplacedObjects } from "../../components/ownership";
 
 import { stateObjects } from "./foreign";
 
@@ -110,9 +110,7 @@ export function madeByPendingCreate(create: PendingCreate, live: k8s.KubernetesO
     const managers = (live.metadata?.managedFields ?? []).map((f) => f.manager ?? "");
     return (
         labelled &&
-        (typeof manager === "string"
-            ? managers.includes(manager)
-            : managers.some((m) => PROVIDER_MANAGER.test(m)))
+        (typeof manager === "string" ? managers.includes(manager) : providerWrote(managers))
     );
 }
 

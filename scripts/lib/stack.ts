@@ -176,15 +176,16 @@ function generatedPassphraseDir(backendUrl: string, parent: NodeJS.ProcessEnv): 
 }
 
 /**
- * What opens the secrets of a stack on `backendUrl` when the caller has set no passphrase: on a
- * local file backend, the passphrase made for it. A passphrase made here serves a local file
- * backend only: on a shared one (a bucket) it would lock every other runner out of the stack's
- * secrets, so there the CLI asks for the team's.
+ * What opens the secrets of a stack on `backendUrl`: the caller's passphrase file by its absolute
+ * path (the CLI runs in the workspace folder, and would read a relative one from there); where
+ * the caller has set no passphrase, on a local file backend, the passphrase made for it. A
+ * passphrase made here serves a local file backend only: on a shared one (a bucket) it would lock
+ * every other runner out of the stack's secrets, so there the CLI asks for the team's.
  */
 export function stackPassphrase(
     backendUrl: string,
     parent: NodeJS.ProcessEnv = process.env,
-): { PULUMI_CONFIG_PASSPHRASE?: string } {
+): { PULUMI_CONFIG_PASSPHRASE?: string; PULUMI_CONFIG_PASSPHRASE_FILE?: string } {
     // Pulumi Cloud (http(s)://) keeps secrets with its own key: the passphrase is not used there.
     const selfManaged = !fileBackendDir(backendUrl) && !/^https?:\/\//i.test(backendUrl);
     if (selfManaged && parent.PULUMI_CONFIG_PASSPHRASE === "") {
@@ -199,6 +200,8 @@ export function stackPassphrase(
                 "PULUMI_CONFIG_PASSPHRASE_FILE (PowerShell: Remove-Item Env:PULUMI_CONFIG_PASSPHRASE).",
         );
     }
+    const file = parent.PULUMI_CONFIG_PASSPHRASE_FILE;
+    if (file) return { PULUMI_CONFIG_PASSPHRASE_FILE: path.resolve(file) };
     const dir = generatedPassphraseDir(backendUrl, parent);
     return dir ? { PULUMI_CONFIG_PASSPHRASE: localPassphrase(dir) } : {};
 }
@@ -308,17 +311,6 @@ export function cliBackendUrl(url: string, platform: NodeJS.Platform = process.p
     return fileBackendUrl(dir, platform) + query;
 }
 
-/**
- * PULUMI_CONFIG_PASSPHRASE_FILE as an absolute path, where set: the CLI runs in the workspace
- * folder and would read a relative one from there.
- */
-export function absolutePassphraseFile(parent: NodeJS.ProcessEnv = process.env): {
-    PULUMI_CONFIG_PASSPHRASE_FILE?: string;
-} {
-    const file = parent.PULUMI_CONFIG_PASSPHRASE_FILE;
-    return file ? { PULUMI_CONFIG_PASSPHRASE_FILE: path.resolve(file) } : {};
-}
-
 /** PULUMI_BACKEND_URL, else the local file backend in .pulumi/. */
 export function defaultBackendUrl(): string {
     return process.env.PULUMI_BACKEND_URL ?? fileBackendUrl(DEFAULT_STATE);
@@ -386,7 +378,6 @@ export async function openStack(options: StackOptions = {}): Promise<Stack> {
         ...pluginCompileCache(),
         ...policyPackNodeOptions(),
         ...stackPassphrase(backendUrl),
-        ...absolutePassphraseFile(),
     };
     const ws = sealedState(
         await LocalWorkspace.create({

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { delimiter, join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 
 import * as fs from "node:fs";
@@ -292,7 +292,10 @@ describe("the passphrase a stack's secrets open with, when the caller sets none"
             // Not in the folder itself, which may be the user's ($HOME for file://~).
             assert.deepEqual(readdirSync(dir), [".pulumi"]);
             assert.deepEqual(stackPassphrase(url, {}), { PULUMI_CONFIG_PASSPHRASE: made });
-            assert.deepEqual(stackPassphrase(url, { PULUMI_CONFIG_PASSPHRASE_FILE: "/p" }), {});
+            // The caller's file instead, by its absolute path.
+            assert.deepEqual(stackPassphrase(url, { PULUMI_CONFIG_PASSPHRASE_FILE: "p" }), {
+                PULUMI_CONFIG_PASSPHRASE_FILE: resolve("p"),
+            });
             assert.deepEqual(stackPassphrase("s3://bucket", {}), {});
         } finally {
             rmSync(dir, { recursive: true, force: true });
