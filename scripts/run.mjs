@@ -160,6 +160,33 @@ if (!target) {
     process.exit(2);
 }
 
+/**
+ * Ends the command with what to do where `npm ci` has not run (a fresh clone): without it, Node.js
+ * would fail on the first package the command loads with a stack trace that names no fix.
+ */
+function packagesMissing(missing) {
+    const again = process.env.npm_lifecycle_event
+        ? `\`npm run ${process.env.npm_lifecycle_event}\``
+        : "the command";
+    console.error(
+        `The project's packages are not installed (${missing} was not found): run \`npm ci\` in ` +
+            `${resolve(here, "..")}, then ${again} again.`,
+    );
+    process.exit(1);
+}
+
+// TypeScript from the project's transpile cache (module.registerHooks, which every Node.js run
+// here has: 22.15 and newer), else through ts-node where SA_WORKLOAD_TRANSPILE=ts-node asks (the
+// bench measures the cache against it).
+const cached = process.env.SA_WORKLOAD_TRANSPILE !== "ts-node";
+const transpilePackage = cached ? "typescript" : "ts-node";
+if (
+    target.endsWith(".ts") &&
+    !existsSync(join(here, "..", "node_modules", transpilePackage, "package.json"))
+) {
+    packagesMissing(`node_modules/${transpilePackage}`);
+}
+
 const bin = nodeBinDir();
 const env = {
     ...process.env,
@@ -176,10 +203,6 @@ const env = {
     // node_modules/.bin too, as `npm run` would, so the script also works when run directly.
     PATH: [bin, join(here, "..", "node_modules", ".bin"), process.env.PATH ?? ""].join(delimiter),
 };
-// TypeScript from the project's transpile cache (module.registerHooks, which every Node.js run
-// here has: 22.15 and newer), else through ts-node where SA_WORKLOAD_TRANSPILE=ts-node asks (the
-// bench measures the cache against it).
-const cached = process.env.SA_WORKLOAD_TRANSPILE !== "ts-node";
 const transpiler = cached ? join(here, "lib", "transpile-cache.cjs") : "ts-node/register";
 const preloads = [transpiler, join(here, "lib", "source-maps.ts")];
 // Which of the two, for the test suites' mocha (test/helpers/transpile.cjs), a command of its own.
@@ -205,6 +228,11 @@ if (target.endsWith(".ts") && bin === dirname(process.execPath)) {
         env,
         // npm's .bin shims are .cmd files on Windows, which only a shell can start.
         shell: process.platform === "win32" && !target.endsWith(".ts"),
+    });
+    child.on("error", (error) => {
+        if (error.code === "ENOENT") packagesMissing(`\`${target}\``);
+        console.error(`scripts/run.mjs: could not start ${target}: ${error.message}`);
+        process.exit(1);
     });
     // A terminal's Ctrl-C reaches the whole process group, the child too: forwarding it would make
     // a second interrupt, which the Pulumi engine treats as "stop now" instead of "finish cleanly".

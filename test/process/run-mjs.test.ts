@@ -174,3 +174,47 @@ describe("scripts/run.mjs on a Node.js older than 22 (Linux x64)", () => {
         assert.equal(existsSync(join(dir, "node_modules")), false);
     });
 });
+
+describe("scripts/run.mjs in a clone where `npm ci` has not run", () => {
+    let dir: string;
+
+    /** Runs a copy of run.mjs, as `npm run <script>` would, in a project without node_modules. */
+    function run(script: string, ...args: string[]) {
+        return spawnSync(process.execPath, [join(dir, "scripts", "run.mjs"), ...args], {
+            encoding: "utf8",
+            env: {
+                ...process.env,
+                npm_lifecycle_event: script,
+                SA_WORKLOAD_CACHE: join(dir, "cache"),
+                PATH: ["/usr/bin", "/bin"].join(delimiter),
+            },
+        });
+    }
+
+    before(() => {
+        dir = mkdtempSync(join(tmpdir(), "sa-run-mjs-bare-"));
+        mkdirSync(join(dir, "scripts", "toolchain"), { recursive: true });
+        copyFileSync(join(REPO_ROOT, "scripts", "run.mjs"), join(dir, "scripts", "run.mjs"));
+        copyFileSync(VERSIONS, join(dir, "scripts", "toolchain", "versions.env"));
+    });
+    after(() => dir && rmSync(dir, { recursive: true, force: true }));
+
+    it("says to run npm ci, then the same command, instead of failing inside Node.js", () => {
+        const result = run("up", "scripts/deploy.ts", "up");
+        assert.equal(result.status, 1);
+        assert.equal(
+            result.stderr.trim(),
+            "The project's packages are not installed (node_modules/typescript was not found): " +
+                `run \`npm ci\` in ${dir}, then \`npm run up\` again.`,
+        );
+    });
+
+    it("says the same for a tool the packages install, such as mocha", () => {
+        const result = run("test", "mocha");
+        assert.equal(result.status, 1);
+        assert.match(
+            result.stderr,
+            /\(`mocha` was not found\): run `npm ci` in .*, then `npm run test` again\.\n$/,
+        );
+    });
+});
