@@ -230,7 +230,8 @@ if (target.endsWith(".ts") && bin === dirname(process.execPath)) {
         shell: process.platform === "win32" && !target.endsWith(".ts"),
     });
     child.on("error", (error) => {
-        if (error.code === "ENOENT") packagesMissing(`\`${target}\``);
+        // Not found: a tool from node_modules/.bin (the Node.js above exists, nodeBinDir saw it).
+        if (error.code === "ENOENT" && !target.endsWith(".ts")) packagesMissing(`\`${target}\``);
         console.error(`scripts/run.mjs: could not start ${target}: ${error.message}`);
         process.exit(1);
     });

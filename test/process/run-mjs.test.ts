@@ -18,6 +18,15 @@ import { REPO_ROOT } from "../../scripts/lib/toolchain";
 const VERSIONS = join(REPO_ROOT, "scripts", "toolchain", "versions.env");
 const NODE_VERSION = /^NODE_VERSION=(\S+)/m.exec(readFileSync(VERSIONS, "utf8"))?.[1] ?? "";
 
+/** A project of its own in a new temporary folder, holding only run.mjs and versions.env. */
+function projectWithRunMjs(prefix: string): string {
+    const dir = mkdtempSync(join(tmpdir(), prefix));
+    mkdirSync(join(dir, "scripts", "toolchain"), { recursive: true });
+    copyFileSync(join(REPO_ROOT, "scripts", "run.mjs"), join(dir, "scripts", "run.mjs"));
+    copyFileSync(VERSIONS, join(dir, "scripts", "toolchain", "versions.env"));
+    return dir;
+}
+
 describe("scripts/run.mjs on a Node.js older than 22 (Linux x64)", () => {
     let dir: string;
     let dotBin: string;
@@ -50,10 +59,7 @@ describe("scripts/run.mjs on a Node.js older than 22 (Linux x64)", () => {
 
     before(function () {
         if (process.platform !== "linux" || process.arch !== "x64") this.skip();
-        dir = mkdtempSync(join(tmpdir(), "sa-run-mjs-"));
-        mkdirSync(join(dir, "scripts", "toolchain"), { recursive: true });
-        copyFileSync(join(REPO_ROOT, "scripts", "run.mjs"), join(dir, "scripts", "run.mjs"));
-        copyFileSync(VERSIONS, join(dir, "scripts", "toolchain", "versions.env"));
+        dir = projectWithRunMjs("sa-run-mjs-");
         dotBin = join(dir, "node_modules", ".bin");
         link = join(dotBin, "node");
         // This Node.js, made to report version 20: run.mjs takes the branch of an older one.
@@ -192,10 +198,7 @@ describe("scripts/run.mjs in a clone where `npm ci` has not run", () => {
     }
 
     before(() => {
-        dir = mkdtempSync(join(tmpdir(), "sa-run-mjs-bare-"));
-        mkdirSync(join(dir, "scripts", "toolchain"), { recursive: true });
-        copyFileSync(join(REPO_ROOT, "scripts", "run.mjs"), join(dir, "scripts", "run.mjs"));
-        copyFileSync(VERSIONS, join(dir, "scripts", "toolchain", "versions.env"));
+        dir = projectWithRunMjs("sa-run-mjs-bare-");
     });
     after(() => dir && rmSync(dir, { recursive: true, force: true }));
 
