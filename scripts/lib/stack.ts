@@ -185,6 +185,8 @@ function generatedPassphraseDir(backendUrl: string, parent: NodeJS.ProcessEnv): 
 export function stackPassphrase(
     backendUrl: string,
     parent: NodeJS.ProcessEnv = process.env,
+    /** How long an empty passphrase file may stay empty (another command's write). @default 1000 */
+    emptyForMs = 1000,
 ): { PULUMI_CONFIG_PASSPHRASE?: string; PULUMI_CONFIG_PASSPHRASE_FILE?: string } {
     // Pulumi Cloud (http(s)://) keeps secrets with its own key: the passphrase is not used there.
     const selfManaged = !fileBackendDir(backendUrl) && !/^https?:\/\//i.test(backendUrl);
@@ -203,7 +205,7 @@ export function stackPassphrase(
     const file = parent.PULUMI_CONFIG_PASSPHRASE_FILE;
     if (file) return { PULUMI_CONFIG_PASSPHRASE_FILE: path.resolve(file) };
     const dir = generatedPassphraseDir(backendUrl, parent);
-    return dir ? { PULUMI_CONFIG_PASSPHRASE: localPassphrase(dir) } : {};
+    return dir ? { PULUMI_CONFIG_PASSPHRASE: localPassphrase(dir, emptyForMs) } : {};
 }
 
 /**
@@ -243,7 +245,7 @@ export function typedCommand(env: Record<string, string>, command: string): stri
  * commands at once, the second reads the first one's (a passphrase replaced once a stack was made
  * with it could not open that stack's secrets).
  */
-function localPassphrase(stateDir: string): string {
+function localPassphrase(stateDir: string, emptyForMs: number): string {
     const file = passphraseFile(stateDir);
     if (!existsSync(file)) {
         mkdirSync(path.dirname(file), { recursive: true });
@@ -258,7 +260,7 @@ function localPassphrase(stateDir: string): string {
     for (let waited = 0; ; waited += 10) {
         const passphrase = readFileSync(file, "utf8").trim();
         if (passphrase) return passphrase;
-        if (waited >= 1000) {
+        if (waited >= emptyForMs) {
             throw new Error(
                 `The passphrase file ${file} is empty, so the stack's secrets cannot be opened; ` +
                     "nothing was run. Fix: write into it the passphrase your stacks were made " +

@@ -358,7 +358,7 @@ describe("an empty local passphrase file", () => {
             mkdirSync(join(file, ".."), { recursive: true });
             writeFileSync(file, "\n");
             assert.throws(
-                () => stackPassphrase(fileBackendUrl(dir), {}),
+                () => stackPassphrase(fileBackendUrl(dir), {}, 50),
                 /passphrase file .* is empty[\s\S]*PULUMI_CONFIG_PASSPHRASE/,
             );
         } finally {
