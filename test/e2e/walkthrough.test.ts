@@ -4,6 +4,7 @@
  */
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 import { Stack } from "@pulumi/pulumi/automation";
@@ -26,6 +27,7 @@ import {
     TempBackend,
     testKubeconfig,
 } from "../helpers/e2e";
+import { USER_PULUMI_HOME } from "../helpers/pulumi-home";
 import { stateResourceCount, workloadsOutput } from "../helpers/stack-state";
 import { onRealNode, REAL_NODE_NAME } from "../helpers/real-node";
 
@@ -177,11 +179,18 @@ describe("the dev stack on a live API server", () => {
         stack = await openStack({ stackName: "dev", backendUrl: backend.url, config });
     });
 
-    it("7. previews no changes on a second run, and its CLI logs where the engine's time went", async () => {
+    it("7. previews no changes on a second run, and its CLI logs where the engine's time went, in the suite's Pulumi folder", async () => {
         const started = Date.now();
         await stack.preview({ expectNoChanges: true });
         // npm run bench reads these from the CLI's own log of each run (scripts/lib/engine-log.ts).
         const marks = engineRunMarks(started, backend.url);
+        const userLogs = join(USER_PULUMI_HOME, "logs");
+        const inUserHome = (existsSync(userLogs) ? readdirSync(userLogs) : []).filter(
+            (name) =>
+                name.startsWith("organization+sa-workload+dev-") &&
+                statSync(join(userLogs, name)).mtimeMs >= started,
+        );
+        assert.deepEqual(inUserHome, [], "the run's log went to the user's Pulumi folder");
         const names = marks.map(([name]) => name);
         for (const name of ["program running", "provider configured", "resources done"]) {
             assert.ok(names.includes(name), `${name} not in ${names.join(", ")}`);
