@@ -479,7 +479,8 @@ main(process.argv[2], process.argv.slice(3)).then(
                     `${recoverCommand(BACKEND_URL)}, then this command again.`,
             );
         } else {
-            const backend = explainBackendFailure(message, BACKEND_URL);
+            const readOnly = process.argv[2] === "preview";
+            const backend = explainBackendFailure(message, BACKEND_URL, readOnly);
             if (backend) console.error(`\n${backend}`);
         }
         process.exitCode = terminated ? 143 : interrupts > 0 ? 130 : 1;

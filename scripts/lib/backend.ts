@@ -56,6 +56,8 @@ export function describeBackendFailure(
     message: string,
     backendUrl: string,
     oldPassphrase?: string,
+    /** The command only reads the stack (`preview`, `verify`): it had nothing to leave part-way. */
+    readOnly = false,
 ): string | undefined {
     const where = `The state backend (${backendName(backendUrl)})`;
     const recover = `Once the backend answers again, run ${recoverCommand(backendUrl)} (it removes the lock and settles what was in flight), then npm run up.`;
@@ -90,7 +92,10 @@ export function describeBackendFailure(
         );
     }
     if (BLOB_ERROR.test(message)) {
-        return `${where} did not answer. Once it answers, run the command again: npm run up converges from wherever an update stopped.`;
+        const again = readOnly
+            ? "this command only reads the stack, so nothing was changed"
+            : "npm run up converges from wherever an update stopped";
+        return `${where} did not answer. Once it answers, run the command again: ${again}.`;
     }
     const old = oldPassphrase
         ? ` A stack made with an earlier version of this project may use the passphrase it generated in ${oldPassphrase}: PULUMI_CONFIG_PASSPHRASE_FILE=${oldPassphrase} (PowerShell: $env:PULUMI_CONFIG_PASSPHRASE_FILE="${oldPassphrase}").`
@@ -126,8 +131,12 @@ export function describeBackendFailure(
  * describeBackendFailure() for a command's last error: a stack a version before this one put in a
  * bucket used the clone's generated passphrase, which the explanation then names.
  */
-export function explainBackendFailure(message: string, backendUrl: string): string | undefined {
+export function explainBackendFailure(
+    message: string,
+    backendUrl: string,
+    readOnly = false,
+): string | undefined {
     const old = passphraseFile();
     const oldPassphrase = sharedBackend(backendUrl) && existsSync(old) ? old : undefined;
-    return describeBackendFailure(message, backendUrl, oldPassphrase);
+    return describeBackendFailure(message, backendUrl, oldPassphrase, readOnly);
 }

@@ -44,8 +44,17 @@ describe("what a failed command says about the state backend", () => {
     it("says a backend that did not answer, and that running again converges", () => {
         assert.match(
             describeBackendFailure(MESSAGES.read, BUCKET) ?? "",
-            /\(s3:\/\/team-state\) did not answer\. Once it answers, run the command again/,
+            /\(s3:\/\/team-state\) did not answer\. Once it answers, run the command again: npm run up converges/,
         );
+    });
+
+    it("tells a command that only reads (preview, verify) that nothing was changed, not that up converges", () => {
+        const said = describeBackendFailure(MESSAGES.read, BUCKET, undefined, true) ?? "";
+        assert.match(
+            said,
+            /did not answer\. Once it answers, run the command again: this command only reads the stack, so nothing was changed\.$/,
+        );
+        assert.doesNotMatch(said, /npm run up/);
     });
 
     it("names the credential variables when the bucket refuses them", () => {
