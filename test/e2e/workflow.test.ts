@@ -9,7 +9,7 @@
 import * as assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
@@ -17,6 +17,7 @@ import { parse } from "yaml";
 
 import { REPO_ROOT } from "../../scripts/lib/toolchain";
 import { kubectl, namespaceExists, testKubeconfig } from "../helpers/e2e";
+import { USER_PULUMI_HOME } from "../helpers/pulumi-home";
 import { recordCase } from "../helpers/reliability";
 
 interface Step {
@@ -59,7 +60,7 @@ describe("the pull-request workflow's minikube job, replayed", () => {
         const pulumiHome = join(work, "pulumi-home");
         mkdirSync(pulumiHome);
         // The runner's own plugin cache: this machine's, linked (the action would download it).
-        symlinkSync(join(homedir(), ".pulumi", "plugins"), join(pulumiHome, "plugins"));
+        symlinkSync(join(USER_PULUMI_HOME, "plugins"), join(pulumiHome, "plugins"));
         const env = {
             ...process.env,
             ...jobEnv(job, clone),
