@@ -6,7 +6,7 @@
  * -f` of the same objects + `kubectl wait` for Ready pods), a no-change check (`pulumi preview` vs
  * `kubectl diff -f`) and teardown (`pulumi destroy` vs `kubectl delete -f --wait`). The manifest
  * comes from `npm run render`, i.e. the same program and config. Also: unit suite wall time, peak
- * memory of the Pulumi processes, the commands as typed (scripts/lib/bench-typed.ts) and each
+ * memory of the Pulumi processes (in the untimed warm-up rounds), the commands as typed (scripts/lib/bench-typed.ts) and each
  * speed-up of the command path against the same command without it.
  *
  * Writes docs/benchmarks.md. Env: BENCH_N="1 10 50", BENCH_REPS=5. Needs KUBECONFIG to point at a
@@ -84,9 +84,10 @@ function watchMemory(): () => void {
 }
 
 /**
- * Runs a round, sampling memory only if it is the untimed warm-up: each sample's spawnSync stops
- * this process's event loop, which serves the Pulumi sides' program to the engine (kubectl's side,
- * spawnSync itself, holds the timer off), so sampling timed rounds slowed the Pulumi sides only.
+ * Runs a Pulumi side's round, sampling memory only if it is the untimed warm-up: each sample's
+ * spawnSync stops this process's event loop, which serves that side's program to the engine
+ * (kubectl's side, spawnSync itself, holds the timer off), so sampling timed rounds slowed the
+ * Pulumi sides only.
  */
 async function watchedInWarmUp(measure: boolean, round: () => Promise<void>): Promise<void> {
     const stopWatching = measure ? undefined : watchMemory();
@@ -284,11 +285,12 @@ async function main(): Promise<void> {
                 // Each side goes first, second and third in turn.
                 const order = SIDES.map((_, i) => SIDES[(i + rep) % SIDES.length]);
                 for (const side of order) {
-                    const round =
-                        side === "kubectl"
-                            ? () => kubectlRound(manifest, n, measure)
-                            : () => pulumiRound(stacks[side], n, side, measure);
-                    await watchedInWarmUp(measure, round);
+                    if (side === "kubectl") {
+                        await kubectlRound(manifest, n, measure);
+                    } else {
+                        const round = () => pulumiRound(stacks[side], n, side, measure);
+                        await watchedInWarmUp(measure, round);
+                    }
                     await settleNamespaceController();
                 }
                 console.error(`bench: N=${n} round ${rep}/${reps} done`);

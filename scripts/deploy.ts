@@ -461,7 +461,10 @@ function watchEngine(out: string): void {
     if (/ received; cancelling/.test(out)) engineCancelling = true;
 }
 
-main(process.argv[2], process.argv.slice(3)).then(
+/** The command's action (`up`, `preview`, `down`, `recover`), as scripts/run.mjs passes it. */
+const ACTION = process.argv[2];
+
+main(ACTION, process.argv.slice(3)).then(
     () => {
         // Interrupted, even if the engine had nothing left to stop: say so, as a shell does.
         if (interrupts > 0) process.exitCode = 130;
@@ -479,8 +482,8 @@ main(process.argv[2], process.argv.slice(3)).then(
                     `${recoverCommand(BACKEND_URL)}, then this command again.`,
             );
         } else {
-            const readOnly = process.argv[2] === "preview";
-            const backend = explainBackendFailure(message, BACKEND_URL, readOnly);
+            const readOnly = ACTION === "preview";
+            const backend = explainBackendFailure(message, BACKEND_URL, { readOnly });
             if (backend) console.error(`\n${backend}`);
         }
         process.exitCode = terminated ? 143 : interrupts > 0 ? 130 : 1;

@@ -42,7 +42,7 @@ main().catch((error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);
     console.error(`verify: ${message}`);
     // A wrong passphrase, refused credentials, a backend that does not answer: said as up says it.
-    const backend = explainBackendFailure(message, defaultBackendUrl(), true);
+    const backend = explainBackendFailure(message, defaultBackendUrl(), { readOnly: true });
     if (backend) console.error(`\n${backend}`);
     process.exitCode = 1;
 });

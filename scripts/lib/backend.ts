@@ -47,6 +47,15 @@ const MISSING_PASSPHRASE = /passphrase must be set with PULUMI_CONFIG_PASSPHRASE
 // The CLI making the stack (pulumi 3.274.1 cmd/pulumi/stack/io.go): its secrets are new too.
 const NEW_STACK_SECRETS = /could not create secrets manager for new stack/;
 
+/** What the command that failed does to the stack. */
+export interface BackendFailureOptions {
+    /**
+     * It changes no resource (`preview`, `verify`), so it had nothing to leave part-way.
+     * @default false
+     */
+    readonly readOnly?: boolean;
+}
+
 /**
  * One explanation for an error about the state backend or its secrets; undefined otherwise.
  * `oldPassphrase`: a passphrase file this clone made for a local backend, which earlier versions
@@ -56,8 +65,7 @@ export function describeBackendFailure(
     message: string,
     backendUrl: string,
     oldPassphrase?: string,
-    /** The command only reads the stack (`preview`, `verify`): it had nothing to leave part-way. */
-    readOnly = false,
+    { readOnly = false }: BackendFailureOptions = {},
 ): string | undefined {
     const where = `The state backend (${backendName(backendUrl)})`;
     const recover = `Once the backend answers again, run ${recoverCommand(backendUrl)} (it removes the lock and settles what was in flight), then npm run up.`;
@@ -93,7 +101,7 @@ export function describeBackendFailure(
     }
     if (BLOB_ERROR.test(message)) {
         const again = readOnly
-            ? "this command only reads the stack, so nothing was changed"
+            ? "this command changes no resource, so nothing was left part-way"
             : "npm run up converges from wherever an update stopped";
         return `${where} did not answer. Once it answers, run the command again: ${again}.`;
     }
@@ -134,9 +142,9 @@ export function describeBackendFailure(
 export function explainBackendFailure(
     message: string,
     backendUrl: string,
-    readOnly = false,
+    options: BackendFailureOptions = {},
 ): string | undefined {
     const old = passphraseFile();
     const oldPassphrase = sharedBackend(backendUrl) && existsSync(old) ? old : undefined;
-    return describeBackendFailure(message, backendUrl, oldPassphrase, readOnly);
+    return describeBackendFailure(message, backendUrl, oldPassphrase, options);
 }

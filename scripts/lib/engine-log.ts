@@ -74,9 +74,13 @@ export function engineMarks(decrypted: string, t0: number): [string, number][] {
 /**
  * The newest log of a stack's run begun at or after `since` (epoch ms): the CLI names those
  * `<org>+<project>+<stack>-<time>[-<update>].log`, and the logs of runs without a stack
- * `pulumi-<time>-<pid>-<command>.log`.
+ * `pulumi-<time>-<pid>-<command>.log`. `prefix`: only the logs whose name starts with it.
  */
-export function latestEngineLog(since: number, home: string = pulumiHome()): string | undefined {
+export function latestEngineLog(
+    since: number,
+    home: string = pulumiHome(),
+    prefix = "",
+): string | undefined {
     const dir = join(home, "logs");
     let names: string[];
     try {
@@ -86,7 +90,9 @@ export function latestEngineLog(since: number, home: string = pulumiHome()): str
     }
     let newest: { file: string; mtime: number } | undefined;
     for (const name of names) {
-        if (!name.endsWith(".log") || name.startsWith("pulumi-")) continue;
+        if (!name.endsWith(".log") || name.startsWith("pulumi-") || !name.startsWith(prefix)) {
+            continue;
+        }
         const file = join(dir, name);
         // undefined where the CLI's rotation removed the file since the listing.
         const mtime = statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? -Infinity;

@@ -185,7 +185,7 @@ function generatedPassphraseDir(backendUrl: string, parent: NodeJS.ProcessEnv): 
 export function stackPassphrase(
     backendUrl: string,
     parent: NodeJS.ProcessEnv = process.env,
-    /** How long an empty passphrase file may stay empty (another command's write). @default 1000 */
+    /** Milliseconds an empty passphrase file may stay empty (another command's write). @default 1000 */
     emptyForMs = 1000,
 ): { PULUMI_CONFIG_PASSPHRASE?: string; PULUMI_CONFIG_PASSPHRASE_FILE?: string } {
     // Pulumi Cloud (http(s)://) keeps secrets with its own key: the passphrase is not used there.

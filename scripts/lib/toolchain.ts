@@ -134,9 +134,12 @@ export function pulumiVersion(file: string): string {
     return version;
 }
 
-/** The Pulumi CLI's own folder (plugins, logs, credentials): PULUMI_HOME, else ~/.pulumi. */
+/**
+ * The Pulumi CLI's own folder (plugins, logs, credentials): PULUMI_HOME, else ~/.pulumi (an empty
+ * PULUMI_HOME counts as unset, as the CLI reads it).
+ */
 export function pulumiHome(): string {
-    return process.env.PULUMI_HOME ?? join(homedir(), ".pulumi");
+    return process.env.PULUMI_HOME || join(homedir(), ".pulumi");
 }
 
 /** Where `pulumi plugin install` puts the Kubernetes provider of `version`. */

@@ -48,11 +48,12 @@ describe("what a failed command says about the state backend", () => {
         );
     });
 
-    it("tells a command that only reads (preview, verify) that nothing was changed, not that up converges", () => {
-        const said = describeBackendFailure(MESSAGES.read, BUCKET, undefined, true) ?? "";
+    it("tells a command that changes no resource (preview, verify) that nothing was left part-way, not that up converges", () => {
+        const said =
+            describeBackendFailure(MESSAGES.read, BUCKET, undefined, { readOnly: true }) ?? "";
         assert.match(
             said,
-            /did not answer\. Once it answers, run the command again: this command only reads the stack, so nothing was changed\.$/,
+            /did not answer\. Once it answers, run the command again: this command changes no resource, so nothing was left part-way\.$/,
         );
         assert.doesNotMatch(said, /npm run up/);
     });
