@@ -6,8 +6,9 @@
  * -f` of the same objects + `kubectl wait` for Ready pods), a no-change check (`pulumi preview` vs
  * `kubectl diff -f`) and teardown (`pulumi destroy` vs `kubectl delete -f --wait`). The manifest
  * comes from `npm run render`, i.e. the same program and config. Also: unit suite wall time, peak
- * memory of the Pulumi processes (in the untimed warm-up rounds), the commands as typed (scripts/lib/bench-typed.ts) and each
- * speed-up of the command path against the same command without it.
+ * memory of the Pulumi processes (in the untimed warm-up rounds), the commands as typed
+ * (scripts/lib/bench-typed.ts) and each speed-up of the command path against the same command
+ * without it.
  *
  * Writes docs/benchmarks.md. Env: BENCH_N="1 10 50", BENCH_REPS=5. Needs KUBECONFIG to point at a
  * cluster it may fill with bench-* namespaces (`npm run bench` starts the local one).
@@ -83,21 +84,6 @@ function watchMemory(): () => void {
     return () => clearInterval(timer);
 }
 
-/**
- * Runs a Pulumi side's round, sampling memory only if it is the untimed warm-up: each sample's
- * spawnSync stops this process's event loop, which serves that side's program to the engine
- * (kubectl's side, spawnSync itself, holds the timer off), so sampling timed rounds slowed the
- * Pulumi sides only.
- */
-async function watchedInWarmUp(measure: boolean, round: () => Promise<void>): Promise<void> {
-    const stopWatching = measure ? undefined : watchMemory();
-    try {
-        await round();
-    } finally {
-        stopWatching?.();
-    }
-}
-
 async function pulumiRound(
     stack: Stack,
     n: number,
@@ -106,14 +92,22 @@ async function pulumiRound(
 ): Promise<void> {
     const parallel = side === "pulumi" ? undefined : ENGINE_DEFAULT_PARALLEL;
     const sdk = side === "sdk-defaults";
-    const times = [
-        await timed(() => (sdk ? stack.up() : up(stack, { parallel }))),
-        await timed(() => stack.preview({ expectNoChanges: true })),
-        await timed(() =>
-            sdk ? stack.destroy({ runProgram: true }) : destroy(stack, { parallel }),
-        ),
-    ];
-    if (measure) OPERATIONS.forEach((op, i) => record(n, op, side, times[i]));
+    // Memory in the untimed warm-up only: each sample's spawnSync stops this process's event loop,
+    // which serves the program to the engine (kubectl's side, spawnSync itself, holds the timer
+    // off), so sampling a timed round slowed the Pulumi sides only.
+    const stopWatching = measure ? undefined : watchMemory();
+    try {
+        const times = [
+            await timed(() => (sdk ? stack.up() : up(stack, { parallel }))),
+            await timed(() => stack.preview({ expectNoChanges: true })),
+            await timed(() =>
+                sdk ? stack.destroy({ runProgram: true }) : destroy(stack, { parallel }),
+            ),
+        ];
+        if (measure) OPERATIONS.forEach((op, i) => record(n, op, side, times[i]));
+    } finally {
+        stopWatching?.();
+    }
 }
 
 async function kubectlRound(manifest: string, n: number, measure: boolean): Promise<void> {
@@ -285,12 +279,8 @@ async function main(): Promise<void> {
                 // Each side goes first, second and third in turn.
                 const order = SIDES.map((_, i) => SIDES[(i + rep) % SIDES.length]);
                 for (const side of order) {
-                    if (side === "kubectl") {
-                        await kubectlRound(manifest, n, measure);
-                    } else {
-                        const round = () => pulumiRound(stacks[side], n, side, measure);
-                        await watchedInWarmUp(measure, round);
-                    }
+                    if (side === "kubectl") await kubectlRound(manifest, n, measure);
+                    else await pulumiRound(stacks[side], n, side, measure);
                     await settleNamespaceController();
                 }
                 console.error(`bench: N=${n} round ${rep}/${reps} done`);

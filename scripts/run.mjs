@@ -25,6 +25,9 @@ import { fileURLToPath } from "node:url";
 const MIN_MINOR_OF = { 22: 19, 23: 8 };
 const MIN_VERSION = `22.${MIN_MINOR_OF[22]}`;
 const here = dirname(fileURLToPath(import.meta.url));
+/** The project's folder, and the packages `npm ci` installs in it. */
+const root = resolve(here, "..");
+const nodeModules = join(root, "node_modules");
 
 let pinned;
 function pinnedNodeVersion() {
@@ -96,7 +99,7 @@ function nodeBinDir() {
 
 const LINK_MARK = "# Written by scripts/run.mjs:";
 const LINKED_NODE = "SA_WORKLOAD_LINKED_NODE";
-const linkFile = () => join(here, "..", "node_modules", ".bin", "node");
+const linkFile = () => join(nodeModules, ".bin", "node");
 
 /**
  * Writes node_modules/.bin/node, which npm puts first on its scripts' PATH: a shell script that
@@ -170,7 +173,7 @@ function packagesMissing(missing) {
         : "the command";
     console.error(
         `The project's packages are not installed (${missing} was not found): run \`npm ci\` in ` +
-            `${resolve(here, "..")}, then ${again} again.`,
+            `${root}, then ${again} again.`,
     );
     process.exit(1);
 }
@@ -180,10 +183,7 @@ function packagesMissing(missing) {
 // bench measures the cache against it).
 const cached = process.env.SA_WORKLOAD_TRANSPILE !== "ts-node";
 const transpilePackage = cached ? "typescript" : "ts-node";
-if (
-    target.endsWith(".ts") &&
-    !existsSync(join(here, "..", "node_modules", transpilePackage, "package.json"))
-) {
+if (target.endsWith(".ts") && !existsSync(join(nodeModules, transpilePackage, "package.json"))) {
     packagesMissing(`node_modules/${transpilePackage}`);
 }
 
@@ -201,7 +201,7 @@ const env = {
     // process of the command, the policy pack's too, loads the SDKs from bytecode compiled once.
     NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? join(cacheRoot(), "node-compile-cache"),
     // node_modules/.bin too, as `npm run` would, so the script also works when run directly.
-    PATH: [bin, join(here, "..", "node_modules", ".bin"), process.env.PATH ?? ""].join(delimiter),
+    PATH: [bin, join(nodeModules, ".bin"), process.env.PATH ?? ""].join(delimiter),
 };
 const transpiler = cached ? join(here, "lib", "transpile-cache.cjs") : "ts-node/register";
 const preloads = [transpiler, join(here, "lib", "source-maps.ts")];

@@ -13,11 +13,8 @@ import { join, resolve } from "node:path";
 
 import { pulumiHome } from "../../scripts/lib/toolchain";
 
-/** Carries the user's folder past a second load of this file, which would see the suite's. */
-const USER_HOME_ENV = "SA_WORKLOAD_USER_PULUMI_HOME";
-
 /** The Pulumi folder of the user running the suite, as it was before the suite replaced it. */
-export const USER_PULUMI_HOME = (process.env[USER_HOME_ENV] ??= resolve(pulumiHome()));
+export const USER_PULUMI_HOME = resolve(pulumiHome());
 
 const suiteHome = mkdtempSync(join(tmpdir(), "sa-workload-e2e-pulumi-home-"));
 const userPlugins = join(USER_PULUMI_HOME, "plugins");
@@ -25,16 +22,13 @@ mkdirSync(userPlugins, { recursive: true });
 symlinkSync(userPlugins, join(suiteHome, "plugins"));
 process.env.PULUMI_HOME = suiteHome;
 
-/** Removes the suite's folder (the link, not the user's plugins), never failing the suite. */
-function cleanup(): void {
+// Removed as the suite's process ends, however it ends: the link, not the user's plugins. Never
+// failing the suite: a CLI a test left running may still be writing its log (the folder is in
+// tmpdir()).
+process.once("exit", () => {
     try {
         rmSync(suiteHome, { recursive: true, force: true, maxRetries: 3 });
     } catch {
-        // A CLI a test left running may still be writing its log: the folder is in tmpdir().
+        // Left for the system's cleanup of tmpdir().
     }
-}
-
-// Also when mocha is stopped, or the file is loaded without the suite's .mocharc.json.
-process.once("exit", cleanup);
-
-export const mochaHooks = { afterAll: cleanup };
+});
